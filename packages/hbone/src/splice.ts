@@ -1,0 +1,98 @@
+// Moves bytes both ways between a plain socket and a tunnel stream, with half-close (FIN ↔ END_STREAM) and
+// batched writes: the plain socket is corked for the rest of an event-loop turn, so HTTP/2 DATA frames that
+// straddle TLS records go out in one write() instead of two (PERFORMANCE.md, lever 2).
+import type { Duplex } from 'node:stream';
+import { Socket } from 'node:net';
+
+/** Pause the source only when this much is waiting in the destination (not at the 16 KiB high-water mark). */
+const PAUSE_ABOVE_BYTES = 1024 * 1024;
+
+export interface SpliceResult {
+  /** Bytes read from `a` and written to `b`. */
+  readonly aToB: number;
+  /** Bytes read from `b` and written to `a`. */
+  readonly bToA: number;
+  /** The first error either side raised, if the splice ended abnormally. */
+  readonly error?: Error;
+}
+
+export interface SpliceCounters {
+  aToB: number;
+  bToA: number;
+}
+
+/**
+ * Splices two duplexes until both directions have ended (graceful) or either errors (both destroyed).
+ * `counters` is updated live, for telemetry of long-lived connections.
+ */
+export function splice(a: Duplex, b: Duplex, counters: SpliceCounters = { aToB: 0, bToA: 0 }): Promise<SpliceResult> {
+  return new Promise((resolve) => {
+    let open = 2;
+    let failure: Error | undefined;
+    let settled = false;
+    const finish = () => {
+      if (settled) return;
+      settled = true;
+      resolve({ aToB: counters.aToB, bToA: counters.bToA, ...(failure ? { error: failure } : {}) });
+    };
+    const fail = (err: Error) => {
+      failure ??= err;
+      a.destroy();
+      b.destroy();
+      finish();
+    };
+    const done = () => {
+      open -= 1;
+      if (open === 0) finish();
+    };
+    pump(a, b, (n) => (counters.aToB += n), done);
+    pump(b, a, (n) => (counters.bToA += n), done);
+    a.once('error', fail);
+    b.once('error', fail);
+    // A side that closes without ending its readable (a reset) ends the splice.
+    const onClose = (side: Duplex) => () => {
+      if (!side.readableEnded || !side.writableFinished) {
+        if (!settled) fail(new Error('peer closed the connection before both directions ended'));
+      }
+    };
+    a.once('close', onClose(a));
+    b.once('close', onClose(b));
+  });
+}
+
+function pump(from: Duplex, to: Duplex, count: (n: number) => void, done: () => void): void {
+  const cork = to instanceof Socket ? corker(to) : undefined;
+  let paused = false;
+  from.on('data', (chunk: Buffer) => {
+    count(chunk.length);
+    cork?.();
+    to.write(chunk);
+    if (to.writableLength > PAUSE_ABOVE_BYTES && !paused) {
+      paused = true;
+      from.pause();
+      to.once('drain', () => {
+        paused = false;
+        from.resume();
+      });
+    }
+  });
+  from.once('end', () => {
+    to.end();
+  });
+  to.once('finish', done);
+}
+
+/** Returns a function that corks `socket` once per event-loop turn and uncorks it in setImmediate. */
+function corker(socket: Socket): () => void {
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    socket.uncork();
+  };
+  return () => {
+    if (corked) return;
+    corked = true;
+    socket.cork();
+    setImmediate(uncork);
+  };
+}

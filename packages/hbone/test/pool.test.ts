@@ -1,0 +1,123 @@
+// The pool: stream limits per session, one creator per key, 10,000 gracefully closed tunnels on one session,
+// GOAWAY and dead peers handled without disturbing unrelated streams.
+import net, { type AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HboneClient } from '../src/index.js';
+import { createTestPki, ID, type TestPki } from './pki.js';
+import { roundTrip, startEcho, type EchoServer } from './helpers.js';
+import { startServer, type ServerFixture } from './server-fixture.js';
+
+let pki: TestPki;
+let echo: EchoServer;
+let fixture: ServerFixture;
+
+beforeAll(async () => {
+  pki = createTestPki();
+  echo = await startEcho();
+  fixture = await startServer(pki.leaf(ID.server));
+});
+
+afterAll(async () => {
+  await fixture.close();
+  await echo.close();
+  pki.cleanup();
+});
+
+const request = (port = fixture.port) => ({
+  nextHop: { host: '127.0.0.1', port },
+  authority: `127.0.0.1:${echo.port}`,
+  expectedIdentities: [ID.server],
+});
+
+describe('HbonePool', () => {
+  it('opens one session for concurrent first tunnels and a second past 100 streams', async () => {
+    const client = new HboneClient({ tls: pki.leaf(ID.client) });
+    const sessionsBefore = fixture.server.sessionCount;
+    const streams = await Promise.all(Array.from({ length: 150 }, () => client.connect(request())));
+    expect(client.poolStats()).toEqual([expect.objectContaining({ sessions: 2, streams: 150 })]);
+    expect(fixture.server.sessionCount - sessionsBefore).toBe(2);
+    await Promise.all(streams.map((s, i) => roundTrip(s, `tunnel ${i}`)));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(client.poolStats()).toEqual([expect.objectContaining({ sessions: 2, streams: 0 })]);
+    client.close();
+  });
+
+  it('keys sessions by expected identities and next hop', async () => {
+    const client = new HboneClient({ tls: pki.leaf(ID.client) });
+    await roundTrip(await client.connect(request()), 'a');
+    await roundTrip(await client.connect({ ...request(), expectedIdentities: [ID.server, 'spiffe://cluster.local/ns/default/sa/other'] }), 'b');
+    expect(client.poolStats()).toHaveLength(2);
+    client.close();
+  });
+
+  it('carries 10,000 sequential tunnels on one session without a reset or GOAWAY', async () => {
+    const client = new HboneClient({ tls: pki.leaf(ID.client) });
+    let goaways = 0;
+    const first = await client.connect(request());
+    const session = first.session;
+    session?.on('goaway', () => (goaways += 1));
+    await roundTrip(first, 'x');
+    let otherSessions = 0;
+    for (let i = 0; i < 10_000; i++) {
+      const stream = await client.connect(request());
+      if (stream.session !== session) otherSessions += 1;
+      await roundTrip(stream, 'x');
+    }
+    expect(otherSessions).toBe(0);
+    expect(session?.destroyed).toBe(false);
+    expect(goaways).toBe(0);
+    expect(client.poolStats()).toEqual([expect.objectContaining({ sessions: 1 })]);
+    client.close();
+  }, 120_000);
+
+  it('closes idle sessions after the idle timeout', async () => {
+    const client = new HboneClient({ tls: pki.leaf(ID.client), pool: { idleTimeoutMs: 100 } });
+    const stream = await client.connect(request());
+    await roundTrip(stream, 'x');
+    const session = stream.session;
+    await new Promise((r) => session?.once('close', r));
+    expect(client.poolStats()).toEqual([]);
+  });
+
+  it('after GOAWAY, lets open tunnels finish and opens a new session for new ones', async () => {
+    const server = await startServer(pki.leaf(ID.server));
+    const client = new HboneClient({ tls: pki.leaf(ID.client) });
+    const open = await client.connect(request(server.port));
+    const firstSession = open.session;
+    // Graceful GOAWAY from the server's side while the tunnel is open; the listener keeps accepting.
+    const closing = server.server.closeSessions(5000);
+    await new Promise((r) => firstSession?.once('goaway', r));
+    const next = await client.connect(request(server.port));
+    expect(next.session).not.toBe(firstSession);
+    expect((await roundTrip(open, 'still flowing')).toString()).toBe('still flowing');
+    expect((await roundTrip(next, 'new session')).toString()).toBe('new session');
+    await closing;
+    await server.close();
+    client.close();
+  });
+
+  it('drops a session whose peer stops answering PINGs, leaving other sessions alone', async () => {
+    // A relay that can freeze: bytes stop flowing both ways but the TCP connection stays up.
+    let frozen = false;
+    const relay = net.createServer((inbound) => {
+      const outbound = net.connect(fixture.port, '127.0.0.1');
+      inbound.on('data', (d) => !frozen && outbound.write(d));
+      outbound.on('data', (d) => !frozen && inbound.write(d));
+      for (const s of [inbound, outbound]) s.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+    const relayPort = (relay.address() as AddressInfo).port;
+    const client = new HboneClient({ tls: pki.leaf(ID.client), keepalive: { intervalMs: 50, timeoutMs: 300 } });
+    const viaRelay = await client.connect(request(relayPort));
+    const direct = await client.connect(request());
+    frozen = true;
+    const outcome = await new Promise<string>((resolve) => {
+      viaRelay.on('error', (e) => resolve(`error: ${e.message}`));
+      viaRelay.on('close', () => resolve('closed'));
+    });
+    expect(outcome).toMatch(/error|closed/);
+    expect((await roundTrip(direct, 'unrelated')).toString()).toBe('unrelated');
+    client.close();
+    relay.close();
+  });
+});

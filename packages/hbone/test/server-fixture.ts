@@ -1,0 +1,38 @@
+// An HBONE server in front of loopback targets, as the tests and the `hbone serve` command use it.
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import { HboneServer, type HboneServerOptions, type Refusal, type TlsMaterial, type TunnelRequest } from '../src/index.js';
+
+export interface ServerFixture {
+  readonly server: HboneServer;
+  readonly port: number;
+  readonly requests: TunnelRequest[];
+  close(): Promise<void>;
+}
+
+/** Dials the CONNECT authority on loopback; port `deniedPort` is refused as a policy would. */
+export function dialAuthority(request: TunnelRequest, deniedPort?: number): Promise<Duplex | Refusal> {
+  if (request.authority.port === deniedPort) return Promise.resolve({ kind: 'denied', reason: 'test policy' });
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: request.authority.host, port: request.authority.port, allowHalfOpen: true });
+    socket.once('connect', () => resolve(socket));
+    socket.once('error', (err) => resolve({ kind: 'unreachable', reason: err.message }));
+  });
+}
+
+export async function startServer(
+  tls: TlsMaterial,
+  options: Partial<HboneServerOptions> & { deniedPort?: number } = {},
+): Promise<ServerFixture> {
+  const requests: TunnelRequest[] = [];
+  const server = new HboneServer({
+    tls,
+    handler: (request) => {
+      requests.push(request);
+      return dialAuthority(request, options.deniedPort);
+    },
+    ...options,
+  });
+  const { port } = await server.listen(0, '127.0.0.1');
+  return { server, port, requests, close: () => server.drain(1000) };
+}
