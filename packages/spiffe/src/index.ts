@@ -1,2 +1,35 @@
 // @ambient/spiffe: SPIFFE identities, X.509-SVIDs, the mesh CA, the CA service logic, the secret manager, peer verification.
-export {};
+//
+// Stable API for HBONE and other TLS users:
+//   verifyPeerChain(chain, trustBundle, { mode: 'server', trustDomain } | { mode: 'client', expectedIdentities })
+//     → { ok: true, identity, chain } | { ok: false, error: SpiffeError }
+//   peerChainFromTls(socket.getPeerCertificate(true)) → DER chain, leaf first
+//   tlsMaterialFromSvid(svid) → { key, cert, ca } PEM strings for Node's tls options
+export { SpiffeError, SPIFFE_ERROR_CODES } from './errors.js';
+export type { SpiffeErrorCode } from './errors.js';
+export { parseSpiffeId, parseIstioIdentity, parseTrustDomain, formatIstioIdentity, isSpiffeId } from './spiffe-id.js';
+export type { SpiffeId } from './spiffe-id.js';
+export { pemBlocks, toPem } from './pem.js';
+export { generateKeyPair } from './x509/keys.js';
+export type { KeyPair } from './x509/keys.js';
+export { createCsr, parseCsr } from './csr.js';
+export type { CsrInfo } from './csr.js';
+export { certificateInfo, toCertificates } from './x509/certificate.js';
+export type { CertificateInfo } from './x509/certificate.js';
+export { verifyChain } from './chain.js';
+export type { ChainCheck, CertificatePurpose } from './chain.js';
+export {
+  CertificateAuthority,
+  DEFAULT_CERT_TTL_SECONDS,
+  MAX_CERT_TTL_SECONDS,
+  CLOCK_SKEW_SECONDS,
+  ROOT_TTL_SECONDS,
+} from './ca.js';
+export type { CaMaterial, CaOptions, SignOptions } from './ca.js';
+export { CA_FILES, openCaDirectory, loadCaDirectory, writeCaDirectory } from './ca-directory.js';
+export { svidFromCertChain } from './svid.js';
+export type { Svid, SvidCheck } from './svid.js';
+export { verifyPeerChain, peerChainFromTls } from './peer-verification.js';
+export type { PeerVerificationOptions, PeerVerdict, CertificatesInput, PeerCertificateLike } from './peer-verification.js';
+export { tlsMaterialFromSvid } from './tls-material.js';
+export type { TlsMaterial } from './tls-material.js';

@@ -1,0 +1,59 @@
+// The one error class of @ambient/spiffe and its stable codes; messages name what is wrong and what to check.
+import { AmbientError } from '@ambient/core';
+
+export const SPIFFE_ERROR_CODES = [
+  // SPIFFE IDs
+  'SPIFFE_ERR_EMPTY',
+  'SPIFFE_ERR_TOO_LONG',
+  'SPIFFE_ERR_SCHEME',
+  'SPIFFE_ERR_TRUST_DOMAIN_MISSING',
+  'SPIFFE_ERR_TRUST_DOMAIN_UPPERCASE',
+  'SPIFFE_ERR_TRUST_DOMAIN_CHAR',
+  'SPIFFE_ERR_PORT',
+  'SPIFFE_ERR_USERINFO',
+  'SPIFFE_ERR_QUERY',
+  'SPIFFE_ERR_FRAGMENT',
+  'SPIFFE_ERR_PERCENT_ENCODED',
+  'SPIFFE_ERR_EMPTY_SEGMENT',
+  'SPIFFE_ERR_DOT_SEGMENT',
+  'SPIFFE_ERR_PATH_CHAR',
+  'SPIFFE_ERR_NOT_ISTIO',
+  // encodings
+  'SPIFFE_ERR_BAD_PEM',
+  'SPIFFE_ERR_BAD_DER',
+  // CSRs and keys
+  'SPIFFE_ERR_BAD_CSR',
+  'SPIFFE_ERR_CSR_SIGNATURE',
+  'SPIFFE_ERR_CSR_SAN_MISMATCH',
+  'SPIFFE_ERR_CSR_SAN_COUNT',
+  'SPIFFE_ERR_UNSUPPORTED_KEY',
+  // the CA
+  'SPIFFE_ERR_CA_DIR',
+  'SPIFFE_ERR_CA_MATERIAL',
+  'SPIFFE_ERR_TTL',
+  // certificate chains
+  'SPIFFE_ERR_CHAIN_EMPTY',
+  'SPIFFE_ERR_CHAIN_UNTRUSTED',
+  'SPIFFE_ERR_CERT_EXPIRED',
+  'SPIFFE_ERR_CERT_NOT_YET_VALID',
+  'SPIFFE_ERR_KEY_USAGE',
+  'SPIFFE_ERR_NO_IDENTITY',
+  'SPIFFE_ERR_TRUST_DOMAIN_MISMATCH',
+  'SPIFFE_ERR_IDENTITY_MISMATCH',
+  'SPIFFE_ERR_KEY_MISMATCH',
+  // bearer tokens
+  'SPIFFE_ERR_TOKEN_MALFORMED',
+  'SPIFFE_ERR_TOKEN_SIGNATURE',
+  'SPIFFE_ERR_TOKEN_EXPIRED',
+  'SPIFFE_ERR_TOKEN_AUDIENCE',
+  'SPIFFE_ERR_TOKEN_CLAIMS',
+  // the secret manager
+  'SPIFFE_ERR_FETCH',
+  'SPIFFE_ERR_CLOSED',
+] as const;
+
+export type SpiffeErrorCode = (typeof SPIFFE_ERROR_CODES)[number];
+
+export class SpiffeError extends AmbientError<SpiffeErrorCode> {
+  static override readonly family: string = 'SPIFFE';
+}
