@@ -1,2 +1,10 @@
 // @ambient/xds-server: Delta ADS server: subscriptions, per-resource versions, pushes, ACK/NACK bookkeeping and sync status.
-export {};
+export { XdsServer } from './server.js';
+export type { Authenticate, AuthResult, XdsServerOptions } from './server.js';
+export type { SyncStatus } from './connection.js';
+export type { SyncState, TypeSyncStatus } from './subscription.js';
+export type { ResourceValue } from './resource-store.js';
+export { encodePush, adsServiceDefinition } from './response-encoder.js';
+export type { EncodedPush } from './response-encoder.js';
+export { XdsServerError } from './errors.js';
+export type { XdsServerErrorCode } from './errors.js';

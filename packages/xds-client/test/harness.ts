@@ -1,0 +1,74 @@
+// Test plumbing: an openssl-made serving certificate, gRPC servers on port 0, and small waiting helpers.
+import { Server, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serverCredentials } from '@ambient/grpc';
+import { XdsServer, type XdsServerOptions } from '@ambient/xds-server';
+
+export interface TestTls {
+  readonly dir: string;
+  readonly certPath: string;
+  readonly keyPath: string;
+  readonly rootPem: string;
+  readonly keyPem: string;
+  cleanup(): void;
+}
+
+/** A self-signed P-256 serving certificate for 127.0.0.1 and istiod's service name. */
+export function makeTls(): TestTls {
+  const dir = mkdtempSync(join(tmpdir(), 'xds-test-'));
+  const certPath = join(dir, 'cert.pem');
+  const keyPath = join(dir, 'key.pem');
+  execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=istiod',
+    '-addext', 'subjectAltName=DNS:istiod.istio-system.svc,IP:127.0.0.1', '-keyout', keyPath, '-out', certPath,
+  ], { stdio: 'ignore' });
+  return {
+    dir, certPath, keyPath,
+    rootPem: readFileSync(certPath, 'utf8'),
+    keyPem: readFileSync(keyPath, 'utf8'),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+export interface Running {
+  readonly address: string;
+  readonly port: number;
+  stop(): void;
+}
+
+/** Starts a gRPC server over TLS on 127.0.0.1 (port 0 unless given) with the services `setup` adds. */
+export async function startGrpc(tls: TestTls, setup: (server: Server) => void, port = 0): Promise<Running> {
+  const server = new Server();
+  setup(server);
+  const bound = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`127.0.0.1:${port}`, serverCredentials({ certChainPem: tls.rootPem, keyPem: tls.keyPem }), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  return { address: `127.0.0.1:${bound}`, port: bound, stop: () => server.forceShutdown() };
+}
+
+export async function startXds<I>(tls: TestTls, options: XdsServerOptions<I> = {}, port = 0): Promise<Running & { xds: XdsServer<I> }> {
+  const xds = new XdsServer<I>({ debounceMs: 1, ...options });
+  const running = await startGrpc(tls, (s) => xds.register(s), port);
+  return { ...running, xds, stop: () => (xds.close(), running.stop()) };
+}
+
+/** A server with one hand-written ADS handler, for behaviour our own server never shows. */
+export function scripted(definition: ServiceDefinition, handler: UntypedServiceImplementation[string]) {
+  return (server: Server) => server.addService(definition, { deltaAggregatedResources: handler });
+}
+
+/** Polls until `check` passes (it throws until then); fails with the last error after `ms`. */
+export async function eventually<T>(check: () => T, ms = 5_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    try {
+      return check();
+    } catch (err) {
+      if (Date.now() > until) throw err;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+}
