@@ -1,11 +1,9 @@
 // HBONE client: `connect()` returns a Duplex tunnel once the destination answers 200. Tunnels share pooled
 // sessions; the inner tunnel of double HBONE gets a session of its own inside the outer tunnel (never pooled).
 import type { ClientHttp2Stream } from 'node:http2';
-import { X509Certificate } from 'node:crypto';
 import { newTraceParent } from './headers.js';
 import type { KeepaliveOptions } from './keepalive.js';
-import { uriSans } from './spiffe-ids.js';
-import type { TlsMaterial } from './peer.js';
+import { identityOf, type TlsMaterial } from './peer.js';
 import { HbonePool, type PoolOptions } from './pool.js';
 import { openSession, requestTunnel, type NextHop } from './session.js';
 
@@ -134,8 +132,4 @@ export class HboneClient {
       ...(this.#options.connectTimeoutMs ? { timeoutMs: this.#options.connectTimeoutMs } : {}),
     };
   }
-}
-
-function identityOf(material: TlsMaterial): string {
-  return uriSans(new X509Certificate(material.cert))[0] ?? '';
 }

@@ -1,43 +1,41 @@
-// Peer identity checks for HBONE, after OpenSSL has verified the chain against the trust bundle:
-// the server requires a client SPIFFE ID in its own trust domain; the client requires one of the expected IDs.
+// Peer identity checks for HBONE, through @ambient/spiffe's verification (reference §2.1): the server accepts a
+// client whose first SPIFFE URI SAN is in its own trust domain; the client accepts a server carrying one of the
+// expected identities. OpenSSL has checked the chain and EKU in the handshake already; this re-checks the path
+// against the trust bundle and decides on the identity.
 import { X509Certificate } from 'node:crypto';
-import type { TLSSocket } from 'node:tls';
-import { parseSpiffeId, uriSans } from './spiffe-ids.js';
+import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
+import { certificateInfo, parseSpiffeId, peerChainFromTls, verifyPeerChain, type TlsMaterial } from '@ambient/spiffe';
 
-/** PEM material Node's tls options take: the certificate chain (leaf first), its key and the trust bundle. */
-export interface TlsMaterial {
-  readonly cert: string;
-  readonly key: string;
-  readonly ca: string;
-}
+export type { TlsMaterial } from '@ambient/spiffe';
 
-/** Server side: the peer's identity (its first URI SAN that is a SPIFFE ID), which must share our trust domain. */
+/** Server side: the client's SPIFFE ID, or why it is refused. */
 export function serverPeerIdentity(socket: TLSSocket, own: TlsMaterial): { identity: string } | { error: string } {
-  const peer = socket.getPeerX509Certificate();
-  if (!peer) return { error: 'no client certificate' };
-  const identity = uriSans(peer).map(parseSpiffeId).find((id) => id !== undefined);
-  if (!identity) return { error: 'client certificate has no SPIFFE ID URI SAN' };
-  const ownTrustDomain = trustDomainOf(own.cert);
-  if (ownTrustDomain !== undefined && identity.trustDomain !== ownTrustDomain) {
-    return { error: `client identity ${identity.id} is not in trust domain ${ownTrustDomain}` };
-  }
-  return { identity: identity.id };
+  const chain = peerChainFromTls(socket.getPeerCertificate(true));
+  if (chain.length === 0) return { error: 'no client certificate' };
+  const verdict = verifyPeerChain(chain, own.ca, { mode: 'server', trustDomain: trustDomainOf(own.cert) });
+  return verdict.ok ? { identity: verdict.identity.uri } : { error: verdict.error.message };
 }
 
-/** Client side: undefined when any URI SAN of the server's leaf is one of the expected identities. */
-export function checkServerIdentity(leaf: X509Certificate, expected: readonly string[]): string | undefined {
-  const sans = uriSans(leaf);
-  if (expected.length === 0) return 'no expected identity was given for this destination';
-  if (sans.some((san) => expected.includes(san))) return undefined;
-  return `server identity [${sans.join(', ')}] is none of the expected [${expected.join(', ')}]`;
+/** Client side, for tls `checkServerIdentity`: undefined when the server is one of the expected identities. */
+export function checkServerIdentity(peer: DetailedPeerCertificate, own: TlsMaterial, expected: readonly string[]): string | undefined {
+  const verdict = verifyPeerChain(peerChainFromTls(peer), own.ca, { mode: 'client', expectedIdentities: expected });
+  return verdict.ok ? undefined : verdict.error.message;
 }
 
-const trustDomains = new Map<string, string | undefined>();
+/** The SPIFFE ID in our own certificate (the first SPIFFE URI SAN of the leaf). */
+export function identityOf(material: TlsMaterial): string {
+  const uri = certificateInfo(new X509Certificate(material.cert)).uris.find((u) => u.startsWith('spiffe://'));
+  if (!uri) throw new Error('the HBONE certificate has no SPIFFE URI SAN');
+  return parseSpiffeId(uri).uri;
+}
 
-function trustDomainOf(certPem: string): string | undefined {
-  if (!trustDomains.has(certPem)) {
-    const leaf = new X509Certificate(certPem);
-    trustDomains.set(certPem, uriSans(leaf).map(parseSpiffeId).find((id) => id !== undefined)?.trustDomain);
+const trustDomains = new Map<string, string>();
+
+function trustDomainOf(certPem: string): string {
+  let td = trustDomains.get(certPem);
+  if (td === undefined) {
+    td = parseSpiffeId(identityOf({ cert: certPem, key: '', ca: '' })).trustDomain;
+    trustDomains.set(certPem, td);
   }
-  return trustDomains.get(certPem);
+  return td;
 }

@@ -1,8 +1,7 @@
 // Opening one HBONE session (mTLS 1.3 + HTTP/2) and one CONNECT tunnel on it. The peer's identity is checked
 // inside the TLS handshake, so no CONNECT is ever sent to a peer that is not one of the expected identities.
 import http2, { constants, type ClientHttp2Session, type ClientHttp2Stream } from 'node:http2';
-import tls, { type TLSSocket } from 'node:tls';
-import { X509Certificate } from 'node:crypto';
+import tls, { type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { parseAuthority } from './authority.js';
 import { errorForStatus, HboneError } from './errors.js';
@@ -63,7 +62,7 @@ function handshake(options: SessionOptions): Promise<TLSSocket> {
       // No SNI: HBONE peers pick the certificate by the dialled address, not a name.
       servername: '',
       checkServerIdentity: (_host, cert) => {
-        identityError = checkServerIdentity(new X509Certificate(cert.raw), expectedIdentities);
+        identityError = checkServerIdentity(cert as DetailedPeerCertificate, options.tls, expectedIdentities);
         return identityError ? new Error(identityError) : undefined;
       },
     });
