@@ -33,3 +33,26 @@ export { verifyPeerChain, peerChainFromTls } from './peer-verification.js';
 export type { PeerVerificationOptions, PeerVerdict, CertificatesInput, PeerCertificateLike } from './peer-verification.js';
 export { tlsMaterialFromSvid } from './tls-material.js';
 export type { TlsMaterial } from './tls-material.js';
+export { createToken, verifyToken, generateTokenKey, tokenKeyFromPem, DEFAULT_TOKEN_AUDIENCE, TOKEN_LEEWAY_SECONDS } from './tokens.js';
+export type { TokenClaims, CreateTokenOptions, VerifyTokenOptions } from './tokens.js';
+export { TOKEN_KEY_FILE, openTokenKey, loadTokenKey } from './token-key-file.js';
+export { tokenAuthenticator, svidAuthenticator, anyAuthenticator, NO_CREDENTIAL } from './authenticators.js';
+export type {
+  Authenticator,
+  AuthResult,
+  Caller,
+  CallerCredentials,
+  TokenAuthenticatorOptions,
+  SvidAuthenticatorOptions,
+} from './authenticators.js';
+export { createCaService } from './ca-service.js';
+export type { CaService, CaServiceOptions, CertificateRequest, CertificateResult, RefusalStatus } from './ca-service.js';
+export { SecretManager } from './secret-manager.js';
+export type {
+  FetchSvid,
+  FetchPriority,
+  Timers,
+  SecretManagerOptions,
+  CertificateState,
+  CertificateStatus,
+} from './secret-manager.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** Writes `files` into a temporary directory, runs openssl there, returns stdout+stderr and the exit status. */
-export function openssl(args: readonly string[], files: Record<string, string> = {}): { status: number; output: string } {
+export function openssl(args: readonly string[], files: Record<string, string | Buffer> = {}): { status: number; output: string } {
   const dir = mkdtempSync(join(tmpdir(), 'spiffe-openssl-'));
   try {
     for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
