@@ -81,11 +81,9 @@ function checkTargetRef(value: unknown, path: FieldPath, r: FieldReader): void {
 }
 
 function readRule(value: unknown, path: FieldPath, r: FieldReader): ApRule {
-  const rule = r.object(value, path, ['from', 'to', 'when']);
-  if (rule === undefined) {
-    if (value === null) r.problem(path, 'rule must not be null');
-    return { from: [], to: [], when: [] };
-  }
+  if (value === null) r.problem(path, 'rule must not be null');
+  const rule = value === null ? undefined : r.object(value, path, ['from', 'to', 'when']);
+  if (rule === undefined) return { from: [], to: [], when: [] };
   return {
     from: r.list(rule['from'], [...path, 'from']).map((f, i) => readSource(f, [...path, 'from', i], r)),
     to: r.list(rule['to'], [...path, 'to']).map((t, i) => readOperation(t, [...path, 'to', i], r)),
@@ -109,9 +107,10 @@ function checkEach(values: string[], path: FieldPath, check: (v: string) => stri
   });
 }
 
-/** No field given at all (judged on the raw value, so a mistyped field is not also reported as missing). */
+/** No field given at all, judged on the raw value so that a mistyped or unknown field is not also called missing. */
 function allAbsent(record: Record<string, unknown>, fields: readonly string[]): boolean {
-  return fields.every((f) => record[f] === undefined || record[f] === null || (Array.isArray(record[f]) && record[f].length === 0));
+  const absent = (v: unknown) => v === undefined || v === null || (Array.isArray(v) && v.length === 0);
+  return Object.entries(record).every(([k, v]) => fields.includes(k) && absent(v));
 }
 
 function readSource(value: unknown, path: FieldPath, r: FieldReader): Source {
