@@ -67,7 +67,12 @@ export class XdsClient {
       if (this.#types.has(type.typeUrl)) throw new XdsClientError('XDS_CLIENT_ERR_BAD_OPTIONS', `type ${type.typeUrl} registered twice`);
       this.#types.set(type.typeUrl, new TypeState(type, onDemand ?? false));
     }
-    this.#grpc = new AggregatedDiscoveryClient(options.address, channelCredentials(options.tls), channelOptions(options.tls));
+    // grpc-js paces reconnects of the channel itself (1 s first): hand it the same §3.1 bounds so ours is what counts.
+    this.#grpc = new AggregatedDiscoveryClient(options.address, channelCredentials(options.tls), {
+      ...channelOptions(options.tls),
+      'grpc.initial_reconnect_backoff_ms': options.backoff?.initialMs ?? 10,
+      'grpc.max_reconnect_backoff_ms': options.backoff?.maxMs ?? 15_000,
+    });
     this.#backoff = new Backoff(options.backoff);
     this.#log = options.logger ?? createLogger({ name: 'xds-client' });
     this.#ready = new Promise((resolve) => (this.#markReady = resolve));

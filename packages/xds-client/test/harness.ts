@@ -4,8 +4,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createLogger } from '@ambient/core';
 import { serverCredentials } from '@ambient/grpc';
 import { XdsServer, type XdsServerOptions } from '@ambient/xds-server';
+
+/** Tests assert on behaviour, not on log lines. */
+export const quiet = createLogger({ name: 'test', level: 'silent' });
 
 export interface TestTls {
   readonly dir: string;
@@ -50,7 +54,7 @@ export async function startGrpc(tls: TestTls, setup: (server: Server) => void, p
 }
 
 export async function startXds<I>(tls: TestTls, options: XdsServerOptions<I> = {}, port = 0): Promise<Running & { xds: XdsServer<I> }> {
-  const xds = new XdsServer<I>({ debounceMs: 1, ...options });
+  const xds = new XdsServer<I>({ debounceMs: 1, logger: quiet, ...options });
   const running = await startGrpc(tls, (s) => xds.register(s), port);
   return { ...running, xds, stop: () => (xds.close(), running.stop()) };
 }

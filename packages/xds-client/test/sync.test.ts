@@ -4,7 +4,7 @@ import { ADDRESS_TYPE_URL, type Address } from '@ambient/api/workload';
 import { AUTHORIZATION_TYPE_URL } from '@ambient/api/security';
 import { addressType, authorizationType, XdsClient, type Batch, type ResourceType, type XdsClientOptions } from '../src/index.js';
 import type { ResourceValue } from '@ambient/xds-server';
-import { eventually, makeTls, startXds, type TestTls } from './harness.js';
+import { eventually, makeTls, quiet, startXds, type TestTls } from './harness.js';
 import { addressAny, garbageAddress, policy, workload } from './fixtures.js';
 
 let tls: TestTls;
@@ -16,7 +16,7 @@ afterEach(() => cleanups.splice(0).reverse().forEach((f) => f()));
 const node = { nodeName: 'node-a', podName: 'ztunnel-1', podNamespace: 'istio-system', instanceIps: ['10.0.0.9'] };
 
 function client(address: string, extra: Partial<XdsClientOptions> = {}): XdsClient {
-  const c = new XdsClient({ address, tls: { rootPem: tls.rootPem }, node, types: [{ type: addressType }, { type: authorizationType }], ...extra });
+  const c = new XdsClient({ address, tls: { rootPem: tls.rootPem }, logger: quiet, node, types: [{ type: addressType }, { type: authorizationType }], ...extra });
   cleanups.push(() => c.close());
   return c;
 }
