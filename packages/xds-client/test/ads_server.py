@@ -1,0 +1,69 @@
+"""A delta ADS server in Python grpcio (not our code) that serves Address resources to our client.
+
+Usage: ads_server.py PROTO_DIR CERT KEY. Prints {"port": N}, then one JSON line per request it receives; serves
+w1, w2 and a LEGACY_ISTIO_MTLS workload, and after the client answers that, changes w1 and removes w2. Stops when
+stdin closes. Message classes come from protoc at run time; the service uses grpcio's generic handlers (Debian's
+grpc_tools is too old to parse proto3 `optional`).
+"""
+import json, subprocess, sys, tempfile
+from concurrent import futures
+
+proto_dir, cert, key = sys.argv[1], sys.argv[2], sys.argv[3]
+out = tempfile.mkdtemp()
+subprocess.run(['protoc', '-I', proto_dir, '-I', '/usr/include', '--python_out', out, 'envoy/service/discovery/v3/discovery.proto',
+                'envoy/config/core/v3/base.proto', 'google/rpc/status.proto', 'istio/workload/workload.proto'], check=True)
+sys.path.insert(0, out)
+
+import grpc  # noqa: E402
+from google.protobuf import json_format  # noqa: E402
+from envoy.service.discovery.v3 import discovery_pb2  # noqa: E402
+from istio.workload import workload_pb2  # noqa: E402
+
+ADDRESS = 'type.googleapis.com/istio.workload.Address'
+
+
+def resource(name, ip, version, legacy=False):
+    address = workload_pb2.Address()
+    address.workload.uid = name
+    address.workload.name = name
+    address.workload.addresses.append(bytes(int(x) for x in ip.split('.')))
+    if legacy:
+        address.workload.tunnel_protocol = workload_pb2.LEGACY_ISTIO_MTLS
+    r = discovery_pb2.Resource(name=name, version=version)
+    r.resource.Pack(address)
+    return r
+
+
+def ads(requests, context):
+    md = dict(context.invocation_metadata())
+    for req in requests:
+        print(json.dumps({
+            'typeUrl': req.type_url, 'nonce': req.response_nonce,
+            'error': req.error_detail.message if req.HasField('error_detail') else None,
+            'subscribe': list(req.resource_names_subscribe), 'unsubscribe': list(req.resource_names_unsubscribe),
+            'initial': dict(req.initial_resource_versions), 'nodeId': req.node.id,
+            'metadata': json_format.MessageToDict(req.node.metadata),
+            'authorization': md.get('authorization'), 'clusterid': md.get('clusterid'),
+        }), flush=True)
+        if req.type_url != ADDRESS:
+            if not req.response_nonce:
+                yield discovery_pb2.DeltaDiscoveryResponse(type_url=req.type_url, nonce='py-other')
+        elif not req.response_nonce:
+            yield discovery_pb2.DeltaDiscoveryResponse(type_url=ADDRESS, nonce='py-1', resources=[
+                resource('w1', '10.0.0.1', 'v1'), resource('w2', '10.0.0.2', 'v1'), resource('legacy', '10.0.0.3', 'v1', True)])
+        elif req.response_nonce == 'py-1':
+            yield discovery_pb2.DeltaDiscoveryResponse(type_url=ADDRESS, nonce='py-2', resources=[resource('w1', '10.0.0.11', 'v2')],
+                                                       removed_resources=['w2'])
+
+
+handler = grpc.method_handlers_generic_handler('envoy.service.discovery.v3.AggregatedDiscoveryService', {
+    'DeltaAggregatedResources': grpc.stream_stream_rpc_method_handler(
+        ads, request_deserializer=discovery_pb2.DeltaDiscoveryRequest.FromString,
+        response_serializer=discovery_pb2.DeltaDiscoveryResponse.SerializeToString)})
+server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+server.add_generic_rpc_handlers((handler,))
+port = server.add_secure_port('127.0.0.1:0', grpc.ssl_server_credentials([(open(key, 'rb').read(), open(cert, 'rb').read())]))
+server.start()
+print(json.dumps({'port': port}), flush=True)
+sys.stdin.read()
+server.stop(0)
