@@ -7,6 +7,7 @@ import { pemBlocks, toPem } from './pem.js';
 import { parseSpiffeId, parseTrustDomain } from './spiffe-id.js';
 import type { Svid } from './svid.js';
 import { certificateInfo } from './x509/certificate.js';
+import type { SubjectAltNames } from './x509/extensions.js';
 import { caCertificate, LeafIssuer } from './x509/issue.js';
 import { generateKeyPair, spkiOf } from './x509/keys.js';
 
@@ -42,6 +43,21 @@ export interface SignOptions {
   readonly identity: string;
   /** Requested lifetime; ≤ 0 or absent means 24 h, more than 90 days is clamped. */
   readonly ttlSeconds?: number;
+}
+
+export interface ServingCertificateOptions {
+  readonly dnsNames?: readonly string[];
+  readonly ipAddresses?: readonly string[];
+  readonly identity?: string;
+  readonly ttlSeconds?: number;
+}
+
+export interface ServingCertificate {
+  readonly keyPem: string;
+  /** Leaf then intermediates. */
+  readonly certChainPem: string;
+  readonly rootPem: string;
+  readonly notAfter: Date;
 }
 
 const certsOf = (pem: string): X509Certificate[] => pemBlocks(pem, 'CERTIFICATE').map((der) => new X509Certificate(der));
@@ -143,17 +159,34 @@ export class CertificateAuthority {
     if (request.uris[0] !== identity) {
       throw new SpiffeError('SPIFFE_ERR_CSR_SAN_MISMATCH', `the CSR asks for '${request.uris[0]}' but the caller may only get '${identity}'`);
     }
-    return [toPem(this.#issue(request.spki, identity, options.ttlSeconds), 'CERTIFICATE'), ...this.#chainTail];
+    return [toPem(this.#issue(request.spki, { uris: [identity] }, options.ttlSeconds), 'CERTIFICATE'), ...this.#chainTail];
   }
 
   /** Generates a P-256 key and issues its SVID directly, skipping the CSR (fixtures, the control plane's own). */
   issueSvid(identity: string, options: { readonly ttlSeconds?: number } = {}): Svid {
     this.#checkIdentity(identity);
     const { privateKey } = generateKeyPair();
-    const leaf = new X509Certificate(this.#issue(spkiOf(privateKey), identity, options.ttlSeconds));
+    const leaf = new X509Certificate(this.#issue(spkiOf(privateKey), { uris: [identity] }, options.ttlSeconds));
     const { notBefore, notAfter } = certificateInfo(leaf);
     const intermediates = this.#chainTail.slice(0, -1).map((pem) => new X509Certificate(pem));
     return { identity, privateKey, certChain: [leaf, ...intermediates], roots: this.roots, notBefore, notAfter };
+  }
+
+  /**
+   * A TLS serving certificate from the mesh CA (the control plane's gRPC port): DNS and IP SANs, optionally a
+   * SPIFFE ID too. Returns PEM ready for `@ambient/grpc` serverCredentials.
+   */
+  issueServingCertificate(options: ServingCertificateOptions): ServingCertificate {
+    if (options.identity !== undefined) this.#checkIdentity(options.identity);
+    const { privateKey } = generateKeyPair();
+    const names = { dnsNames: options.dnsNames ?? [], ipAddresses: options.ipAddresses ?? [], uris: options.identity ? [options.identity] : [] };
+    const leaf = new X509Certificate(this.#issue(spkiOf(privateKey), names, options.ttlSeconds));
+    return {
+      keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+      certChainPem: [leaf.toString(), ...this.#chainTail.slice(0, -1)].join(''),
+      rootPem: this.rootBundlePem,
+      notAfter: certificateInfo(leaf).notAfter,
+    };
   }
 
   #checkIdentity(identity: string): string {
@@ -164,9 +197,9 @@ export class CertificateAuthority {
     return id.uri;
   }
 
-  #issue(spki: Buffer, uri: string, ttlSeconds: number | undefined): Buffer {
+  #issue(spki: Buffer, names: SubjectAltNames, ttlSeconds: number | undefined): Buffer {
     const now = this.#clock();
     const notAfter = Math.min(now + this.clampTtl(ttlSeconds) * 1000, this.#caNotAfter.getTime());
-    return this.#issuer.issue({ spki, uri, notBefore: new Date(now - CLOCK_SKEW_SECONDS * 1000), notAfter: new Date(notAfter) });
+    return this.#issuer.issue({ spki, names, notBefore: new Date(now - CLOCK_SKEW_SECONDS * 1000), notAfter: new Date(notAfter) });
   }
 }

@@ -25,7 +25,7 @@ export {
   CLOCK_SKEW_SECONDS,
   ROOT_TTL_SECONDS,
 } from './ca.js';
-export type { CaMaterial, CaOptions, SignOptions } from './ca.js';
+export type { CaMaterial, CaOptions, SignOptions, ServingCertificate, ServingCertificateOptions } from './ca.js';
 export { CA_FILES, openCaDirectory, loadCaDirectory, writeCaDirectory } from './ca-directory.js';
 export { svidFromCertChain } from './svid.js';
 export type { Svid, SvidCheck } from './svid.js';

@@ -150,3 +150,21 @@ describe('CA material', () => {
     expect(refusal(() => CertificateAuthority.createRoot({ trustDomain: 'Cluster.Local' }))).toBe('SPIFFE_ERR_TRUST_DOMAIN_UPPERCASE');
   });
 });
+
+describe('CertificateAuthority.issueServingCertificate', () => {
+  it('issues DNS and IP SANs that openssl accepts for a TLS server', () => {
+    const serving = ca.issueServingCertificate({ dnsNames: ['localhost', 'istiod.istio-system.svc'], ipAddresses: ['127.0.0.1', '::1', '2001:db8::7:1'] });
+    expect(opensslVerify('sslserver', [serving.certChainPem, serving.rootPem])).toMatchObject({ status: 0 });
+    const text = openssl(['x509', '-noout', '-ext', 'subjectAltName', '-in', 'c.pem'], { 'c.pem': serving.certChainPem }).output;
+    expect(text).toContain('DNS:localhost, DNS:istiod.istio-system.svc, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1, IP Address:2001:DB8:0:0:0:0:7:1');
+    const checked = openssl(['verify', '-CAfile', 'root.pem', '-verify_ip', '127.0.0.1', '-verify_hostname', 'localhost', 'c.pem'], {
+      'root.pem': serving.rootPem,
+      'c.pem': serving.certChainPem,
+    });
+    expect(checked.status, checked.output).toBe(0);
+  });
+
+  it.each(['256.0.0.1', '1.2.3', '::1::', '1:2:3:4:5:6:7:8:9', 'localhost', 'fe80::g'])('refuses the IP address %s', (ip) => {
+    expect(refusal(() => ca.issueServingCertificate({ ipAddresses: [ip] }))).toBe('SPIFFE_ERR_BAD_SAN');
+  });
+});

@@ -8,8 +8,44 @@ export function extension(id: string, critical: boolean, value: Buffer): Buffer 
   return critical ? sequence(oid(id), boolean(true), octetString(value)) : sequence(oid(id), octetString(value));
 }
 
-/** SubjectAltName with URIs only (the SVID profile). */
-export const uriSanValue = (uris: readonly string[]): Buffer => sequence(...uris.map((u) => implicitPrimitive(6, Buffer.from(u, 'ascii'))));
+/** The names a certificate is for: an SVID has one URI; a serving certificate adds DNS names and IPs. */
+export interface SubjectAltNames {
+  readonly uris?: readonly string[];
+  readonly dnsNames?: readonly string[];
+  /** Textual IPv4 or IPv6 addresses. */
+  readonly ipAddresses?: readonly string[];
+}
+
+export function sanValue(names: SubjectAltNames): Buffer {
+  return sequence(
+    ...(names.dnsNames ?? []).map((d) => implicitPrimitive(2, Buffer.from(d, 'ascii'))),
+    ...(names.uris ?? []).map((u) => implicitPrimitive(6, Buffer.from(u, 'ascii'))),
+    ...(names.ipAddresses ?? []).map((ip) => implicitPrimitive(7, ipBytes(ip))),
+  );
+}
+
+export const uriSanValue = (uris: readonly string[]): Buffer => sanValue({ uris });
+
+/** 4 or 16 bytes of an IP address in text form; anything else throws SPIFFE_ERR_BAD_SAN. */
+export function ipBytes(text: string): Buffer {
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+  if (v4) {
+    const octets = v4.slice(1).map(Number);
+    if (octets.every((o) => o <= 255)) return Buffer.from(octets);
+  }
+  const halves = text.split('::');
+  if (!v4 && halves.length <= 2 && /^[0-9a-fA-F:]+$/.test(text)) {
+    const groups = (part: string | undefined): string[] => (part ? part.split(':') : []);
+    const head = groups(halves[0]);
+    const tail = groups(halves[1]);
+    const fill = 8 - head.length - tail.length;
+    const all = [...head, ...(halves.length === 2 ? Array<string>(fill).fill('0') : []), ...tail];
+    if (all.length === 8 && fill >= (halves.length === 2 ? 1 : 0) && all.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) {
+      return Buffer.from(all.flatMap((g) => [parseInt(g, 16) >> 8, parseInt(g, 16) & 0xff]));
+    }
+  }
+  throw new SpiffeError('SPIFFE_ERR_BAD_SAN', `'${text}' is not an IPv4 or IPv6 address`);
+}
 
 /** KeyUsage from KEY_USAGE bits of the first byte (all our usages fit in it). */
 export function keyUsageValue(bits: number): Buffer {

@@ -11,7 +11,8 @@ import {
   keyUsageValue,
   LEAF_KEY_USAGE,
   subjectKeyIdValue,
-  uriSanValue,
+  sanValue,
+  type SubjectAltNames,
 } from './extensions.js';
 import { keyIdentifier, signingAlgorithmFor, type SigningAlgorithm } from './keys.js';
 import { OID } from './oids.js';
@@ -44,7 +45,7 @@ function signCertificate(tbs: Buffer, algorithm: SigningAlgorithm, key: KeyObjec
 
 export interface LeafRequest {
   readonly spki: Buffer;
-  readonly uri: string;
+  readonly names: SubjectAltNames;
   readonly notBefore: Date;
   readonly notAfter: Date;
 }
@@ -72,7 +73,7 @@ export class LeafIssuer {
   issue(request: LeafRequest): Buffer {
     const extensions = explicit(
       3,
-      sequence(this.#fixedExtensions, extension(OID.subjectAltName, true, uriSanValue([request.uri]))),
+      sequence(this.#fixedExtensions, extension(OID.subjectAltName, true, sanValue(request.names))),
     );
     const tbs = sequence(
       VERSION_3,
