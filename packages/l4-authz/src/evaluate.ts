@@ -1,7 +1,7 @@
 // The decision ztunnel makes for an inbound connection (src/state.rs `assert_rbac`): dry-run policies are only
 // reported; any matching DENY denies; with no ALLOW policy the connection is allowed; otherwise an ALLOW must match.
 import { ConnectionFacts } from './facts.js';
-import { firstMatchingRule } from './matching.js';
+import { matcherFor } from './compile.js';
 import type { Action, Connection, Policy } from './model.js';
 
 export interface DecidedBy {
@@ -49,17 +49,17 @@ export function decide(f: ConnectionFacts, policies: readonly Policy[]): Decisio
   let dryRun: DryRunMatch[] | undefined;
   for (const p of policies) {
     if (p.dryRun) {
-      const rule = firstMatchingRule(p, f);
+      const rule = matcherFor(p)(f);
       if (rule >= 0) (dryRun ??= []).push({ policy: p.key, rule, action: p.action });
     } else if (p.action === 'DENY') {
       // A later DENY only matters if it would be reported instead (smaller key); this keeps the result order-free.
       if (deny !== undefined && p.key >= deny.key) continue;
-      const rule = firstMatchingRule(p, f);
+      const rule = matcherFor(p)(f);
       if (rule >= 0) [deny, denyRule] = [p, rule];
     } else {
       allowPolicies++;
       if (deny !== undefined || (allow !== undefined && p.key >= allow.key)) continue;
-      const rule = firstMatchingRule(p, f);
+      const rule = matcherFor(p)(f);
       if (rule >= 0) [allow, allowRule] = [p, rule];
     }
   }

@@ -9,9 +9,8 @@ export class ConnectionFacts {
   readonly dst: IpAddress;
   readonly dstPort: number;
   readonly identity: Identity | undefined;
-  /** Undefined without an identity: positive principal matches then never match. */
-  readonly principal: string | undefined;
   readonly namespace: string;
+  #principal: string | undefined;
 
   constructor(conn: Connection) {
     this.src = address(conn.srcIp, 'srcIp');
@@ -21,8 +20,13 @@ export class ConnectionFacts {
     }
     this.dstPort = conn.dstPort;
     this.identity = conn.srcIdentity ?? undefined;
-    this.principal = this.identity === undefined ? undefined : principalOf(this.identity);
     this.namespace = this.identity?.namespace ?? '';
+  }
+
+  /** Undefined without an identity: positive principal matches then never match. Built only when a policy asks. */
+  get principal(): string | undefined {
+    if (this.#principal === undefined && this.identity !== undefined) this.#principal = principalOf(this.identity);
+    return this.#principal;
   }
 
   /** 'src 10.0.0.1 (td/ns/a/sa/b) → 10.0.0.2:8080' for messages. */
@@ -31,10 +35,19 @@ export class ConnectionFacts {
   }
 }
 
+/** Peers and local addresses repeat across connections, so parsed addresses are kept (bounded, then reset). */
+const parsed = new Map<string, IpAddress>();
+const MAX_PARSED = 16_384;
+
 function address(text: string, field: string): IpAddress {
+  const cached = parsed.get(text);
+  if (cached !== undefined) return cached;
   const ip = typeof text === 'string' ? parseIp(text) : undefined;
   if (ip === undefined) {
     throw new AuthzError('AUTHZ_ERR_INVALID_CONNECTION', `${field} "${String(text)}" is not an IPv4 or IPv6 address`, { path: field });
   }
-  return canonicalIp(ip);
+  if (parsed.size >= MAX_PARSED) parsed.clear();
+  const canonical = canonicalIp(ip);
+  parsed.set(text, canonical);
+  return canonical;
 }

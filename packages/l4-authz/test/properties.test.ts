@@ -1,7 +1,10 @@
 // Property-based checks of the invariants any correct L4 authorizer keeps, over random policies and connections.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { compilePolicy } from '../src/compile.js';
+import { ConnectionFacts } from '../src/facts.js';
 import { createPolicy, evaluate, type Connection, type MatchInit, type Policy } from '../src/index.js';
+import { firstMatchingRule } from '../src/matching.js';
 
 // Small value pools so that random policies actually match random connections often.
 const namespaces = ['a', 'b', 'kube-system'];
@@ -9,7 +12,7 @@ const accounts = ['web', 'api'];
 const ips = ['10.0.0.1', '10.0.1.7', '192.168.1.1', 'fd00::1', '2001:db8::9'];
 const cidrs = ['10.0.0.0/24', '10.0.0.0/8', '192.168.0.0/16', 'fd00::/16', '0.0.0.0/0', '::/0', '10.0.1.7'];
 const ports = [80, 8080, 9090];
-const strings = [...namespaces, '*', 'kube-*', '*-system', 'cluster.local/ns/a/sa/web', 'cluster.local/ns/b/*', '*/sa/api'];
+const strings = [...namespaces, '*', 'kube-*', '*-system', 'cluster.local/ns/a/sa/web', 'cluster.local/ns/b/sa/api', 'cluster.local/ns/b/*', '*/sa/api', 'cluster.local/ns/a/sa/web/x'];
 
 const some = <T>(pool: readonly T[]) => fc.array(fc.constantFrom(...pool), { maxLength: 2 });
 const match: fc.Arbitrary<MatchInit> = fc.record(
@@ -32,7 +35,7 @@ const connection: fc.Arbitrary<Connection> = fc.record({
   dstIp: fc.constantFrom(...ips),
   dstPort: fc.constantFrom(...ports),
   srcIdentity: fc.option(
-    fc.record({ trustDomain: fc.constant('cluster.local'), namespace: fc.constantFrom(...namespaces), serviceAccount: fc.constantFrom(...accounts) }),
+    fc.record({ trustDomain: fc.constantFrom('cluster.local', 'td', 'cluster.local/ns/a'), namespace: fc.constantFrom(...namespaces), serviceAccount: fc.constantFrom(...accounts) }),
     { nil: undefined },
   ),
 });
@@ -89,6 +92,16 @@ describe('invariants', () => {
         expect(withDry).toEqual(without);
       }),
       runs,
+    );
+  });
+
+  it('compiled matchers agree with the reference matcher on every policy and connection', () => {
+    fc.assert(
+      fc.property(policies, connection, (list, conn) => {
+        const f = new ConnectionFacts(conn);
+        for (const p of list) expect(compilePolicy(p)(f)).toBe(firstMatchingRule(p, f));
+      }),
+      { numRuns: 1000 },
     );
   });
 });
