@@ -1,25 +1,17 @@
 // istio.security.Authorization → domain model: valid resources (including bytes encoded by protoc, an encoder we did
 // not write) are accepted; every malformed field is rejected with a reason that names it, for the NACK.
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { create, fromBinary, type MessageInitShape } from '@bufbuild/protobuf';
 import { Action, AuthorizationSchema, Scope } from '@ambient/api/security';
 import { describe, expect, it } from 'vitest';
 import { AuthzError, evaluate } from '../src/index.js';
 import { fromXdsAuthorization, fromXdsAuthorizations } from '../src/xds/index.js';
 import { plaintext, tls } from './helpers.js';
+import { protocEncode } from './protoc.js';
 
 type Init = MessageInitShape<typeof AuthorizationSchema>;
 const authorization = (init: Init) => create(AuthorizationSchema, { name: 'p', namespace: 'backend', ...init });
 const withMatch = (match: NonNullable<NonNullable<Init['groups']>[number]['rules']>[number]['matches'], extra: Init = {}) =>
   authorization({ groups: [{ rules: [{ matches: match }] }], ...extra });
-
-/** protoc --encode over the package's proto sources: text format in, wire bytes out. */
-function protocEncode(text: string): Uint8Array {
-  const protoDir = join(import.meta.dirname, '..', '..', 'api', 'proto');
-  const args = ['--encode=istio.security.Authorization', `-I${protoDir}`, '-I/usr/include', 'istio/security/authorization.proto'];
-  return new Uint8Array(execFileSync('protoc', args, { input: text }));
-}
 
 describe('fromXdsAuthorization', () => {
   it('decodes protoc-encoded bytes and converts every field', () => {

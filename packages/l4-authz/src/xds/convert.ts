@@ -1,5 +1,7 @@
 // istio.security.Authorization (as istiod sends it to ztunnel) to the domain model. A malformed resource is
-// rejected with a reason naming the field, for the xDS client's NACK; the others are accepted.
+// rejected with a reason naming the field, for the xDS client's NACK; the others are accepted. Stricter than ztunnel
+// on purpose: ztunnel silently drops bad addresses and untyped string matches and truncates ports to 16 bits, which
+// quietly widens or narrows a policy (a dropped not_source_ips entry admits more); a NACK makes the fault visible.
 import {
   Action as WireAction, Scope as WireScope, type Address, type Authorization, type Match as WireMatch,
   type StringMatch as WireStringMatch,
