@@ -7,7 +7,7 @@ import { SpiffeError } from './errors.js';
 import { pemBlock, toPem } from './pem.js';
 import { parseSpiffeId } from './spiffe-id.js';
 import { extension, parseExtensions, uriSanValue } from './x509/extensions.js';
-import { checkKeyStrength, signingAlgorithmFor, spkiOf } from './x509/keys.js';
+import { checkKeyStrength, isP256Spki, signingAlgorithmFor, spkiOf } from './x509/keys.js';
 import { OID, SIGNATURE_HASH } from './x509/oids.js';
 
 /** A CSR for `identity` (a SPIFFE ID) signed by `privateKey`, as PEM. The SAN is critical: the subject is empty. */
@@ -67,7 +67,7 @@ export function parseCsr(input: string | Buffer): CsrInfo {
   } catch (err) {
     badCsr(`unreadable public key (${(err as Error).message})`, err);
   }
-  checkKeyStrength(publicKey, 'the CSR key');
+  if (!isP256Spki(spki)) checkKeyStrength(publicKey, 'the CSR key');
   const algorithm = decodeOid(children(expect(parts[1], 0x30, 'signatureAlgorithm'))[0] as DerNode);
   const hash = SIGNATURE_HASH.get(algorithm);
   if (!hash) badCsr(`unsupported signature algorithm ${algorithm}`);

@@ -33,6 +33,14 @@ export function signingAlgorithmFor(key: KeyObject): SigningAlgorithm {
   return key.asymmetricKeyDetails?.namedCurve === 'secp384r1' ? ECDSA_SHA384 : ECDSA_SHA256;
 }
 
+/** The fixed 26-byte head of every P-256 SubjectPublicKeyInfo (id-ecPublicKey, prime256v1, 65-byte point). */
+const P256_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex');
+
+/** True for an uncompressed P-256 SPKI; lets the CSR path skip the costly first asymmetricKeyDetails lookup. */
+export function isP256Spki(spki: Buffer): boolean {
+  return spki.length === 91 && spki.subarray(0, 26).equals(P256_SPKI_PREFIX);
+}
+
 /** Refuses what Istio refuses too: anything but EC P-256/P-384 or RSA of at least 2048 bits. */
 export function checkKeyStrength(key: KeyObject, what: string): void {
   const details = key.asymmetricKeyDetails ?? {};
