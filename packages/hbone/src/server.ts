@@ -10,7 +10,7 @@ import { statusForRefusal, type Refusal } from './errors.js';
 import { parseBaggage, parseForwarded, parseTraceParent, type Forwarded, type TraceParent } from './headers.js';
 import { keepalive, type KeepaliveOptions } from './keepalive.js';
 import { serverPeerIdentity, type TlsMaterial } from './peer.js';
-import { SERVER_SETTINGS, TLS_BASE } from './settings.js';
+import { CONNECTION_WINDOW, SERVER_SETTINGS, TLS_BASE } from './settings.js';
 import { splice, type SpliceCounters, type SpliceResult } from './splice.js';
 
 export interface TunnelRequest {
@@ -142,6 +142,9 @@ export class HboneServer {
     session.once('close', () => this.#sessions.delete(session));
     session.on('error', (err) => this.#options.log?.debug({ err: err.message }, 'HBONE session error'));
     keepalive(session, this.#options.keepalive);
+    // SETTINGS only carry the stream window; the connection window grows by a WINDOW_UPDATE.
+    session.once('connect', () => setConnectionWindow(session));
+    setConnectionWindow(session);
   }
 
   async #onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): Promise<void> {
@@ -186,6 +189,14 @@ export class HboneServer {
 }
 
 const PEER_IDENTITY = Symbol('hbone.peerIdentity');
+
+function setConnectionWindow(session: Http2Session): void {
+  try {
+    session.setLocalWindowSize(CONNECTION_WINDOW);
+  } catch {
+    // Not connected yet (retried on 'connect') or already closed.
+  }
+}
 
 function refuse(stream: ServerHttp2Stream, status: number): void {
   if (stream.destroyed || stream.closed) return;
