@@ -34,7 +34,7 @@ export const bannedInDomain = [
 ];
 
 export default [
-  { ignores: ['**/dist', '**/node_modules', '**/src/gen/**', '**/.nx', '**/vitest.config.*.timestamp*'] },
+  { ignores: ['**/dist', '**/out-tsc', '**/node_modules', '**/src/gen/**', '**/.nx', '**/vitest.config.*.timestamp*'] },
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
   ...nx.configs['flat/javascript'],
