@@ -107,19 +107,24 @@ function checkEach(values: string[], path: FieldPath, check: (v: string) => stri
   });
 }
 
-/** No field given at all, judged on the raw value so that a mistyped or unknown field is not also called missing. */
-function allAbsent(record: Record<string, unknown>, fields: readonly string[]): boolean {
+/**
+ * `{ source: {...} }` or `{ to: {...} }`: the wrapper must hold its one field, and that field at least one value.
+ * Emptiness is judged on the raw value so that a mistyped or unknown field is not also called missing.
+ */
+function readWrapped<F extends string>(value: unknown, path: FieldPath, key: string, fields: readonly F[], r: FieldReader) {
+  const outer = r.object(value, path, [key]);
+  const inner = [...path, key];
+  const record = r.object(outer?.[key], inner, fields);
+  if (outer !== undefined && record === undefined && outer[key] === undefined) r.problem(inner, 'must be set');
   const absent = (v: unknown) => v === undefined || v === null || (Array.isArray(v) && v.length === 0);
-  return Object.entries(record).every(([k, v]) => fields.includes(k) && absent(v));
+  if (record !== undefined && Object.entries(record).every(([k, v]) => (fields as readonly string[]).includes(k) && absent(v))) {
+    r.problem(inner, 'must not be empty');
+  }
+  return { values: readValues(fields, record ?? {}, inner, r), path: inner };
 }
 
 function readSource(value: unknown, path: FieldPath, r: FieldReader): Source {
-  const outer = r.object(value, path, ['source']);
-  const sourcePath = [...path, 'source'];
-  const record = r.object(outer?.['source'], sourcePath, SOURCE_FIELDS);
-  if (outer !== undefined && record === undefined && outer['source'] === undefined) r.problem(sourcePath, 'must be set');
-  const src = readValues(SOURCE_FIELDS, record ?? {}, sourcePath, r);
-  if (record !== undefined && allAbsent(record, SOURCE_FIELDS)) r.problem(sourcePath, 'must not be empty');
+  const { values: src, path: sourcePath } = readWrapped(value, path, 'source', SOURCE_FIELDS, r);
   for (const f of ['ipBlocks', 'notIpBlocks', 'remoteIpBlocks', 'notRemoteIpBlocks'] as const) checkEach(src[f], [...sourcePath, f], checkIp, r);
   for (const f of ['serviceAccounts', 'notServiceAccounts'] as const) {
     if (src[f].length > 16) r.problem([...sourcePath, f], 'may not have more than 16 values');
@@ -133,12 +138,7 @@ function readSource(value: unknown, path: FieldPath, r: FieldReader): Source {
 }
 
 function readOperation(value: unknown, path: FieldPath, r: FieldReader): Operation {
-  const outer = r.object(value, path, ['operation']);
-  const opPath = [...path, 'operation'];
-  const record = r.object(outer?.['operation'], opPath, OPERATION_FIELDS);
-  if (outer !== undefined && record === undefined && outer['operation'] === undefined) r.problem(opPath, 'must be set');
-  const op = readValues(OPERATION_FIELDS, record ?? {}, opPath, r);
-  if (record !== undefined && allAbsent(record, OPERATION_FIELDS)) r.problem(opPath, 'must not be empty');
+  const { values: op, path: opPath } = readWrapped(value, path, 'operation', OPERATION_FIELDS, r);
   for (const f of ['ports', 'notPorts'] as const) checkEach(op[f], [...opPath, f], checkPort, r);
   for (const f of ['paths', 'notPaths'] as const) checkEach(op[f], [...opPath, f], checkPathTemplate, r);
   return op;
