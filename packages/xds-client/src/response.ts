@@ -6,6 +6,8 @@ export interface ResourceChange<T> {
   readonly name: string;
   readonly version: string;
   readonly value: T;
+  /** Other keys the server knows it by (istiod: `<network>/<ip>` for an on-demand lookup by address). */
+  readonly aliases: readonly string[];
 }
 
 /** What one response holds for the consumer: applied together, by one writer. */
@@ -35,7 +37,7 @@ export function decodeResponse<T>(type: ResourceType<T>, response: DeltaDiscover
     } else {
       const result = type.decode(resource.resource);
       if ('error' in result) rejected.set(name, result.error);
-      else changed.push({ name, version: resource.version, value: result.value });
+      else changed.push({ name, version: resource.version, value: result.value, aliases: resource.aliases });
     }
   }
   return { changed, removed: [...response.removedResources], rejected };

@@ -27,6 +27,9 @@ export class TypeState<T> {
   readonly #demanded = new Set<string>();
   /** On-demand names the server reported as not existing. */
   readonly #absent = new Set<string>();
+  /** alias → resource name, and back, for resources served under other keys (§3.4: on-demand by address). */
+  readonly #aliasOf = new Map<string, string>();
+  readonly #aliasesOf = new Map<string, readonly string[]>();
   #answered = false;
 
   constructor(type: ResourceType<T>, onDemand: boolean) {
@@ -40,12 +43,17 @@ export class TypeState<T> {
   }
 
   find(name: string): T | undefined {
-    return this.#held.get(name)?.value;
+    return this.#lookup(name)?.value;
+  }
+
+  #lookup(name: string): Held<T> | undefined {
+    const alias = this.#aliasOf.get(name);
+    return this.#held.get(name) ?? (alias === undefined ? undefined : this.#held.get(alias));
   }
 
   /** Whether a lookup of `name` has an answer yet (a value, or the server said it does not exist). */
   known(name: string): boolean {
-    return this.#held.has(name) || this.#absent.has(name) || (!this.onDemand && this.#answered);
+    return this.#lookup(name) !== undefined || this.#absent.has(name) || (!this.onDemand && this.#answered);
   }
 
   snapshot(): Map<string, T> {
@@ -72,6 +80,8 @@ export class TypeState<T> {
 
   /** Forgets an on-demand name and its value; true when it was subscribed. */
   undemand(name: string): boolean {
+    this.#aliasOf.delete(name);
+    this.#dropAliases(name);
     this.#held.delete(name);
     this.#absent.delete(name);
     this.#rejected.delete(name);
@@ -91,7 +101,7 @@ export class TypeState<T> {
 
   /** A late watcher learns the current state on the next microtask, never inside watch(). */
   #replay(name: string, watcher: Watcher<T>): void {
-    const held = this.#held.get(name);
+    const held = this.#lookup(name);
     const reason = this.#rejected.get(name);
     if (held) queueMicrotask(() => watcher.onChanged(held.value, name));
     else if (reason !== undefined) queueMicrotask(() => watcher.onError(rejection(name, reason), name));
@@ -116,6 +126,7 @@ export class TypeState<T> {
       this.#rejected.delete(c.name);
       this.#absent.delete(c.name);
       if (news.has(c.name)) this.#notify(c.name, (w) => w.onChanged(c.value, c.name));
+      this.#setAliases(c.name, c.aliases, news.has(c.name) ? c.value : undefined);
     }
     for (const [name, reason] of rejected) {
       this.#rejected.set(name, reason);
@@ -124,10 +135,30 @@ export class TypeState<T> {
     for (const name of decoded.removed) {
       const had = this.#held.delete(name);
       this.#rejected.delete(name);
+      for (const alias of this.#dropAliases(name)) this.#notify(alias, (w) => w.onRemoved(alias));
       if (this.onDemand) this.#absent.add(name);
       if (had || this.onDemand) this.#notify(name, (w) => w.onRemoved(name));
     }
     if (!this.#answered) this.#firstAnswer();
+  }
+
+  /** Records a resource's aliases; watchers of a new alias, or of any alias when the value changed, hear of it. */
+  #setAliases(name: string, aliases: readonly string[], changed: T | undefined): void {
+    const before = new Set(this.#dropAliases(name));
+    if (aliases.length > 0) this.#aliasesOf.set(name, aliases);
+    for (const alias of aliases) {
+      this.#aliasOf.set(alias, name);
+      this.#absent.delete(alias);
+      const value = changed ?? (before.has(alias) ? undefined : this.#held.get(name)?.value);
+      if (value !== undefined) this.#notify(alias, (w) => w.onChanged(value, alias));
+    }
+  }
+
+  #dropAliases(name: string): readonly string[] {
+    const aliases = this.#aliasesOf.get(name) ?? [];
+    for (const alias of aliases) if (this.#aliasOf.get(alias) === name) this.#aliasOf.delete(alias);
+    this.#aliasesOf.delete(name);
+    return aliases;
   }
 
   /** In wildcard mode the first response is the whole state: every watched name it lacks does not exist. */
@@ -135,7 +166,7 @@ export class TypeState<T> {
     this.#answered = true;
     if (this.onDemand) return;
     for (const name of this.#watchers.keys()) {
-      if (!this.#held.has(name) && !this.#rejected.has(name)) this.#notify(name, (w) => w.onRemoved(name));
+      if (!this.#lookup(name) && !this.#rejected.has(name)) this.#notify(name, (w) => w.onRemoved(name));
     }
   }
 

@@ -1,4 +1,5 @@
 // Test plumbing: an openssl-made serving certificate, gRPC servers on port 0, and small waiting helpers.
+import { vi } from 'vitest';
 import { Server, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -53,8 +54,10 @@ export async function startGrpc(tls: TestTls, setup: (server: Server) => void, p
   return { address: `127.0.0.1:${bound}`, port: bound, stop: () => server.forceShutdown() };
 }
 
-export async function startXds<I>(tls: TestTls, options: XdsServerOptions<I> = {}, port = 0): Promise<Running & { xds: XdsServer<I> }> {
+/** Our server; `seed` fills it before it listens, so a reconnecting client never sees it empty. */
+export async function startXds<I>(tls: TestTls, options: XdsServerOptions<I> = {}, port = 0, seed?: (xds: XdsServer<I>) => void): Promise<Running & { xds: XdsServer<I> }> {
   const xds = new XdsServer<I>({ debounceMs: 1, logger: quiet, ...options });
+  seed?.(xds);
   const running = await startGrpc(tls, (s) => xds.register(s), port);
   return { ...running, xds, stop: () => (xds.close(), running.stop()) };
 }
@@ -64,15 +67,5 @@ export function scripted(definition: ServiceDefinition, handler: UntypedServiceI
   return (server: Server) => server.addService(definition, { deltaAggregatedResources: handler });
 }
 
-/** Polls until `check` passes (it throws until then); fails with the last error after `ms`. */
-export async function eventually<T>(check: () => T, ms = 5_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    try {
-      return check();
-    } catch (err) {
-      if (Date.now() > until) throw err;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
-}
+/** Retries `check` until it stops throwing (vitest's waitFor), failing with its last error after `timeout` ms. */
+export const eventually = <T>(check: () => T, timeout = 5_000): Promise<T> => vi.waitFor(check, { timeout, interval: 10 });

@@ -21,8 +21,8 @@ function client(address: string, extra: Partial<XdsClientOptions> = {}): XdsClie
   return c;
 }
 
-async function server(options: Parameters<typeof startXds>[1] = {}, port = 0) {
-  const s = await startXds(tls, options, port);
+async function server(options: Parameters<typeof startXds>[1] = {}, port = 0, seed?: Parameters<typeof startXds>[3]) {
+  const s = await startXds(tls, options, port, seed);
   cleanups.push(() => s.stop());
   return s;
 }
@@ -79,9 +79,9 @@ describe('client against server', () => {
     first.stop();
     await eventually(() => expect(c.connectionState().connected).toBe(false));
 
-    const second = await server({}, first.port);
-    second.xds.setResources(ADDRESS_TYPE_URL, new Map<string, ResourceValue>([['w1', workload('w1', '10.0.0.1')], ['w3', workload('w3', '10.0.0.3')], ['rejected', garbageAddress()]]));
     batches.length = 0;
+    const second = await server({}, first.port, (xds) =>
+      xds.setResources(ADDRESS_TYPE_URL, new Map<string, ResourceValue>([['w1', workload('w1', '10.0.0.1')], ['w3', workload('w3', '10.0.0.3')], ['rejected', garbageAddress()]])));
     await eventually(() => expect(addresses(c)).toEqual(['w1', 'w3']));
     const changed = batches.flatMap((b) => b.changed.map((x) => x.name));
     const removed = batches.flatMap((b) => b.removed);
@@ -116,6 +116,17 @@ describe('client against server', () => {
     s.xds.upsert(ADDRESS_TYPE_URL, 'w3', workload('w3', '10.0.0.33'));
     await eventually(() => expect(seen).toEqual(['removed', '10.0.0.3', '10.0.0.33']));
     expect(() => c.subscribe(authorizationType, 'x')).toThrow(/not registered/);
+  });
+
+  it('resubscribes its on-demand names after a reconnect', async () => {
+    const first = await server();
+    first.xds.setResources(ADDRESS_TYPE_URL, new Map([['w1', workload('w1', '10.0.0.1')], ['w2', workload('w2', '10.0.0.2')]]));
+    const c = client(first.address, { types: [{ type: addressType, onDemand: true }] });
+    expect(ipOf(await c.fetch(addressType, 'w1'))).toBe('10.0.0.1');
+    first.stop();
+    await server({}, first.port, (xds) => xds.setResources(ADDRESS_TYPE_URL, new Map([['w1', workload('w1', '10.0.0.11')], ['w2', workload('w2', '10.0.0.2')]])));
+    await eventually(() => expect(ipOf(c.find(addressType, 'w1'))).toBe('10.0.0.11'));
+    expect(addresses(c)).toEqual(['w1']); // still only what it asked for
   });
 
   it('calls watchers: changed, removed, does-not-exist, and replays the cache to a late watcher', async () => {

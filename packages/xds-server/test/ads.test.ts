@@ -91,14 +91,15 @@ describe('delta ADS server', () => {
     expect(p.queued).toBe(0);
   });
 
-  it('keeps types apart and answers an empty type at once', async () => {
+  it('keeps types apart and answers an empty or unknown type at once', async () => {
     const f = await fixture();
     const p = probe(f);
     p.send({ node: NODE, typeUrl: ADDRESS_TYPE_URL });
     p.send({ typeUrl: AUTHORIZATION_TYPE_URL });
-    const got = [await p.next(), await p.next()];
-    expect(got.map((r) => [r.typeUrl, r.resources.length])).toEqual([[ADDRESS_TYPE_URL, 2], [AUTHORIZATION_TYPE_URL, 0]]);
-    expect(Object.keys(f.xds.syncStatus()[0]?.types ?? {})).toEqual([ADDRESS_TYPE_URL, AUTHORIZATION_TYPE_URL]);
+    p.send({ typeUrl: 'type.googleapis.com/unknown.Kind' });
+    const got = [await p.next(), await p.next(), await p.next()];
+    expect(got.map((r) => [r.typeUrl, r.resources.length])).toEqual([[ADDRESS_TYPE_URL, 2], [AUTHORIZATION_TYPE_URL, 0], ['type.googleapis.com/unknown.Kind', 0]]);
+    expect(Object.keys(f.xds.syncStatus()[0]?.types ?? {})).toEqual([ADDRESS_TYPE_URL, AUTHORIZATION_TYPE_URL, 'type.googleapis.com/unknown.Kind']);
   });
 
   it('runs the authentication hook with the metadata and peer, and refuses with its reason', async () => {

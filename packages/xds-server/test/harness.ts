@@ -1,5 +1,6 @@
 // Test plumbing: an openssl-made certificate, the server on port 0, and two ways to talk to it (grpc-js, raw HTTP/2).
 import { create, fromBinary, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
+import { vi } from 'vitest';
 import { Server, type ClientDuplexStream, type StatusObject } from '@grpc/grpc-js';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -145,14 +146,5 @@ export class RawGrpcStream {
   }
 }
 
-export async function eventually<T>(check: () => T, ms = 5_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    try {
-      return check();
-    } catch (err) {
-      if (Date.now() > until) throw err;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
-}
+/** Retries `check` until it stops throwing (vitest's waitFor), failing with its last error after `timeout` ms. */
+export const eventually = <T>(check: () => T, timeout = 5_000): Promise<T> => vi.waitFor(check, { timeout, interval: 10 });
