@@ -1,7 +1,7 @@
 // Certificate path validation against a trust bundle: signatures, validity windows, CA flags and key usage.
 import type { X509Certificate } from 'node:crypto';
 import { SpiffeError } from './errors.js';
-import { certificateInfo } from './x509/certificate.js';
+import { certificateInfo, publicKeyOf } from './x509/certificate.js';
 import { KEY_USAGE, OID } from './x509/oids.js';
 
 export type CertificatePurpose = 'serverAuth' | 'clientAuth';
@@ -46,7 +46,7 @@ function checkLeafUsage(leaf: X509Certificate, check: ChainCheck): void {
 }
 
 const issued = (child: X509Certificate, parent: X509Certificate): boolean =>
-  child.checkIssued(parent) && child.verify(parent.publicKey);
+  child.checkIssued(parent) && child.verify(publicKeyOf(parent));
 
 function canSign(cert: X509Certificate): boolean {
   const info = certificateInfo(cert);
