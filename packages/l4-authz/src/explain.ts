@@ -4,7 +4,8 @@ import { decide, type Decision } from './evaluate.js';
 import { ConnectionFacts } from './facts.js';
 import { formatIp } from './ip.js';
 import { anyCidr, anyPort, anyServiceAccount, anyString, clauseMatches, firstMatchingRule } from './matching.js';
-import { formatStringMatch, isEmptyMatch, type Action, type Connection, type Match, type Policy, type Scope } from './model.js';
+import { formatStringMatch, isEmptyMatch, type Action, type Connection, type Match, type Policy, type Scope, type WorkloadRef } from './model.js';
+import type { PolicyStore } from './store.js';
 
 export interface PolicyExplanation {
   readonly policy: string;
@@ -22,6 +23,16 @@ export interface Explanation {
   readonly decision: Decision;
   /** One entry per applicable policy, sorted by key. */
   readonly policies: readonly PolicyExplanation[];
+}
+
+export interface WorkloadExplanation extends Explanation {
+  /** Keys the workload lists that the store does not hold; ztunnel skips them (often a sync problem). */
+  readonly missingPolicies: readonly string[];
+}
+
+/** explain() for a destination workload: its applicable policies from the store, plus the keys it lists in vain. */
+export function explainWorkload(store: PolicyStore, workload: WorkloadRef, connection: Connection): WorkloadExplanation {
+  return { ...explain(connection, store.findApplicable(workload)), missingPolicies: store.findMissing(workload) };
 }
 
 export function explain(connection: Connection, policies: readonly Policy[]): Explanation {

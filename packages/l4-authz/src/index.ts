@@ -11,7 +11,7 @@ export type {
 } from './model.js';
 export { evaluate, REASON_NO_ALLOW_POLICIES, REASON_NONE_ALLOWED } from './evaluate.js';
 export type { DecidedBy, Decision, DryRunMatch } from './evaluate.js';
-export { explain } from './explain.js';
-export type { Explanation, PolicyExplanation } from './explain.js';
+export { explain, explainWorkload } from './explain.js';
+export type { Explanation, PolicyExplanation, WorkloadExplanation } from './explain.js';
 export { PolicyStore } from './store.js';
 export type { PolicyChange, PolicyListener } from './store.js';

@@ -73,9 +73,10 @@ export class PolicyStore {
     let result: Policy[] | undefined;
     for (const key of workload.authorizationPolicies) {
       const p = this.#byKey.get(key);
+      // Global and own-namespace policies are in `base` already; only listed keys can repeat among themselves.
       if (p === undefined || p.scope === 'GLOBAL' || (p.scope === 'NAMESPACE' && p.namespace === workload.namespace)) continue;
       result ??= [...base];
-      if (!result.includes(p)) result.push(p);
+      if (result.indexOf(p, base.length) < 0) result.push(p);
     }
     return result ?? base;
   }

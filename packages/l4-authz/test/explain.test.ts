@@ -1,6 +1,6 @@
 // Explanations: per applicable policy, matched or not and the first failing field, in words users act on.
 import { describe, expect, it } from 'vitest';
-import { createPolicy, explain } from '../src/index.js';
+import { createPolicy, explain, explainWorkload, PolicyStore } from '../src/index.js';
 import { plaintext, single, tls, withRules } from './helpers.js';
 
 describe('explain', () => {
@@ -58,5 +58,16 @@ describe('explain', () => {
       ['backend/dry', true, true, 'matched rule 0'],
     ]);
     expect(decision.dryRun).toEqual([{ policy: 'backend/dry', rule: 0, action: 'DENY' }]);
+  });
+});
+
+describe('explainWorkload', () => {
+  it('explains with the store\'s applicable policies and names listed keys the store lacks', () => {
+    const store = new PolicyStore();
+    store.replaceAll([single('ns-allow', 'ALLOW', { namespaces: ['frontend'] })]);
+    const result = explainWorkload(store, { namespace: 'backend', authorizationPolicies: ['backend/not-synced'] }, tls);
+    expect(result.decision.allowed).toBe(true);
+    expect(result.policies.map((p) => p.policy)).toEqual(['backend/ns-allow']);
+    expect(result.missingPolicies).toEqual(['backend/not-synced']);
   });
 });

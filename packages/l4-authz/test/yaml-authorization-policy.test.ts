@@ -20,6 +20,10 @@ describe('scope and attachment (§5.1)', () => {
     expect(policy?.scope).toBe(scope);
   });
 
+  it('warns about a selector without labels, as Istio\'s validation does', () => {
+    expect(notices(ap({ selector: {}, rules: [{}] }))).toEqual(['workload selector specified without labels: it selects every workload in its namespace']);
+  });
+
   it('uses the configured root namespace', () => {
     const t = translate(ap({}, 'p', 'mesh-root'), { rootNamespace: 'mesh-root' });
     expect(domain(t)[0]?.scope).toBe('GLOBAL');

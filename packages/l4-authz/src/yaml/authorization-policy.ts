@@ -49,6 +49,9 @@ export function convertAuthorizationPolicy(
     const clauses = convertRule(action, rule, header.namespace, http);
     if (clauses !== undefined) groups.push({ rules: clauses });
   }
+  if (spec.selector !== undefined && Object.keys(spec.selector).length === 0) {
+    notices.push('workload selector specified without labels: it selects every workload in its namespace');
+  }
   const authorization = create(AuthorizationSchema, { name: header.name, namespace: header.namespace, scope, action, groups, dryRun });
   if (http.size > 0) {
     const tail = action === Action.ALLOW ? HTTP_ALLOW : hasEffectiveRules(authorization.groups) ? HTTP_DENY_MIXED : HTTP_NO_EFFECT;
