@@ -174,7 +174,10 @@ export class SecretManager {
     entry.fetching = true;
     this.#running++;
     this.#fetch(entry.identity).then(
-      (svid) => this.#settle(entry, svid, undefined),
+      (svid) =>
+        this.#valid(svid)
+          ? this.#settle(entry, svid, undefined)
+          : this.#settle(entry, undefined, new SpiffeError('SPIFFE_ERR_CERT_EXPIRED', `the CA returned a certificate that expired at ${svid.notAfter.toISOString()}`)),
       (err: unknown) => this.#settle(entry, undefined, err instanceof Error ? err : new Error(String(err))),
     );
   }

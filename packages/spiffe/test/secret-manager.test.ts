@@ -144,6 +144,18 @@ describe('SecretManager', () => {
     expect(ids.every((id) => manager.findSvid(id))).toBe(true);
   });
 
+  it('treats an already-expired certificate from the CA as a failure, not a reason to refresh at once', async () => {
+    const time = new ManualTime();
+    const stale = createTestCa({ clock: () => time.now - 2 * 86_400_000 });
+    let calls = 0;
+    const manager = new SecretManager({ fetch: async (id) => (calls++, stale.issueSvid(id)), clock: () => time.now, timers: time, random: () => 0.5 });
+    await expect(manager.fetchSvid(A)).rejects.toMatchObject({ code: 'SPIFFE_ERR_FETCH', message: expect.stringContaining('expired') });
+    await time.advance(1_000);
+    expect(calls).toBe(2);
+    expect(time.delays).toEqual([500, 1000]);
+    manager.close();
+  });
+
   it('forget and close refuse waiters and stop timers', async () => {
     const { manager, time } = setup({ fail: () => true });
     await manager.fetchSvid(A).catch(() => undefined);
