@@ -126,7 +126,7 @@ export class TypeState<T> {
       this.#rejected.delete(c.name);
       this.#absent.delete(c.name);
       if (news.has(c.name)) this.#notify(c.name, (w) => w.onChanged(c.value, c.name));
-      this.#setAliases(c.name, c.aliases, news.has(c.name) ? c.value : undefined);
+      if (c.aliases.length > 0 || this.#aliasesOf.has(c.name)) this.#setAliases(c.name, c.aliases, news.has(c.name) ? c.value : undefined);
     }
     for (const [name, reason] of rejected) {
       this.#rejected.set(name, reason);
@@ -135,7 +135,7 @@ export class TypeState<T> {
     for (const name of decoded.removed) {
       const had = this.#held.delete(name);
       this.#rejected.delete(name);
-      for (const alias of this.#dropAliases(name)) this.#notify(alias, (w) => w.onRemoved(alias));
+      if (this.#aliasesOf.has(name)) for (const alias of this.#dropAliases(name)) this.#notify(alias, (w) => w.onRemoved(alias));
       if (this.onDemand) this.#absent.add(name);
       if (had || this.onDemand) this.#notify(name, (w) => w.onRemoved(name));
     }

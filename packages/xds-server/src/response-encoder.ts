@@ -1,5 +1,4 @@
 // Writes DeltaDiscoveryResponse bytes around pre-encoded Resources, so a push to 50 streams encodes each resource once.
-import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import type { MethodDefinition } from '@grpc/grpc-js';
 import type { DeltaDiscoveryRequest } from '@ambient/api/xds';
 import { aggregatedDiscoveryService } from '@ambient/grpc';
@@ -13,18 +12,69 @@ export interface EncodedPush {
   readonly controlPlane?: string;
 }
 
-/** Field numbers of envoy.service.discovery.v3.DeltaDiscoveryResponse. */
+/** Field numbers of envoy.service.discovery.v3.DeltaDiscoveryResponse (all length-delimited). */
 const F = { resources: 2, typeUrl: 4, nonce: 5, removed: 6, controlPlane: 7 } as const;
+const LEN = 2;
+
+function varintSize(n: number): number {
+  let size = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 128);
+    size++;
+  }
+  return size;
+}
+
+/** One buffer sized up front, each pre-encoded Resource copied once: no growing, no second concatenation. */
+class FieldWriter {
+  readonly buffer: Buffer;
+  #at = 0;
+
+  constructor(size: number) {
+    this.buffer = Buffer.allocUnsafe(size);
+  }
+
+  static size(payload: number): number {
+    return 1 + varintSize(payload) + payload;
+  }
+
+  field(field: number, payload: Uint8Array | string, payloadSize: number): void {
+    this.#varint((field << 3) | LEN);
+    this.#varint(payloadSize);
+    if (typeof payload === 'string') {
+      this.#at += this.buffer.write(payload, this.#at, 'utf8');
+    } else {
+      this.buffer.set(payload, this.#at);
+      this.#at += payload.length;
+    }
+  }
+
+  #varint(n: number): void {
+    while (n >= 0x80) {
+      this.buffer[this.#at++] = (n & 0x7f) | 0x80;
+      n = Math.floor(n / 128);
+    }
+    this.buffer[this.#at++] = n;
+  }
+}
 
 export function encodePush(push: EncodedPush): Buffer {
-  const w = new BinaryWriter();
-  for (const r of push.resources) w.tag(F.resources, WireType.LengthDelimited).bytes(r);
-  w.tag(F.typeUrl, WireType.LengthDelimited).string(push.typeUrl);
-  w.tag(F.nonce, WireType.LengthDelimited).string(push.nonce);
-  for (const name of push.removed) w.tag(F.removed, WireType.LengthDelimited).string(name);
-  if (push.controlPlane) w.tag(F.controlPlane, WireType.LengthDelimited).fork().tag(1, WireType.LengthDelimited).string(push.controlPlane).join();
-  const bytes = w.finish();
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const strings: [number, string, number][] = [[F.typeUrl, push.typeUrl, 0], [F.nonce, push.nonce, 0], ...push.removed.map((n): [number, string, number] => [F.removed, n, 0])];
+  for (const s of strings) s[2] = Buffer.byteLength(s[1]);
+  const plane = push.controlPlane ? Buffer.byteLength(push.controlPlane) : 0;
+  let size = 0;
+  for (const r of push.resources) size += FieldWriter.size(r.length);
+  for (const [, , n] of strings) size += FieldWriter.size(n);
+  if (push.controlPlane) size += FieldWriter.size(FieldWriter.size(plane));
+  const w = new FieldWriter(size);
+  for (const r of push.resources) w.field(F.resources, r, r.length);
+  for (const [field, value, n] of strings) w.field(field, value, n);
+  if (push.controlPlane) {
+    const inner = new FieldWriter(FieldWriter.size(plane));
+    inner.field(1, push.controlPlane, plane);
+    w.field(F.controlPlane, inner.buffer, inner.buffer.length);
+  }
+  return w.buffer;
 }
 
 const base = aggregatedDiscoveryService.deltaAggregatedResources;

@@ -66,12 +66,13 @@ describe('ResourceStore', () => {
 
 describe('encodePush', () => {
   it('produces the bytes protobuf-es produces for the same response', () => {
-    const resources = [workload('a', 1), workload('b', 2)].map((w, i) =>
+    // Sizes that need one-, two- and three-byte length varints, and a name that is not ASCII.
+    const resources = [workload('a', 1), workload('b', 2, 'h'.repeat(200)), workload('c', 3, 'h'.repeat(20_000))].map((w, i) =>
       create(ResourceSchema, { name: `n${i}`, version: `v${i}`, resource: anyPack(AddressSchema, w) }),
     );
-    const bytes = encodePush({ typeUrl: AUTHORIZATION_TYPE_URL, nonce: 'abc', resources: resources.map((r) => toBinary(ResourceSchema, r)), removed: ['x', 'y'], controlPlane: 'ambientd' });
+    const bytes = encodePush({ typeUrl: AUTHORIZATION_TYPE_URL, nonce: 'abc', resources: resources.map((r) => toBinary(ResourceSchema, r)), removed: ['x', 'ns/ü'], controlPlane: 'ambientd' });
     const decoded = fromBinary(DeltaDiscoveryResponseSchema, bytes);
-    const expected = create(DeltaDiscoveryResponseSchema, { typeUrl: AUTHORIZATION_TYPE_URL, nonce: 'abc', resources, removedResources: ['x', 'y'], controlPlane: { identifier: 'ambientd' } });
+    const expected = create(DeltaDiscoveryResponseSchema, { typeUrl: AUTHORIZATION_TYPE_URL, nonce: 'abc', resources, removedResources: ['x', 'ns/ü'], controlPlane: { identifier: 'ambientd' } });
     expect(equals(DeltaDiscoveryResponseSchema, decoded, expected)).toBe(true);
     expect(bytes.length).toBe(toBinary(DeltaDiscoveryResponseSchema, expected).length);
   });
