@@ -90,6 +90,8 @@ describe('invalid documents and envelopes', () => {
     ['a list instead of an object', '- 1\n- 2\n', ['policies.yaml:1: object default/(unnamed): must be a mapping, got a list']],
     ['no apiVersion or kind', 'metadata: {name: x}\n', ['policies.yaml:1: object default/x: not a Kubernetes object: apiVersion and kind are required']],
     ['unsupported version', 'apiVersion: security.istio.io/v1alpha1\nkind: AuthorizationPolicy\nmetadata: {name: x}\n', ['policies.yaml:1: AuthorizationPolicy default/x: apiVersion: "security.istio.io/v1alpha1" is not supported; use security.istio.io/v1 or security.istio.io/v1beta1']],
+    ['version missing', 'apiVersion: security.istio.io\nkind: AuthorizationPolicy\nmetadata: {name: x}\n', ['policies.yaml:1: AuthorizationPolicy default/x: apiVersion: "security.istio.io" is not supported; use security.istio.io/v1 or security.istio.io/v1beta1']],
+    ['misspelt kind', 'apiVersion: security.istio.io/v1\nkind: AuthorisationPolicy\nmetadata: {name: x}\n', ['policies.yaml:2: AuthorisationPolicy default/x: kind: "AuthorisationPolicy" is not a security.istio.io kind; expected AuthorizationPolicy, PeerAuthentication or RequestAuthentication']],
     ['missing name', v1('metadata: {namespace: a}\n'), ['policies.yaml:3: AuthorizationPolicy a/: metadata.name: is required']],
     ['bad name', v1('metadata: {name: Allow_All}\n'), ['policies.yaml:3: AuthorizationPolicy default/Allow_All: metadata.name: "Allow_All" is not a valid name (lower-case letters, digits, \'-\' and \'.\')']],
     ['bad namespace', v1('metadata: {name: x, namespace: a.b}\n'), ['policies.yaml:3: AuthorizationPolicy a.b/x: metadata.namespace: "a.b" is not a valid namespace name']],
@@ -108,8 +110,9 @@ describe('invalid documents and envelopes', () => {
     expect(t.policies.map((p) => p.authorization.name)).toEqual(['good']);
   });
 
-  it('skips other kinds and empty documents', () => {
-    const t = translate(`---\napiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\n---\n${ap({ rules: [{}] })}`);
+  it('skips other kinds, RequestAuthentication and empty documents', () => {
+    const jwt = 'apiVersion: security.istio.io/v1\nkind: RequestAuthentication\nmetadata: {name: jwt}\nspec: {}\n';
+    const t = translate(`---\napiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\n---\n${jwt}---\n${ap({ rules: [{}] })}`);
     expect(t.errors).toEqual([]);
     expect(t.policies).toHaveLength(1);
   });

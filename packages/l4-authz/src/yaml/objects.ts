@@ -42,7 +42,13 @@ export function readHeader(doc: YamlDocument, reader: FieldReader): ObjectHeader
     if (reader.problems.length === 0) reader.problem([], 'not a Kubernetes object: apiVersion and kind are required');
     return undefined;
   }
-  if (!KINDS.includes(kind) || !apiVersion.startsWith('security.istio.io/')) return 'other';
+  // Other groups are other tools' business; inside Istio's security group a misspelt kind must not vanish silently.
+  if (apiVersion !== 'security.istio.io' && !apiVersion.startsWith('security.istio.io/')) return 'other';
+  if (kind === 'RequestAuthentication') return 'other'; // JWT rules: a waypoint's concern, nothing for ztunnel
+  if (!KINDS.includes(kind)) {
+    reader.problem(['kind'], `"${kind}" is not a security.istio.io kind; expected AuthorizationPolicy, PeerAuthentication or RequestAuthentication`);
+    return undefined;
+  }
   if (!(SUPPORTED_API_VERSIONS as readonly string[]).includes(apiVersion)) {
     reader.problem(['apiVersion'], `"${apiVersion}" is not supported; use ${SUPPORTED_API_VERSIONS.join(' or ')}`);
   }
