@@ -35,7 +35,7 @@ export interface XdsClientOptions {
 
 export interface ConnectionState {
   readonly connected: boolean;
-  /** Streams opened so far. */
+  /** Connection attempts so far (streams opened, or tried when the token could not be read). */
   readonly attempts: number;
   readonly lastError?: { readonly code: number; readonly details: string };
 }
@@ -166,7 +166,16 @@ export class XdsClient {
     if (this.#closed) return;
     this.#attempts++;
     this.#answeredOnStream = false;
-    const token = typeof this.#options.token === 'function' ? this.#options.token() : this.#options.token;
+    let token: string | undefined;
+    try {
+      token = typeof this.#options.token === 'function' ? this.#options.token() : this.#options.token;
+    } catch (err) {
+      // An unreadable token file is retried like a failed connection rather than crashing the proxy.
+      this.#lastError = { code: grpcStatus.UNAUTHENTICATED, details: `token unavailable: ${err instanceof Error ? err.message : String(err)}` };
+      this.#log.error({ err }, 'cannot read the xDS token; retrying');
+      this.#timer = setTimeout(() => this.#connect(), this.#backoff.next());
+      return;
+    }
     const stream = this.#grpc.deltaAggregatedResources(callMetadata(token, this.#options.node.clusterId)) as Stream;
     this.#stream = stream;
     stream.on('data', (response: DeltaDiscoveryResponse) => this.#onResponse(stream, response));

@@ -103,6 +103,23 @@ describe('client facing a bad server', () => {
     expect(c.connectionState()).toMatchObject({ connected: false, lastError: { code: 14 } });
   });
 
+  it('retries when the token cannot be read, then connects', async () => {
+    const s = await startXds(tls);
+    cleanups.push(() => s.stop());
+    let reads = 0;
+    const c = new XdsClient({
+      address: s.address, tls: { rootPem: tls.rootPem }, logger: quiet, node, types: [{ type: addressType }], backoff: { initialMs: 5, maxMs: 20 },
+      token: () => {
+        if (++reads < 3) throw new Error('ENOENT: /var/run/secrets/tokens/istio-token');
+        return 'tok';
+      },
+    });
+    cleanups.push(() => c.close());
+    await c.ready();
+    expect(reads).toBe(3);
+    expect(c.connectionState()).toMatchObject({ connected: true, attempts: 3, lastError: { code: 16, details: expect.stringMatching(/token unavailable: ENOENT/) } });
+  });
+
   it('refuses bad options with typed errors', () => {
     expect(() => new XdsClient({ address: '127.0.0.1:1', tls: { rootPem: tls.rootPem }, node, types: [] })).toThrow(/no resource types registered/);
     expect(() => new XdsClient({ address: '127.0.0.1:1', tls: { rootPem: tls.rootPem }, node, types: [{ type: addressType }, { type: addressType }] })).toThrow(/registered twice/);
