@@ -10,15 +10,6 @@ export type PolicyMatcher = (f: ConnectionFacts) => number;
 
 const ALWAYS: Check = () => true;
 const NEVER: Check = () => false;
-const compiled = new WeakMap<Policy, PolicyMatcher>();
-
-/** The compiled matcher of a policy, built on first use and kept as long as the policy lives. */
-export function matcherFor(policy: Policy): PolicyMatcher {
-  let matcher = compiled.get(policy);
-  if (matcher === undefined) compiled.set(policy, (matcher = compilePolicy(policy)));
-  return matcher;
-}
-
 export function compilePolicy(policy: Policy): PolicyMatcher {
   const rules = policy.rules.map(compileRule);
   const [only] = rules;

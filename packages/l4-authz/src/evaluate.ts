@@ -1,7 +1,7 @@
 // The decision ztunnel makes for an inbound connection (src/state.rs `assert_rbac`): dry-run policies are only
 // reported; any matching DENY denies; with no ALLOW policy the connection is allowed; otherwise an ALLOW must match.
 import { ConnectionFacts } from './facts.js';
-import { matcherFor } from './compile.js';
+import { matcherFor } from './policy.js';
 import type { Action, Connection, Policy } from './model.js';
 
 export interface DecidedBy {

@@ -4,7 +4,8 @@ export { AuthzError, formatLocated } from './errors.js';
 export type { AuthzErrorCode, ErrorLocation } from './errors.js';
 export { cidrContains, formatIp, parseCidr, parseIp } from './ip.js';
 export type { Cidr, IpAddress } from './ip.js';
-export { createMatch, createPolicy, formatStringMatch, isEmptyMatch, principalOf, stringMatch } from './model.js';
+export { createMatch, formatStringMatch, isEmptyMatch, principalOf, stringMatch } from './model.js';
+export { createPolicy } from './policy.js';
 export type {
   Action, Clause, Connection, Identity, Match, MatchInit, Policy, PolicyInit, Rule, Scope, ServiceAccountMatch,
   StringMatch, WorkloadRef,

@@ -139,7 +139,7 @@ export function isEmptyMatch(m: Match): boolean {
   );
 }
 
-function invalid(path: string, problem: string): never {
+export function invalid(path: string, problem: string): never {
   throw new AuthzError('AUTHZ_ERR_INVALID_POLICY', `${path}: ${problem}`, { path });
 }
 
@@ -186,23 +186,6 @@ export function createMatch(init: MatchInit, path = 'match'): Match {
     notDestinationIps: toCidrs(init.notDestinationIps, `${path}.notDestinationIps`),
     destinationPorts: toPorts(init.destinationPorts, `${path}.destinationPorts`),
     notDestinationPorts: toPorts(init.notDestinationPorts, `${path}.notDestinationPorts`),
-  });
-}
-
-/** Builds a frozen policy with its key; throws AuthzError (AUTHZ_ERR_INVALID_POLICY) naming the bad field. */
-export function createPolicy(init: PolicyInit): Policy {
-  if (init.name === '') invalid('name', 'must not be empty');
-  const rules = (init.rules ?? []).map((rule, r) =>
-    Object.freeze(rule.map((clause, c) => Object.freeze(clause.map((m, i) => createMatch(m, `rules[${r}][${c}][${i}]`))))),
-  );
-  return Object.freeze({
-    key: `${init.namespace}/${init.name}`,
-    name: init.name,
-    namespace: init.namespace,
-    scope: init.scope,
-    action: init.action ?? 'ALLOW',
-    rules: Object.freeze(rules),
-    dryRun: init.dryRun ?? false,
   });
 }
 

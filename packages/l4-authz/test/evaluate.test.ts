@@ -1,7 +1,7 @@
 // Table tests for every rule of ztunnel's L4 authorization (reference §5.2 and §5.3).
 import { describe, expect, it } from 'vitest';
 import { hasCode } from '@ambient/core';
-import { AuthzError, evaluate } from '../src/index.js';
+import { AuthzError, createMatch, evaluate, type Policy } from '../src/index.js';
 import { plaintext, single, tls, withRules } from './helpers.js';
 
 describe('actions and order (§5.2)', () => {
@@ -173,5 +173,16 @@ describe('bad connections', () => {
     expect(caught).toBeInstanceOf(AuthzError);
     expect(hasCode(caught, 'AUTHZ_ERR_INVALID_CONNECTION')).toBe(true);
     expect((caught as Error).message).toBe(message);
+  });
+});
+
+describe('policies not built by createPolicy', () => {
+  it('evaluates a plain Policy object the same way', () => {
+    const literal: Policy = {
+      key: 'backend/literal', name: 'literal', namespace: 'backend', scope: 'NAMESPACE', action: 'DENY', dryRun: false,
+      rules: [[[createMatch({ destinationPorts: [8080] })]]],
+    };
+    expect(evaluate(tls, [literal])).toMatchObject({ allowed: false, decidedBy: { policy: 'backend/literal', rule: 0 } });
+    expect(evaluate({ ...tls, dstPort: 1 }, [literal]).allowed).toBe(true);
   });
 });

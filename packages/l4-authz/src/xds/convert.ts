@@ -8,7 +8,8 @@ import {
 } from '@ambient/api/security';
 import { AuthzError } from '../errors.js';
 import { ipFromBytes, makeCidr, type Cidr } from '../ip.js';
-import { createPolicy, type Action, type MatchInit, type Policy, type Scope, type StringMatch } from '../model.js';
+import type { Action, MatchInit, Policy, Scope, StringMatch } from '../model.js';
+import { createPolicy } from '../policy.js';
 
 export interface XdsRejection {
   /** The resource name, 'namespace/name' as istiod names Authorization resources. */
