@@ -1,9 +1,9 @@
 // The server's resources per type URL, each encoded once with a content-hash version, ready to go on any stream.
-import { create, isMessage, toBinary, type DescMessage, type Message } from '@bufbuild/protobuf';
+import { isMessage, type DescMessage, type Message } from '@bufbuild/protobuf';
 import { anyPack, AnySchema, type Any } from '@bufbuild/protobuf/wkt';
 import { createHash } from 'node:crypto';
-import { ResourceSchema } from '@ambient/api/xds';
 import { XdsServerError } from './errors.js';
+import { FieldWriter } from './field-writer.js';
 
 /** An Any is served as given (checking it is the client's job, as with istiod); a message is packed by its schema. */
 export type ResourceValue = Any | Message;
@@ -16,6 +16,19 @@ export interface StoredResource {
 }
 
 const TYPE_PREFIX = 'type.googleapis.com/';
+
+/** envoy.service.discovery.v3.Resource { version = 1; resource = 2 (Any: type_url = 1, value = 2); name = 3 }. */
+function encodeResource(name: string, version: string, any: Any): Uint8Array {
+  const [nameSize, versionSize, typeSize] = [name, version, any.typeUrl].map((s) => Buffer.byteLength(s)) as [number, number, number];
+  const anySize = FieldWriter.size(typeSize) + FieldWriter.size(any.value.length);
+  const w = new FieldWriter(FieldWriter.size(versionSize) + FieldWriter.size(anySize) + FieldWriter.size(nameSize));
+  w.field(1, version, versionSize);
+  w.header(2, anySize);
+  w.field(1, any.typeUrl, typeSize);
+  w.field(2, any.value, any.value.length);
+  w.field(3, name, nameSize);
+  return w.buffer;
+}
 
 export class ResourceStore {
   readonly #types = new Map<string, Map<string, StoredResource>>();
@@ -68,8 +81,7 @@ export class ResourceStore {
     if (!name) throw new XdsServerError('XDS_SERVER_ERR_BAD_RESOURCE', `a ${typeUrl} resource has an empty name`);
     const any = this.#toAny(typeUrl, name, value);
     const version = createHash('sha256').update(any.typeUrl).update(any.value).digest('base64url').slice(0, 16);
-    const encoded = toBinary(ResourceSchema, create(ResourceSchema, { name, version, resource: any }));
-    return { name, version, encoded };
+    return { name, version, encoded: encodeResource(name, version, any) };
   }
 
   #toAny(typeUrl: string, name: string, value: ResourceValue): Any {

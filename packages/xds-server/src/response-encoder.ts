@@ -1,5 +1,6 @@
 // Writes DeltaDiscoveryResponse bytes around pre-encoded Resources, so a push to 50 streams encodes each resource once.
 import type { MethodDefinition } from '@grpc/grpc-js';
+import { FieldWriter } from './field-writer.js';
 import type { DeltaDiscoveryRequest } from '@ambient/api/xds';
 import { aggregatedDiscoveryService } from '@ambient/grpc';
 
@@ -14,49 +15,6 @@ export interface EncodedPush {
 
 /** Field numbers of envoy.service.discovery.v3.DeltaDiscoveryResponse (all length-delimited). */
 const F = { resources: 2, typeUrl: 4, nonce: 5, removed: 6, controlPlane: 7 } as const;
-const LEN = 2;
-
-function varintSize(n: number): number {
-  let size = 1;
-  while (n >= 0x80) {
-    n = Math.floor(n / 128);
-    size++;
-  }
-  return size;
-}
-
-/** One buffer sized up front, each pre-encoded Resource copied once: no growing, no second concatenation. */
-class FieldWriter {
-  readonly buffer: Buffer;
-  #at = 0;
-
-  constructor(size: number) {
-    this.buffer = Buffer.allocUnsafe(size);
-  }
-
-  static size(payload: number): number {
-    return 1 + varintSize(payload) + payload;
-  }
-
-  field(field: number, payload: Uint8Array | string, payloadSize: number): void {
-    this.#varint((field << 3) | LEN);
-    this.#varint(payloadSize);
-    if (typeof payload === 'string') {
-      this.#at += this.buffer.write(payload, this.#at, 'utf8');
-    } else {
-      this.buffer.set(payload, this.#at);
-      this.#at += payload.length;
-    }
-  }
-
-  #varint(n: number): void {
-    while (n >= 0x80) {
-      this.buffer[this.#at++] = (n & 0x7f) | 0x80;
-      n = Math.floor(n / 128);
-    }
-    this.buffer[this.#at++] = n;
-  }
-}
 
 export function encodePush(push: EncodedPush): Buffer {
   const strings: [number, string, number][] = [[F.typeUrl, push.typeUrl, 0], [F.nonce, push.nonce, 0], ...push.removed.map((n): [number, string, number] => [F.removed, n, 0])];

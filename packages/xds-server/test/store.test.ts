@@ -31,6 +31,14 @@ describe('ResourceStore', () => {
     expect(r.name).toBe('w');
     expect(r.version).toBe(stored?.version);
     expect(r.resource && anyUnpack(r.resource, AddressSchema)?.type.case).toBe('workload');
+    // Byte for byte what protobuf-es writes, whatever the sizes (1- to 3-byte lengths) and characters.
+    for (const [n, w] of [['ns/ü', workload('x', 1, 'h'.repeat(200))], ['big', workload('y', 2, 'h'.repeat(20_000))]] as const) {
+      s.upsert(ADDRESS_TYPE_URL, n, w);
+      const mine = s.get(ADDRESS_TYPE_URL, n);
+      const theirs = create(ResourceSchema, { name: n, version: mine?.version ?? '', resource: anyPack(AddressSchema, w) });
+      expect(equals(ResourceSchema, fromBinary(ResourceSchema, mine?.encoded ?? new Uint8Array()), theirs)).toBe(true);
+      expect(mine?.encoded.length).toBe(toBinary(ResourceSchema, theirs).length);
+    }
   });
 
   it('replace reports what changed or went away', () => {
