@@ -104,6 +104,7 @@ export class XdsClient {
 
   /** Watches one resource; on an on-demand type this subscribes the name. Returns the cancel function. */
   watch<T>(type: ResourceType<T>, name: string, watcher: Watcher<T>): () => void {
+    this.#assertOpen();
     const state = this.#state(type);
     const cancel = state.addWatcher(name, watcher);
     if (state.onDemand) this.subscribe(type, name);
@@ -112,6 +113,7 @@ export class XdsClient {
 
   /** Adds one name to an on-demand subscription (a no-op when already subscribed). */
   subscribe<T>(type: ResourceType<T>, name: string): void {
+    this.#assertOpen();
     if (this.#onDemandState(type).demand(name)) this.#send(subscriptionRequest(type.typeUrl, [name], []));
   }
 
@@ -122,6 +124,7 @@ export class XdsClient {
 
   /** Looks a resource up, asking the server for it on an on-demand type; undefined when it does not exist. */
   fetch<T>(type: ResourceType<T>, name: string, timeoutMs = 5_000): Promise<T | undefined> {
+    if (this.#closed) return Promise.reject(closedError());
     const state = this.#state(type);
     if (state.known(name) && !state.onDemand) return Promise.resolve(state.find(name));
     return new Promise<T | undefined>((resolve, reject) => {
@@ -142,12 +145,18 @@ export class XdsClient {
     });
   }
 
+  /** Ends the stream; pending lookups and watchers still waiting for a first value get XDS_CLIENT_ERR_CLOSED. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    for (const state of this.#types.values()) state.streamFailed(closedError());
     clearTimeout(this.#timer);
     this.#stream?.cancel();
     this.#grpc.close();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw closedError();
   }
 
   #state<T>(type: ResourceType<T>): TypeState<T> {
@@ -246,4 +255,8 @@ export class XdsClient {
     this.#log.warn({ code: closed.code, details: closed.details, delayMs: delay }, 'xDS stream closed; reconnecting');
     this.#timer = setTimeout(() => this.#connect(), delay);
   }
+}
+
+function closedError(): XdsClientError {
+  return new XdsClientError('XDS_CLIENT_ERR_CLOSED', 'the xDS client was closed: create a new one to subscribe again');
 }

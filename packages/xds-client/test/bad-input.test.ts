@@ -120,6 +120,19 @@ describe('client facing a bad server', () => {
     expect(c.connectionState()).toMatchObject({ connected: true, attempts: 3, lastError: { code: 16, details: expect.stringMatching(/token unavailable: ENOENT/) } });
   });
 
+  it('fails pending and later lookups with a typed error once closed', async () => {
+    let opened = 0;
+    const s = await start(scripted(aggregatedDiscoveryService, () => void opened++));
+    const c = client(s.address, true);
+    const pending = c.fetch(addressType, 'w').catch((e: unknown) => e);
+    await eventually(() => expect(opened).toBe(1));
+    c.close();
+    expect(hasCode(await pending, 'XDS_CLIENT_ERR_CLOSED')).toBe(true);
+    expect(hasCode(await c.fetch(addressType, 'w').catch((e: unknown) => e), 'XDS_CLIENT_ERR_CLOSED')).toBe(true);
+    expect(() => c.subscribe(addressType, 'x')).toThrow(/was closed/);
+    expect(c.find(addressType, 'w')).toBeUndefined(); // the cache stays readable
+  });
+
   it('refuses bad options with typed errors', () => {
     expect(() => new XdsClient({ address: '127.0.0.1:1', tls: { rootPem: tls.rootPem }, node, types: [] })).toThrow(/no resource types registered/);
     expect(() => new XdsClient({ address: '127.0.0.1:1', tls: { rootPem: tls.rootPem }, node, types: [{ type: addressType }, { type: addressType }] })).toThrow(/registered twice/);
