@@ -3,33 +3,18 @@
 import net, { type AddressInfo } from 'node:net';
 import tls from 'node:tls';
 import http2 from 'node:http2';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HboneClient, HboneServer, type TlsMaterial } from '../src/index.js';
-import { createTestPki, ID, type TestPki } from './pki.js';
-import { startEcho, type EchoServer } from './helpers.js';
-import { startServer, type ServerFixture } from './server-fixture.js';
+import { ID } from './pki.js';
+import { startServer, useTunnelEnv } from './server-fixture.js';
 
-let pki: TestPki;
-let echo: EchoServer;
-let fixture: ServerFixture;
+const env = useTunnelEnv();
 const HOUR = 3600_000;
 
-beforeAll(async () => {
-  pki = createTestPki();
-  echo = await startEcho();
-  fixture = await startServer(pki.leaf(ID.server));
-});
-
-afterAll(async () => {
-  await fixture.close();
-  await echo.close();
-  pki.cleanup();
-});
-
-async function attempt(material: TlsMaterial, expected = [ID.server], port = fixture.port) {
+async function attempt(material: TlsMaterial, expected = [ID.server], port = env.fixture.port) {
   const client = new HboneClient({ tls: material, connectTimeoutMs: 1500 });
   try {
-    const stream = await client.connect({ nextHop: { host: '127.0.0.1', port }, authority: `127.0.0.1:${echo.port}`, expectedIdentities: expected });
+    const stream = await client.connect({ nextHop: { host: '127.0.0.1', port }, authority: `127.0.0.1:${env.echo.port}`, expectedIdentities: expected });
     // TLS 1.3 lets the client finish before the server has judged its certificate: the refusal shows on the stream.
     return await new Promise<unknown>((resolve) => {
       stream.on('error', resolve);
@@ -46,34 +31,34 @@ async function attempt(material: TlsMaterial, expected = [ID.server], port = fix
 
 describe('the server refuses clients', () => {
   it.each([
-    ['from another trust domain', () => pki.leaf(ID.otherDomain)],
-    ['under another root', () => pki.foreignLeaf(ID.client)],
-    ['whose certificate expired', () => pki.datedLeaf(ID.client, new Date(Date.now() - 48 * HOUR), new Date(Date.now() - HOUR))],
-    ['whose certificate is not valid yet', () => pki.datedLeaf(ID.client, new Date(Date.now() + HOUR), new Date(Date.now() + 48 * HOUR))],
-    ['whose certificate lacks clientAuth', () => pki.leaf(ID.client, { eku: 'serverAuth' })],
+    ['from another trust domain', () => env.pki.leaf(ID.otherDomain)],
+    ['under another root', () => env.pki.foreignLeaf(ID.client)],
+    ['whose certificate expired', () => env.pki.datedLeaf(ID.client, new Date(Date.now() - 48 * HOUR), new Date(Date.now() - HOUR))],
+    ['whose certificate is not valid yet', () => env.pki.datedLeaf(ID.client, new Date(Date.now() + HOUR), new Date(Date.now() + 48 * HOUR))],
+    ['whose certificate lacks clientAuth', () => env.pki.leaf(ID.client, { eku: 'serverAuth' })],
   ])('%s, and nothing reaches the target', async (_name, material) => {
-    const [requests, received] = [fixture.requests.length, echo.received()];
+    const [requests, received] = [env.fixture.requests.length, env.echo.received()];
     const err = await attempt(material());
     expect(err).toBeInstanceOf(Error);
-    expect(fixture.requests.length).toBe(requests);
-    expect(echo.received()).toBe(received);
+    expect(env.fixture.requests.length).toBe(requests);
+    expect(env.echo.received()).toBe(received);
   });
 
   it('without a client certificate', async () => {
-    const requests = fixture.requests.length;
-    const socket = tls.connect({ host: '127.0.0.1', port: fixture.port, ca: pki.rootPem, ALPNProtocols: ['h2'], checkServerIdentity: () => undefined });
+    const requests = env.fixture.requests.length;
+    const socket = tls.connect({ host: '127.0.0.1', port: env.fixture.port, ca: env.pki.rootPem, ALPNProtocols: ['h2'], checkServerIdentity: () => undefined });
     const outcome = await new Promise<string>((resolve) => {
       socket.on('error', (e) => resolve(`error: ${e.message}`));
       socket.on('close', () => resolve('closed'));
       socket.on('secureConnect', () => socket.write('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'));
     });
     expect(outcome).toMatch(/error|closed/);
-    expect(fixture.requests.length).toBe(requests);
+    expect(env.fixture.requests.length).toBe(requests);
   });
 
   it('that do not offer ALPN h2', async () => {
-    const material = pki.leaf(ID.client);
-    const socket = tls.connect({ host: '127.0.0.1', port: fixture.port, ...material, ALPNProtocols: ['http/1.1'], checkServerIdentity: () => undefined });
+    const material = env.pki.leaf(ID.client);
+    const socket = tls.connect({ host: '127.0.0.1', port: env.fixture.port, ...material, ALPNProtocols: ['http/1.1'], checkServerIdentity: () => undefined });
     const outcome = await new Promise<string>((resolve) => {
       socket.on('error', (e) => resolve(`error: ${e.message}`));
       socket.on('close', () => resolve('closed'));
@@ -84,16 +69,16 @@ describe('the server refuses clients', () => {
 
 describe('the client refuses servers', () => {
   it('whose identity is not expected, before sending any CONNECT', async () => {
-    const requests = fixture.requests.length;
-    const err = await attempt(pki.leaf(ID.client), ['spiffe://cluster.local/ns/default/sa/someone-else']);
+    const requests = env.fixture.requests.length;
+    const err = await attempt(env.pki.leaf(ID.client), ['spiffe://cluster.local/ns/default/sa/someone-else']);
     expect(err).toMatchObject({ code: 'HBONE_ERR_PEER_IDENTITY' });
     expect((err as Error).message).toContain('expected spiffe://cluster.local/ns/default/sa/someone-else');
-    expect(fixture.requests.length).toBe(requests);
+    expect(env.fixture.requests.length).toBe(requests);
   });
 
   it('under another root', async () => {
-    const foreign = await startServer(pki.foreignLeaf(ID.server));
-    const err = await attempt(pki.leaf(ID.client), [ID.server], foreign.port);
+    const foreign = await startServer(env.pki.foreignLeaf(ID.server));
+    const err = await attempt(env.pki.leaf(ID.client), [ID.server], foreign.port);
     expect(err).toMatchObject({ code: 'HBONE_ERR_TLS' });
     expect(foreign.requests).toHaveLength(0);
     await foreign.close();
@@ -102,15 +87,15 @@ describe('the client refuses servers', () => {
   it('that stall in the handshake (timeout)', async () => {
     const silent = net.createServer(() => undefined);
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const err = await attempt(pki.leaf(ID.client), [ID.server], (silent.address() as AddressInfo).port);
+    const err = await attempt(env.pki.leaf(ID.client), [ID.server], (silent.address() as AddressInfo).port);
     expect(err).toMatchObject({ code: 'HBONE_ERR_TIMEOUT' });
     silent.close();
   });
 
   it('that never answer the CONNECT (timeout)', async () => {
-    const stuck = new HboneServer({ tls: pki.leaf(ID.server), handler: () => new Promise(() => undefined) });
+    const stuck = new HboneServer({ tls: env.pki.leaf(ID.server), handler: () => new Promise(() => undefined) });
     const { port } = await stuck.listen(0, '127.0.0.1');
-    const err = await attempt(pki.leaf(ID.client), [ID.server], port);
+    const err = await attempt(env.pki.leaf(ID.client), [ID.server], port);
     expect(err).toMatchObject({ code: 'HBONE_ERR_TIMEOUT' });
     await stuck.drain(100);
   });
@@ -118,22 +103,22 @@ describe('the client refuses servers', () => {
 
 describe('the server bounds what a client may send', () => {
   it('refuses a header list over 64 KiB without calling the handler', async () => {
-    const requests = fixture.requests.length;
-    const session = http2.connect(`https://127.0.0.1:${fixture.port}`, { ...pki.leaf(ID.client), checkServerIdentity: () => undefined });
+    const requests = env.fixture.requests.length;
+    const session = http2.connect(`https://127.0.0.1:${env.fixture.port}`, { ...env.pki.leaf(ID.client), checkServerIdentity: () => undefined });
     session.on('error', () => undefined);
     const outcome = await new Promise<string>((resolve) => {
-      const req = session.request({ ':method': 'CONNECT', ':authority': `127.0.0.1:${echo.port}`, 'x-big': 'a'.repeat(70 * 1024) });
+      const req = session.request({ ':method': 'CONNECT', ':authority': `127.0.0.1:${env.echo.port}`, 'x-big': 'a'.repeat(70 * 1024) });
       req.on('response', (h) => resolve(`status ${h[':status']}`));
       req.on('error', (e) => resolve(`error ${e.message}`));
       req.on('close', () => resolve(`closed ${req.rstCode}`));
     });
     expect(outcome).not.toBe('status 200');
-    expect(fixture.requests.length).toBe(requests);
+    expect(env.fixture.requests.length).toBe(requests);
     session.destroy();
   });
 
   it('drops a client that opens TCP and never starts TLS', async () => {
-    const slow = await startServer(pki.leaf(ID.server), { handshakeTimeoutMs: 300 });
+    const slow = await startServer(env.pki.leaf(ID.server), { handshakeTimeoutMs: 300 });
     const socket = net.connect({ host: '127.0.0.1', port: slow.port });
     const closedAfter = await new Promise<number>((resolve) => {
       const start = Date.now();

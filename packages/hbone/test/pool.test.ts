@@ -1,41 +1,27 @@
 // The pool: stream limits per session, one creator per key, 10,000 gracefully closed tunnels on one session,
 // GOAWAY and dead peers handled without disturbing unrelated streams.
 import net, { type AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HboneClient } from '../src/index.js';
-import { createTestPki, ID, type TestPki } from './pki.js';
-import { roundTrip, startEcho, type EchoServer } from './helpers.js';
-import { startServer, type ServerFixture } from './server-fixture.js';
+import { ID } from './pki.js';
+import { roundTrip } from './helpers.js';
+import { startServer, useTunnelEnv } from './server-fixture.js';
 
-let pki: TestPki;
-let echo: EchoServer;
-let fixture: ServerFixture;
+const env = useTunnelEnv();
 
-beforeAll(async () => {
-  pki = createTestPki();
-  echo = await startEcho();
-  fixture = await startServer(pki.leaf(ID.server));
-});
-
-afterAll(async () => {
-  await fixture.close();
-  await echo.close();
-  pki.cleanup();
-});
-
-const request = (port = fixture.port) => ({
+const request = (port = env.fixture.port) => ({
   nextHop: { host: '127.0.0.1', port },
-  authority: `127.0.0.1:${echo.port}`,
+  authority: `127.0.0.1:${env.echo.port}`,
   expectedIdentities: [ID.server],
 });
 
 describe('HbonePool', () => {
   it('opens one session for concurrent first tunnels and a second past 100 streams', async () => {
-    const client = new HboneClient({ tls: pki.leaf(ID.client) });
-    const sessionsBefore = fixture.server.sessionCount;
+    const client = new HboneClient({ tls: env.pki.leaf(ID.client) });
+    const sessionsBefore = env.fixture.server.sessionCount;
     const streams = await Promise.all(Array.from({ length: 150 }, () => client.connect(request())));
     expect(client.poolStats()).toEqual([expect.objectContaining({ sessions: 2, streams: 150 })]);
-    expect(fixture.server.sessionCount - sessionsBefore).toBe(2);
+    expect(env.fixture.server.sessionCount - sessionsBefore).toBe(2);
     await Promise.all(streams.map((s, i) => roundTrip(s, `tunnel ${i}`)));
     await new Promise((r) => setTimeout(r, 50));
     expect(client.poolStats()).toEqual([expect.objectContaining({ sessions: 2, streams: 0 })]);
@@ -43,7 +29,7 @@ describe('HbonePool', () => {
   });
 
   it('keys sessions by expected identities and next hop', async () => {
-    const client = new HboneClient({ tls: pki.leaf(ID.client) });
+    const client = new HboneClient({ tls: env.pki.leaf(ID.client) });
     await roundTrip(await client.connect(request()), 'a');
     await roundTrip(await client.connect({ ...request(), expectedIdentities: [ID.server, 'spiffe://cluster.local/ns/default/sa/other'] }), 'b');
     expect(client.poolStats()).toHaveLength(2);
@@ -51,7 +37,7 @@ describe('HbonePool', () => {
   });
 
   it('carries 10,000 sequential tunnels on one session without a reset or GOAWAY', async () => {
-    const client = new HboneClient({ tls: pki.leaf(ID.client) });
+    const client = new HboneClient({ tls: env.pki.leaf(ID.client) });
     let goaways = 0;
     const first = await client.connect(request());
     const session = first.session;
@@ -71,7 +57,7 @@ describe('HbonePool', () => {
   }, 120_000);
 
   it('closes idle sessions after the idle timeout', async () => {
-    const client = new HboneClient({ tls: pki.leaf(ID.client), pool: { idleTimeoutMs: 100 } });
+    const client = new HboneClient({ tls: env.pki.leaf(ID.client), pool: { idleTimeoutMs: 100 } });
     const stream = await client.connect(request());
     await roundTrip(stream, 'x');
     const session = stream.session;
@@ -80,8 +66,8 @@ describe('HbonePool', () => {
   });
 
   it('after GOAWAY, lets open tunnels finish and opens a new session for new ones', async () => {
-    const server = await startServer(pki.leaf(ID.server));
-    const client = new HboneClient({ tls: pki.leaf(ID.client) });
+    const server = await startServer(env.pki.leaf(ID.server));
+    const client = new HboneClient({ tls: env.pki.leaf(ID.client) });
     const open = await client.connect(request(server.port));
     const firstSession = open.session;
     // Graceful GOAWAY from the server's side while the tunnel is open; the listener keeps accepting.
@@ -100,14 +86,14 @@ describe('HbonePool', () => {
     // A relay that can freeze: bytes stop flowing both ways but the TCP connection stays up.
     let frozen = false;
     const relay = net.createServer((inbound) => {
-      const outbound = net.connect(fixture.port, '127.0.0.1');
+      const outbound = net.connect(env.fixture.port, '127.0.0.1');
       inbound.on('data', (d) => !frozen && outbound.write(d));
       outbound.on('data', (d) => !frozen && inbound.write(d));
       for (const s of [inbound, outbound]) s.on('error', () => undefined);
     });
     await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
     const relayPort = (relay.address() as AddressInfo).port;
-    const client = new HboneClient({ tls: pki.leaf(ID.client), keepalive: { intervalMs: 50, timeoutMs: 300 } });
+    const client = new HboneClient({ tls: env.pki.leaf(ID.client), keepalive: { intervalMs: 50, timeoutMs: 300 } });
     const viaRelay = await client.connect(request(relayPort));
     const direct = await client.connect(request());
     frozen = true;

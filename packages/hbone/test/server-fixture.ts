@@ -1,6 +1,9 @@
 // An HBONE server in front of loopback targets, as the tests and the `hbone serve` command use it.
 import net from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
 import type { Duplex } from 'node:stream';
+import { startEcho, type EchoServer } from './helpers.js';
+import { createTestPki, ID, type TestPki } from './pki.js';
 import { HboneServer, type HboneServerOptions, type Refusal, type TlsMaterial, type TunnelRequest } from '../src/index.js';
 
 export interface ServerFixture {
@@ -35,4 +38,26 @@ export async function startServer(
   });
   const { port } = await server.listen(0, '127.0.0.1');
   return { server, port, requests, close: () => server.drain(1000) };
+}
+
+export interface TunnelEnv {
+  readonly pki: TestPki;
+  readonly echo: EchoServer;
+  readonly fixture: ServerFixture;
+}
+
+/** Registers hooks that start a PKI, an echo target and an HBONE server in front of it for one test file. */
+export function useTunnelEnv(): TunnelEnv {
+  const env = {} as { pki: TestPki; echo: EchoServer; fixture: ServerFixture };
+  beforeAll(async () => {
+    env.pki = createTestPki();
+    env.echo = await startEcho();
+    env.fixture = await startServer(env.pki.leaf(ID.server));
+  });
+  afterAll(async () => {
+    await env.fixture.close();
+    await env.echo.close();
+    env.pki.cleanup();
+  });
+  return env;
 }
