@@ -133,6 +133,22 @@ describe('client facing a bad server', () => {
     expect(c.find(addressType, 'w')).toBeUndefined(); // the cache stays readable
   });
 
+  it('verifies the server certificate by the configured name when dialling an address (ALT_XDS_HOSTNAME)', async () => {
+    const named = makeTls('DNS:istiod.istio-system.svc');
+    cleanups.push(() => named.cleanup());
+    const s = await startXds(named);
+    cleanups.push(() => s.stop());
+    const make = (serverName?: string) => {
+      const c = new XdsClient({ address: s.address, tls: { rootPem: named.rootPem, ...(serverName ? { serverName } : {}) }, logger: quiet, node, types: [{ type: addressType }], backoff: { initialMs: 5, maxMs: 20 } });
+      cleanups.push(() => c.close());
+      return c;
+    };
+    await make('istiod.istio-system.svc').ready();
+    const unnamed = make();
+    await eventually(() => expect(unnamed.connectionState()).toMatchObject({ connected: false, lastError: { code: 14 } }));
+    expect(unnamed.connectionState().attempts).toBeGreaterThanOrEqual(2);
+  });
+
   it('refuses bad options with typed errors', () => {
     expect(() => new XdsClient({ address: '127.0.0.1:1', tls: { rootPem: tls.rootPem }, node, types: [] })).toThrow(/no resource types registered/);
     expect(() => new XdsClient({ address: '127.0.0.1:1', tls: { rootPem: tls.rootPem }, node, types: [{ type: addressType }, { type: addressType }] })).toThrow(/registered twice/);

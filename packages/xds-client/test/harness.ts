@@ -21,14 +21,14 @@ export interface TestTls {
   cleanup(): void;
 }
 
-/** A self-signed P-256 serving certificate for 127.0.0.1 and istiod's service name. */
-export function makeTls(): TestTls {
+/** A self-signed P-256 serving certificate, by default for 127.0.0.1 and istiod's service name. */
+export function makeTls(san = 'DNS:istiod.istio-system.svc,IP:127.0.0.1'): TestTls {
   const dir = mkdtempSync(join(tmpdir(), 'xds-test-'));
   const certPath = join(dir, 'cert.pem');
   const keyPath = join(dir, 'key.pem');
   execFileSync('openssl', [
     'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=istiod',
-    '-addext', 'subjectAltName=DNS:istiod.istio-system.svc,IP:127.0.0.1', '-keyout', keyPath, '-out', certPath,
+    '-addext', `subjectAltName=${san}`, '-keyout', keyPath, '-out', certPath,
   ], { stdio: 'ignore' });
   return {
     dir, certPath, keyPath,
