@@ -1,0 +1,96 @@
+// WorkloadEntries and ServiceEntry inline endpoints → istio.workload.Workload as istiod builds them for ztunnel
+// (pilot/pkg/serviceregistry/ambient workloadentry and serviceentry builders): uid, identity, tunnel, services.
+import { create } from '@bufbuild/protobuf';
+import { workloadPolicyKeys, type Translation } from '@ambient/l4-authz/yaml';
+import {
+  AddressSchema, AppProtocol, PortListSchema, TunnelProtocol, WorkloadStatus, WorkloadType, type Address, type PortList,
+} from '@ambient/api/workload';
+import type { NamespaceObject, ServiceEntryObject, Source, WorkloadSpec } from './objects/model.js';
+import type { MeshConfigOptions } from './types.js';
+import type { Waypoints } from './waypoints.js';
+
+export const NODE_LABEL = 'ambient.dev/node';
+export const DATAPLANE_MODE_LABEL = 'istio.io/dataplane-mode';
+
+export interface WorkloadInput {
+  readonly key: string;
+  readonly uid: string;
+  readonly name: string;
+  readonly namespace: string;
+  readonly spec: WorkloadSpec;
+  /** Labels of the object that carries the use-waypoint and dataplane-mode opt-outs. */
+  readonly objectLabels: Readonly<Record<string, string>>;
+  readonly source: Source;
+}
+
+export interface WorkloadContext {
+  readonly options: MeshConfigOptions;
+  readonly namespaces: ReadonlyMap<string, NamespaceObject>;
+  /** ServiceEntries by namespace. */
+  readonly services: ReadonlyMap<string, readonly ServiceEntryObject[]>;
+  readonly policies: Translation;
+  readonly waypoints: Waypoints;
+}
+
+export function workloadEntryUid(clusterId: string, namespace: string, name: string): string {
+  return `${clusterId}/networking.istio.io/WorkloadEntry/${namespace}/${name}`;
+}
+
+export function serviceEntryEndpointUid(clusterId: string, namespace: string, name: string, address: string): string {
+  return `${clusterId}/networking.istio.io/ServiceEntry/${namespace}/${name}/${address}`;
+}
+
+export function buildWorkload(w: WorkloadInput, ctx: WorkloadContext, inline?: ServiceEntryObject): Address {
+  const { spec, namespace } = w;
+  const labels = spec.labels;
+  const waypoint = ctx.waypoints.find({ key: w.key, namespace, labels: w.objectLabels, source: w.source }, 'workload');
+  return create(AddressSchema, {
+    type: {
+      case: 'workload',
+      value: {
+        uid: w.uid, name: w.name, namespace, addresses: [spec.address.bytes], network: spec.network,
+        tunnelProtocol: isAmbient(ctx.namespaces.get(namespace), w.objectLabels) ? TunnelProtocol.HBONE : TunnelProtocol.NONE,
+        trustDomain: ctx.options.trustDomain, serviceAccount: spec.serviceAccount,
+        ...(waypoint === undefined ? {} : { waypoint: waypoint.address }),
+        node: labels[NODE_LABEL] ?? '',
+        canonicalName: labels['service.istio.io/canonical-name'] ?? labels['app.kubernetes.io/name'] ?? labels['app'] ?? w.name,
+        canonicalRevision: labels['service.istio.io/canonical-revision'] ?? labels['app.kubernetes.io/version'] ?? labels['version'] ?? 'latest',
+        workloadType: WorkloadType.POD, workloadName: w.name,
+        services: inline === undefined ? selectingServices(spec, namespace, ctx) : servicesOf(inline, spec),
+        authorizationPolicies: workloadPolicyKeys(ctx.policies, { namespace, labels }),
+        status: WorkloadStatus.HEALTHY, clusterId: ctx.options.clusterId,
+        ...(spec.locality === undefined ? {} : { locality: spec.locality }),
+        ...(spec.weight === undefined ? {} : { capacity: spec.weight }),
+      },
+    },
+  });
+}
+
+/** Only workloads in a namespace labelled istio.io/dataplane-mode=ambient are reached over HBONE; 'none' opts one out. */
+export function isAmbient(ns: NamespaceObject | undefined, objectLabels: Readonly<Record<string, string>>): boolean {
+  return ns?.envelope.labels[DATAPLANE_MODE_LABEL] === 'ambient' && objectLabels[DATAPLANE_MODE_LABEL] !== 'none';
+}
+
+function selectingServices(spec: WorkloadSpec, namespace: string, ctx: WorkloadContext): Record<string, PortList> {
+  const out: Record<string, PortList> = {};
+  for (const se of ctx.services.get(namespace) ?? []) {
+    if (se.selector === undefined || !selects(se.selector, spec.labels)) continue;
+    Object.assign(out, servicesOf(se, spec));
+  }
+  return out;
+}
+
+/** 'namespace/hostname' → ports, the target port from the workload's named port, else targetPort, else the number. */
+function servicesOf(se: ServiceEntryObject, spec: WorkloadSpec): Record<string, PortList> {
+  const ports = create(PortListSchema, {
+    ports: se.ports.map((p) => ({ servicePort: p.number, targetPort: spec.ports[p.name] ?? p.targetPort ?? p.number, appProtocol: AppProtocol[p.appProtocol] })),
+  });
+  const out: Record<string, PortList> = {};
+  for (const host of se.hosts) out[`${se.envelope.namespace}/${host}`] = ports;
+  return out;
+}
+
+export function selects(selector: Readonly<Record<string, string>>, labels: Readonly<Record<string, string>>): boolean {
+  for (const k in selector) if (labels[k] !== selector[k]) return false;
+  return true;
+}
