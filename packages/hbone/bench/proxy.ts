@@ -5,7 +5,7 @@
 // Prints "READY <port>" on stdout once listening.
 import net, { type AddressInfo } from 'node:net';
 import tls from 'node:tls';
-import { HboneClient, HboneServer, splice } from '../src/index.js';
+import { dialTcp, HboneClient, HboneServer, splice } from '../src/index.js';
 import { readMaterial } from './certs.js';
 
 const [mode = '', listenPort = '0', targetPort = '0', certDir = ''] = process.argv.slice(2);
@@ -60,11 +60,7 @@ switch (mode) {
     const server = new HboneServer({
       tls: read('server'),
       handler: (request) =>
-        new Promise((resolve) => {
-          const socket = net.connect({ host: request.authority.host, port: request.authority.port, allowHalfOpen: true, noDelay: true });
-          socket.once('connect', () => resolve(socket));
-          socket.once('error', (err) => resolve({ kind: 'unreachable', reason: err.message }));
-        }),
+        dialTcp(request.authority).catch((err: Error) => ({ kind: 'unreachable', reason: err.message }) as const),
     });
     void server.listen(Number(listenPort), '127.0.0.1').then(({ port }) => process.stdout.write(`READY ${port}\n`));
     break;

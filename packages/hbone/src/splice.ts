@@ -3,6 +3,7 @@
 // straddle TLS records go out in one write() instead of two (PERFORMANCE.md, lever 2).
 import type { Duplex } from 'node:stream';
 import { Socket } from 'node:net';
+import { onChunks } from './tcp.js';
 
 /** Pause the source only when this much is waiting in the destination (not at the 16 KiB high-water mark). */
 const PAUSE_ABOVE_BYTES = 1024 * 1024;
@@ -63,7 +64,7 @@ export function splice(a: Duplex, b: Duplex, counters: SpliceCounters = { aToB: 
 function pump(from: Duplex, to: Duplex, count: (n: number) => void, done: () => void): void {
   const cork = to instanceof Socket ? corker(to) : undefined;
   let paused = false;
-  from.on('data', (chunk: Buffer) => {
+  onChunks(from, (chunk: Buffer) => {
     count(chunk.length);
     cork?.();
     to.write(chunk);

@@ -1,10 +1,9 @@
 // An HBONE server in front of loopback targets, as the tests and the `hbone serve` command use it.
-import net from 'node:net';
 import { afterAll, beforeAll } from 'vitest';
 import type { Duplex } from 'node:stream';
 import { startEcho, type EchoServer } from './helpers.js';
 import { createTestPki, ID, type TestPki } from './pki.js';
-import { HboneServer, type HboneServerOptions, type Refusal, type TlsMaterial, type TunnelRequest } from '../src/index.js';
+import { dialTcp, HboneServer, type HboneServerOptions, type Refusal, type TlsMaterial, type TunnelRequest } from '../src/index.js';
 
 export interface ServerFixture {
   readonly server: HboneServer;
@@ -16,11 +15,7 @@ export interface ServerFixture {
 /** Dials the CONNECT authority on loopback; port `deniedPort` is refused as a policy would. */
 export function dialAuthority(request: TunnelRequest, deniedPort?: number): Promise<Duplex | Refusal> {
   if (request.authority.port === deniedPort) return Promise.resolve({ kind: 'denied', reason: 'test policy' });
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: request.authority.host, port: request.authority.port, allowHalfOpen: true });
-    socket.once('connect', () => resolve(socket));
-    socket.once('error', (err) => resolve({ kind: 'unreachable', reason: err.message }));
-  });
+  return dialTcp(request.authority).catch((err: Error) => ({ kind: 'unreachable', reason: err.message }) as const);
 }
 
 export async function startServer(

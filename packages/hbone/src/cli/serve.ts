@@ -1,11 +1,12 @@
 // `hbone serve`: terminates HBONE and pipes each tunnel to its :authority — loopback targets only, unless
 // --allow CIDR widens that. One log line per tunnel, with the peer identity.
-import net, { BlockList, isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { parseArgs } from 'node:util';
 import { createLogger } from '@ambient/core';
 import type { Refusal } from '../errors.js';
 import { HboneServer, type TunnelRequest } from '../server.js';
-import { parseArgs } from 'node:util';
+import { dialTcp } from '../tcp.js';
 import { hostPort, parseFlags, readTls, UsageError } from './args.js';
 
 export const SERVE_HELP = `usage: hbone serve --listen HOST:PORT --cert FILE --key FILE --ca FILE [--allow CIDR]...
@@ -41,15 +42,7 @@ function dial(request: TunnelRequest, allowed: BlockList): Promise<Duplex | Refu
   if (!allowed.check(host, family === 6 ? 'ipv6' : 'ipv4')) {
     return Promise.resolve({ kind: 'denied', reason: `${host} is outside the allowed targets` });
   }
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port, allowHalfOpen: true, noDelay: true });
-    socket.setTimeout(10_000, () => socket.destroy(new Error('connect timed out')));
-    socket.once('connect', () => {
-      socket.setTimeout(0);
-      resolve(socket);
-    });
-    socket.once('error', (err) => resolve({ kind: 'unreachable', reason: err.message }));
-  });
+  return dialTcp({ host, port }).catch((err: Error) => ({ kind: 'unreachable', reason: err.message }) as const);
 }
 
 export async function serve(argv: string[]): Promise<void> {
