@@ -118,6 +118,14 @@ describe('client against server', () => {
     expect(() => c.subscribe(authorizationType, 'x')).toThrow(/not registered/);
   });
 
+  it('looks a workload up by address through its alias', async () => {
+    const s = await server();
+    s.xds.upsert(ADDRESS_TYPE_URL, 'Kubernetes//Pod/default/a', { resource: workload('Kubernetes//Pod/default/a', '10.0.0.1'), aliases: ['/10.0.0.1'] });
+    const c = client(s.address, { types: [{ type: addressType, onDemand: true }] });
+    expect(ipOf(await c.fetch(addressType, '/10.0.0.1'))).toBe('10.0.0.1');
+    expect(addresses(c)).toEqual(['Kubernetes//Pod/default/a']);
+  });
+
   it('resubscribes its on-demand names after a reconnect', async () => {
     const first = await server();
     first.xds.setResources(ADDRESS_TYPE_URL, new Map([['w1', workload('w1', '10.0.0.1')], ['w2', workload('w2', '10.0.0.2')]]));

@@ -8,7 +8,7 @@ import { AuthorizationSchema } from '@ambient/api/security';
 import type { DeltaDiscoveryRequest } from '@ambient/api/xds';
 import { Connection, type AdsCall, type SyncStatus } from './connection.js';
 import { XdsServerError } from './errors.js';
-import { ResourceStore, type ResourceValue } from './resource-store.js';
+import { ResourceStore, type ResourceEntry } from './resource-store.js';
 import { adsServiceDefinition } from './response-encoder.js';
 
 /** What the authentication hook decides for a new stream. */
@@ -56,12 +56,13 @@ export class XdsServer<I = undefined> {
   }
 
   /** Replaces every resource of a type; only what changed is pushed. */
-  setResources(typeUrl: string, resources: ReadonlyMap<string, ResourceValue>): void {
+  setResources(typeUrl: string, resources: ReadonlyMap<string, ResourceEntry>): void {
     this.#queue(typeUrl, this.#store.replace(typeUrl, resources));
   }
 
-  upsert(typeUrl: string, name: string, value: ResourceValue): void {
-    if (this.#store.upsert(typeUrl, name, value)) this.#queue(typeUrl, [name]);
+  /** Adds or changes one resource; `{ resource, aliases }` also serves it to streams that subscribed an alias. */
+  upsert(typeUrl: string, name: string, entry: ResourceEntry): void {
+    if (this.#store.upsert(typeUrl, name, entry)) this.#queue(typeUrl, [name]);
   }
 
   remove(typeUrl: string, name: string): void {

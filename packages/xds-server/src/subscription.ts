@@ -1,6 +1,6 @@
 // One stream's view of one type: what it subscribed to, what it holds, what is due, and its ACK/NACK status.
 import type { DeltaDiscoveryRequest } from '@ambient/api/xds';
-import type { ResourceStore } from './resource-store.js';
+import type { ResourceStore, StoredResource } from './resource-store.js';
 
 export type SyncState = 'SYNCED' | 'NACKED' | 'STALE';
 
@@ -90,16 +90,29 @@ export class Subscription {
     return this.#wildcard || this.#names.has(name);
   }
 
+  /** Subscribed by name, by wildcard, or by one of its aliases (an on-demand lookup by address). */
+  #covers(r: StoredResource): boolean {
+    return this.#subscribed(r.name) || r.aliases.some((a) => this.#names.has(a));
+  }
+
   /** The diff between the store and what the client holds, recorded as sent; undefined when there is nothing. */
   takePush(store: ResourceStore): PendingPush | undefined {
     const candidates = this.#dirty === 'all' ? new Set([...store.names(this.typeUrl), ...this.#sent.keys(), ...this.#names]) : this.#dirty;
-    for (const name of this.#answerDue) candidates.add(name);
+    // A name asked for may be an alias: the answer is the resource it stands for, under its own name, sent even
+    // when the client holds that version already, since only the response tells it the alias.
+    const viaAlias = new Set<string>();
+    for (const name of this.#answerDue) {
+      const target = store.get(this.typeUrl, name) ? undefined : store.resolveAlias(this.typeUrl, name)?.name;
+      if (target !== undefined) viaAlias.add(target);
+      candidates.add(target ?? name);
+    }
     const resources: Uint8Array[] = [];
     const removed: string[] = [];
     for (const name of candidates) {
-      const current = this.#subscribed(name) ? store.get(this.typeUrl, name) : undefined;
+      const stored = store.get(this.typeUrl, name);
+      const current = stored && this.#covers(stored) ? stored : undefined;
       if (current) {
-        if (this.#sent.get(name) !== current.version) {
+        if (this.#sent.get(name) !== current.version || viaAlias.has(name)) {
           resources.push(current.encoded);
           this.#sent.set(name, current.version);
         }

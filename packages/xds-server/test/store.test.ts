@@ -50,6 +50,24 @@ describe('ResourceStore', () => {
     expect(s.remove(ADDRESS_TYPE_URL, 'a')).toBe(false);
   });
 
+  it('keeps aliases: encoded, part of the version, resolvable, re-pointed and dropped with the resource', () => {
+    const s = store();
+    s.upsert(ADDRESS_TYPE_URL, 'pod-a', workload('pod-a', 1));
+    const plain = s.get(ADDRESS_TYPE_URL, 'pod-a')?.version;
+    expect(s.upsert(ADDRESS_TYPE_URL, 'pod-a', { resource: workload('pod-a', 1), aliases: ['/10.0.0.1'] })).toBe(true);
+    const aliased = s.get(ADDRESS_TYPE_URL, 'pod-a');
+    expect(aliased?.version).not.toBe(plain);
+    expect(fromBinary(ResourceSchema, aliased?.encoded ?? new Uint8Array()).aliases).toEqual(['/10.0.0.1']);
+    expect(s.resolveAlias(ADDRESS_TYPE_URL, '/10.0.0.1')?.name).toBe('pod-a');
+    s.upsert(ADDRESS_TYPE_URL, 'pod-a', workload('pod-a', 1));
+    s.upsert(ADDRESS_TYPE_URL, 'pod-b', { resource: workload('pod-b', 1), aliases: ['/10.0.0.1'] });
+    expect(s.resolveAlias(ADDRESS_TYPE_URL, '/10.0.0.1')?.name).toBe('pod-b');
+    s.remove(ADDRESS_TYPE_URL, 'pod-b');
+    expect(s.resolveAlias(ADDRESS_TYPE_URL, '/10.0.0.1')).toBeUndefined();
+    s.replace(ADDRESS_TYPE_URL, new Map([['pod-c', { resource: workload('pod-c', 3), aliases: ['/10.0.0.3', 'net/10.0.0.3'] }]]));
+    expect(s.resolveAlias(ADDRESS_TYPE_URL, 'net/10.0.0.3')?.name).toBe('pod-c');
+  });
+
   it.each([
     ['a message of another schema', ADDRESS_TYPE_URL, 'w', create(AuthorizationSchema), /w is a istio.security.Authorization, but .*Address carries istio.workload.Address/],
     ['a message of a type without schema', 'type.googleapis.com/x.Y', 'w', workload('w', 1), /no schema known for type.googleapis.com\/x.Y/],
