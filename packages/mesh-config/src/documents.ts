@@ -36,8 +36,12 @@ export function parseFile(file: string, text: string): ParsedFile {
   let index = 0;
   for (const doc of parseAllDocuments(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false })) {
     const i = index++;
-    if (doc.errors.length > 0) {
-      for (const e of doc.errors) syntax.push({ line: lineAt(e.pos[0]), message: firstLine(e.message) });
+    const error = doc.errors[0];
+    if (error !== undefined) {
+      // Later errors of a document mostly follow from the first; the document's start helps when the parser only
+      // notices a missing bracket at the end of the file.
+      const from = lineAt(doc.range[0]);
+      syntax.push({ line: lineAt(error.pos[0]), message: `${firstLine(error.message)} (in the document starting at line ${from})` });
       continue;
     }
     const start = doc.contents?.range[0] ?? doc.range[0];

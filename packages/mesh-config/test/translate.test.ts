@@ -138,7 +138,8 @@ describe('WorkloadEntry fields', () => {
   });
 
   it('takes the target port from the workload\'s named port before the ServiceEntry targetPort', () => {
-    const files = withFile(quickstartFiles(), 'quickstart/workloads.yaml', quickstartFiles().find((f) => f.path.endsWith('workloads.yaml'))!.text.replace('  address: 127.0.20.1', '  address: 127.0.20.1\n  ports: { http: 9090 }'));
+    const workloads = quickstartFiles().find((f) => f.path.endsWith('workloads.yaml'))?.text ?? '';
+    const files = withFile(quickstartFiles(), 'quickstart/workloads.yaml', workloads.replace('  address: 127.0.20.1', '  address: 127.0.20.1\n  ports: { http: 9090 }'));
     expect(workloadOf(translate(files), ECHO_UID).services['default/echo.default.mesh']?.ports[0]).toMatchObject({ servicePort: 80, targetPort: 9090 });
   });
 });
