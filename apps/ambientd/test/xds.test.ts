@@ -1,0 +1,76 @@
+// A ztunnel-shaped client (@ambient/xds-client over TLS with a minted node token) against ambientd in-process.
+import { afterEach, describe, expect, it } from 'vitest';
+import { addressType, authorizationType, type XdsClient } from '@ambient/xds-client';
+import { MESH, startMesh, waitFor, WORKLOAD_UID, ztunnel, type TestMesh } from './fixtures.js';
+
+const ECHO = WORKLOAD_UID('default', 'echo');
+const SLEEP = WORKLOAD_UID('default', 'sleep');
+const SERVICE = 'default/echo.default.mesh';
+const POLICY = 'default/allow-sleep';
+
+let mesh: TestMesh | undefined;
+const clients: XdsClient[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  await mesh?.stop();
+  mesh = undefined;
+});
+
+async function connected(node = 'node-a'): Promise<{ mesh: TestMesh; client: XdsClient }> {
+  mesh ??= await startMesh();
+  const client = ztunnel(mesh.daemon, await mesh.token({ namespace: 'istio-system', serviceAccount: 'ztunnel', node }), node);
+  clients.push(client);
+  await client.ready();
+  return { mesh, client };
+}
+
+describe('ambientd serves the mesh over delta ADS', () => {
+  it('sends the Workloads, Services and Authorizations of the config directory', async () => {
+    const { client } = await connected();
+    const addresses = client.snapshot(addressType);
+    expect([...addresses.keys()].sort()).toEqual([SERVICE, ECHO, SLEEP].sort());
+    const echo = addresses.get(ECHO)?.type;
+    expect(echo?.case).toBe('workload');
+    if (echo?.case === 'workload') {
+      expect(echo.value).toMatchObject({ name: 'echo', namespace: 'default', serviceAccount: 'echo', node: 'node-a' });
+      expect([...(echo.value.addresses[0] ?? [])]).toEqual([127, 0, 10, 1]);
+    }
+    expect(addresses.get(SERVICE)?.type.case).toBe('service');
+    expect([...client.snapshot(authorizationType).keys()]).toEqual([POLICY]);
+    expect(client.snapshot(authorizationType).get(POLICY)).toMatchObject({ name: 'allow-sleep', namespace: 'default' });
+  });
+
+  it('pushes a file edit to connected clients', async () => {
+    const { mesh, client } = await connected();
+    mesh.write('workloads.yaml', MESH['workloads.yaml']?.replace('127.0.10.2', '127.0.10.22') ?? '');
+    await waitFor('the edited address', () => {
+      const sleep = client.find(addressType, SLEEP)?.type;
+      return sleep?.case === 'workload' && sleep.value.addresses[0]?.[3] === 22;
+    });
+  });
+
+  it('removes the resources of a removed file and brings them back when it returns', async () => {
+    const { mesh, client } = await connected();
+    mesh.remove('policies.yaml');
+    await waitFor('the policy to go', () => client.snapshot(authorizationType).size === 0);
+    expect(client.find(addressType, ECHO)).toBeDefined();
+    mesh.write('policies.yaml', MESH['policies.yaml'] ?? '');
+    await waitFor('the policy to return', () => client.find(authorizationType, POLICY));
+  });
+
+  it('keeps serving the rest, and the last good objects, when a file stops parsing', async () => {
+    const { mesh, client } = await connected();
+    mesh.write('services.yaml', 'kind: ServiceEntry\nmetadata: {name: [unclosed\n');
+    const problems = await waitFor('a config problem', () => {
+      const p = mesh.daemon.configErrors();
+      return p.length > 0 && p;
+    });
+    expect(problems[0]).toMatchObject({ code: 'CONFIG_ERR_YAML', file: expect.stringMatching(/services\.yaml$/) });
+    mesh.write('workloads.yaml', MESH['workloads.yaml']?.replace('127.0.10.2', '127.0.10.23') ?? '');
+    await waitFor('an edit of a good file after the bad one', () => {
+      const sleep = client.find(addressType, SLEEP)?.type;
+      return sleep?.case === 'workload' && sleep.value.addresses[0]?.[3] === 23;
+    });
+    expect(client.find(addressType, SERVICE)).toBeDefined();
+  });
+});
