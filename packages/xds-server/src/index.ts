@@ -4,7 +4,5 @@ export type { Authenticate, AuthResult, XdsServerOptions } from './server.js';
 export type { SyncStatus } from './connection.js';
 export type { SyncState, TypeSyncStatus } from './subscription.js';
 export type { AliasedResource, ResourceEntry, ResourceValue } from './resource-store.js';
-export { encodePush, adsServiceDefinition } from './response-encoder.js';
-export type { EncodedPush } from './response-encoder.js';
 export { XdsServerError } from './errors.js';
 export type { XdsServerErrorCode } from './errors.js';

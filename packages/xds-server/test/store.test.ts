@@ -6,7 +6,7 @@ import { ADDRESS_TYPE_URL, AddressSchema } from '@ambient/api/workload';
 import { AUTHORIZATION_TYPE_URL, AuthorizationSchema } from '@ambient/api/security';
 import { DeltaDiscoveryResponseSchema, ResourceSchema } from '@ambient/api/xds';
 import { hasCode } from '@ambient/core';
-import { encodePush } from '../src/index.js';
+import { encodePush } from '../src/response-encoder.js';
 import { ResourceStore } from '../src/resource-store.js';
 import { workload } from './fixtures.js';
 
