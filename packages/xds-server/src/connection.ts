@@ -32,6 +32,8 @@ export class Connection<I> {
   #closed = false;
   /** Responses written so far (for tests and debugging of coalescing). */
   #writes = 0;
+  /** The type written last; the next write looks at the others first. */
+  #lastWritten = '';
 
   constructor(call: AdsCall, identity: I, ctx: ConnectionContext) {
     this.#call = call;
@@ -87,13 +89,19 @@ export class Connection<I> {
 
   #flush(): void {
     if (this.#inFlight || this.#closed) return;
-    for (const sub of this.#subs.values()) {
-      if (!sub.hasWork) continue;
+    // Round robin from the type after the last one written, so a type that changes all the time cannot starve
+    // the others on a slow stream.
+    const subs = [...this.#subs.values()];
+    const start = subs.findIndex((sub) => sub.typeUrl === this.#lastWritten) + 1;
+    for (let i = 0; i < subs.length; i++) {
+      const sub = subs[(start + i) % subs.length];
+      if (!sub?.hasWork) continue;
       const push = sub.takePush(this.#ctx.store);
       if (!push) continue;
       const nonce = this.#ctx.nextNonce();
       const bytes = encodePush({ typeUrl: sub.typeUrl, nonce, ...push, controlPlane: this.#ctx.controlPlane });
       sub.sent(nonce);
+      this.#lastWritten = sub.typeUrl;
       this.#inFlight = true;
       this.#writes++;
       this.#call.write(bytes, () => {

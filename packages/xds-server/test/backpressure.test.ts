@@ -1,6 +1,8 @@
 // A client that stops reading never holds up the others, and its pending updates coalesce to the latest state.
 import { afterEach, expect, it } from 'vitest';
+import { create } from '@bufbuild/protobuf';
 import { ADDRESS_TYPE_URL } from '@ambient/api/workload';
+import { AUTHORIZATION_TYPE_URL, AuthorizationSchema } from '@ambient/api/security';
 import type { DeltaDiscoveryResponse } from '@ambient/api/xds';
 import { AdsProbe, eventually, RawGrpcStream, startServer } from './harness.js';
 import { workload } from './fixtures.js';
@@ -51,4 +53,23 @@ it('coalesces a stalled client and keeps pushing to the others', async () => {
   // Ten rounds of changes reached it as one coalesced response after the first.
   expect(slow.responses()).toHaveLength(2);
   expect(slow.responses()[1]?.resources).toHaveLength(COUNT);
+});
+
+it('gives every type its turn on a stream that is always behind', async () => {
+  const f = await startServer();
+  cleanups.push(() => f.stop());
+  f.xds.setResources(ADDRESS_TYPE_URL, config(0));
+  const slow = new RawGrpcStream(f);
+  cleanups.push(() => slow.close());
+  slow.send({ node: { id: 'slow' }, typeUrl: ADDRESS_TYPE_URL });
+  slow.send({ typeUrl: AUTHORIZATION_TYPE_URL });
+  slow.stream.pause();
+  await new Promise((r) => setTimeout(r, 50));
+  // Address changes again before every write completes; the policy still goes out next.
+  f.xds.setResources(ADDRESS_TYPE_URL, config(1));
+  f.xds.upsert(AUTHORIZATION_TYPE_URL, 'ns/p', create(AuthorizationSchema, { name: 'p', namespace: 'ns' }));
+  await new Promise((r) => setTimeout(r, 50));
+  slow.stream.resume();
+  await eventually(() => expect(slow.responses().length).toBeGreaterThanOrEqual(3));
+  expect(slow.responses().slice(0, 3).map((r) => r.typeUrl)).toEqual([ADDRESS_TYPE_URL, AUTHORIZATION_TYPE_URL, ADDRESS_TYPE_URL]);
 });

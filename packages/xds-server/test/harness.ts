@@ -96,6 +96,7 @@ export class RawGrpcStream {
   readonly session: ClientHttp2Session;
   readonly stream: ClientHttp2Stream;
   readonly #chunks: Buffer[] = [];
+  readonly #parsed: DeltaDiscoveryResponse[] = [];
 
   constructor(f: Fixture) {
     this.session = connect(`https://${f.address}`, { ca: f.rootPem });
@@ -128,17 +129,16 @@ export class RawGrpcStream {
     });
   }
 
-  /** Every complete response received so far. */
+  /** Every complete response received so far (parsed once, as the bytes arrive). */
   responses(): DeltaDiscoveryResponse[] {
-    const all = Buffer.concat(this.#chunks);
-    const out: DeltaDiscoveryResponse[] = [];
-    for (let at = 0; at + 5 <= all.length;) {
-      const len = all.readUInt32BE(at + 1);
-      if (at + 5 + len > all.length) break;
-      out.push(fromBinary(DeltaDiscoveryResponseSchema, all.subarray(at + 5, at + 5 + len)));
-      at += 5 + len;
+    let pending = Buffer.concat(this.#chunks);
+    while (pending.length >= 5 && pending.length >= 5 + pending.readUInt32BE(1)) {
+      const len = pending.readUInt32BE(1);
+      this.#parsed.push(fromBinary(DeltaDiscoveryResponseSchema, pending.subarray(5, 5 + len)));
+      pending = pending.subarray(5 + len);
     }
-    return out;
+    this.#chunks.splice(0, this.#chunks.length, pending);
+    return this.#parsed;
   }
 
   close(): void {
