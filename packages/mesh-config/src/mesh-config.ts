@@ -12,7 +12,9 @@ import { selectObjects } from './select.js';
 import { buildServices } from './services.js';
 import type { ConfigFile, ConfigProblem, MeshConfigOptions, TranslatedConfig } from './types.js';
 import { Waypoints } from './waypoints.js';
-import { buildWorkload, NODE_LABEL, serviceEntryEndpointUid, workloadEntryUid, type WorkloadContext } from './workloads.js';
+import {
+  buildWorkload, NODE_LABEL, policiesByNamespace, serviceEntryEndpointUid, workloadEntryUid, type WorkloadContext,
+} from './workloads.js';
 
 export const DEFAULT_MESH_CONFIG_OPTIONS: MeshConfigOptions = { clusterId: 'Kubernetes', trustDomain: 'cluster.local', rootNamespace: 'istio-system' };
 
@@ -99,7 +101,7 @@ export class MeshConfig {
     const waypoints = new Waypoints(namespaces, gateways, problems);
     const services = new Map<string, ServiceEntryObject[]>();
     for (const o of resolved.accepted) if (o.kind === 'ServiceEntry') services.set(o.envelope.namespace, [...(services.get(o.envelope.namespace) ?? []), o]);
-    const ctx: WorkloadContext = { options: this.#options, namespaces, services, policies: policies.translation, waypoints };
+    const ctx: WorkloadContext = { options: this.#options, namespaces, services, policies: policiesByNamespace(policies.translation), waypoints };
     const addresses = this.#addresses(resolved.accepted, ctx, waypoints);
 
     const authorizations = new Map<string, Authorization>();

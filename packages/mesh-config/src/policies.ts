@@ -27,8 +27,38 @@ export function translatePolicies(current: readonly PolicyObject[], lastGood: Re
   return { translation: run(served, rootNamespace), served, problems, retained: new Set(kept.map((o) => o.envelope.key)) };
 }
 
+/** Per AuthorizationPolicy object: objects of unchanged files are the same objects, so an edit re-translates one file. */
+const translated = new WeakMap<PolicyObject, { rootNamespace: string; translation: Translation }>();
+
+/**
+ * translatePolicyFiles over all objects at once gives the same result: it converts each AuthorizationPolicy on its
+ * own and derives policies from the PeerAuthentications together, which is what this composes.
+ */
 function run(objects: readonly PolicyObject[], rootNamespace: string): Translation {
-  return translatePolicyFiles(objects.map((o) => ({ file: o.source.file, text: o.text })), { rootNamespace });
+  const parts = objects.filter((o) => o.kind === 'AuthorizationPolicy').map((o) => translateOne(o, rootNamespace));
+  const peer = translatePolicyFiles(objects.filter((o) => o.kind === 'PeerAuthentication').map(fileOf), { rootNamespace });
+  const policies = [...parts.flatMap((t) => t.policies), ...peer.policies];
+  policies.sort((a, b) => compare(`${a.authorization.namespace}/${a.authorization.name}`, `${b.authorization.namespace}/${b.authorization.name}`));
+  return {
+    rootNamespace, policies, errors: [...parts.flatMap((t) => t.errors), ...peer.errors],
+    notices: [...parts.flatMap((t) => t.notices), ...peer.notices], peerAuthentications: peer.peerAuthentications,
+  };
+}
+
+function translateOne(o: PolicyObject, rootNamespace: string): Translation {
+  const cached = translated.get(o);
+  if (cached?.rootNamespace === rootNamespace) return cached.translation;
+  const translation = translatePolicyFiles([fileOf(o)], { rootNamespace });
+  translated.set(o, { rootNamespace, translation });
+  return translation;
+}
+
+function fileOf(o: PolicyObject): { file: string; text: string } {
+  return { file: o.source.file, text: o.text };
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function toProblem(e: AuthzError): ConfigProblem {

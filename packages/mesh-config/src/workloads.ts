@@ -28,7 +28,8 @@ export interface WorkloadContext {
   readonly namespaces: ReadonlyMap<string, NamespaceObject>;
   /** ServiceEntries by namespace. */
   readonly services: ReadonlyMap<string, readonly ServiceEntryObject[]>;
-  readonly policies: Translation;
+  /** The policy translation narrowed to what can apply in a namespace (its own and the root namespace's). */
+  readonly policies: (namespace: string) => Translation;
   readonly waypoints: Waypoints;
 }
 
@@ -57,7 +58,7 @@ export function buildWorkload(w: WorkloadInput, ctx: WorkloadContext, inline?: S
         canonicalRevision: labels['service.istio.io/canonical-revision'] ?? labels['app.kubernetes.io/version'] ?? labels['version'] ?? 'latest',
         workloadType: WorkloadType.POD, workloadName: w.name,
         services: inline === undefined ? selectingServices(spec, namespace, ctx) : servicesOf(inline, spec),
-        authorizationPolicies: workloadPolicyKeys(ctx.policies, { namespace, labels }),
+        authorizationPolicies: workloadPolicyKeys(ctx.policies(namespace), { namespace, labels }),
         status: WorkloadStatus.HEALTHY, clusterId: ctx.options.clusterId,
         ...(spec.locality === undefined ? {} : { locality: spec.locality }),
         ...(spec.weight === undefined ? {} : { capacity: spec.weight }),
@@ -88,6 +89,19 @@ function servicesOf(se: ServiceEntryObject, spec: WorkloadSpec): Record<string, 
   const out: Record<string, PortList> = {};
   for (const host of se.hosts) out[`${se.envelope.namespace}/${host}`] = ports;
   return out;
+}
+
+/** workloadPolicyKeys looks at every policy; narrowing once per namespace keeps it from scaling with the mesh. */
+export function policiesByNamespace(t: Translation): (namespace: string) => Translation {
+  const narrowed = new Map<string, Translation>();
+  return (namespace) => {
+    let n = narrowed.get(namespace);
+    if (n === undefined) {
+      n = { ...t, policies: t.policies.filter((p) => p.authorization.namespace === namespace || p.authorization.namespace === t.rootNamespace) };
+      narrowed.set(namespace, n);
+    }
+    return n;
+  };
 }
 
 export function selects(selector: Readonly<Record<string, string>>, labels: Readonly<Record<string, string>>): boolean {
