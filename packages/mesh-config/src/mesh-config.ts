@@ -122,7 +122,7 @@ export class MeshConfig {
       const { namespace, name, labels, key } = o.envelope;
       if (o.kind === 'WorkloadEntry') {
         const uid = workloadEntryUid(clusterId, namespace, name);
-        out.set(uid, buildWorkload({ key, uid, name, namespace, spec: o.spec, objectLabels: o.spec.labels, source: o.source }, ctx));
+        out.set(uid, buildWorkload({ key, uid, name, namespace, spec: o.spec, labels: o.spec.labels, waypointLabels: o.spec.labels, source: o.source }, ctx));
         const node = o.spec.labels[NODE_LABEL];
         if (node !== undefined) onNode.add(`${trustDomain}/ns/${namespace}/sa/${o.spec.serviceAccount}\n${node}`);
         continue;
@@ -130,7 +130,7 @@ export class MeshConfig {
       for (const [n, service] of buildServices(o, waypoints)) out.set(n, service);
       for (const spec of o.endpoints) {
         const uid = serviceEntryEndpointUid(clusterId, namespace, name, spec.address.text);
-        out.set(uid, buildWorkload({ key, uid, name, namespace, spec, objectLabels: { ...spec.labels, ...labels }, source: o.source }, ctx, o));
+        out.set(uid, buildWorkload({ key, uid, name, namespace, spec, labels, waypointLabels: spec.labels, source: o.source }, ctx, o));
         const node = spec.labels[NODE_LABEL];
         if (node !== undefined) onNode.add(`${trustDomain}/ns/${namespace}/sa/${spec.serviceAccount}\n${node}`);
       }

@@ -3,7 +3,7 @@
 import { create } from '@bufbuild/protobuf';
 import { workloadPolicyKeys, type Translation } from '@ambient/l4-authz/yaml';
 import {
-  AddressSchema, AppProtocol, PortListSchema, TunnelProtocol, WorkloadStatus, WorkloadType, type Address, type PortList,
+  AddressSchema, PortListSchema, TunnelProtocol, WorkloadStatus, WorkloadType, type Address, type PortList,
 } from '@ambient/api/workload';
 import type { NamespaceObject, ServiceEntryObject, Source, WorkloadSpec } from './objects/model.js';
 import type { MeshConfigOptions } from './types.js';
@@ -18,8 +18,13 @@ export interface WorkloadInput {
   readonly name: string;
   readonly namespace: string;
   readonly spec: WorkloadSpec;
-  /** Labels of the object that carries the use-waypoint and dataplane-mode opt-outs. */
-  readonly objectLabels: Readonly<Record<string, string>>;
+  /**
+   * Labels that select policies, name the canonical service and opt out of ambient: the WorkloadEntry's own, or the
+   * ServiceEntry's for its inline endpoints (istiod's serviceEntryWorkloadBuilder).
+   */
+  readonly labels: Readonly<Record<string, string>>;
+  /** Labels that may carry istio.io/use-waypoint: the endpoint's own for inline endpoints. */
+  readonly waypointLabels: Readonly<Record<string, string>>;
   readonly source: Source;
 }
 
@@ -42,18 +47,17 @@ export function serviceEntryEndpointUid(clusterId: string, namespace: string, na
 }
 
 export function buildWorkload(w: WorkloadInput, ctx: WorkloadContext, inline?: ServiceEntryObject): Address {
-  const { spec, namespace } = w;
-  const labels = spec.labels;
-  const waypoint = ctx.waypoints.find({ key: w.key, namespace, labels: w.objectLabels, source: w.source }, 'workload');
+  const { spec, namespace, labels } = w;
+  const waypoint = ctx.waypoints.find({ key: w.key, namespace, labels: w.waypointLabels, source: w.source }, 'workload');
   return create(AddressSchema, {
     type: {
       case: 'workload',
       value: {
         uid: w.uid, name: w.name, namespace, addresses: [spec.address.bytes], network: spec.network,
-        tunnelProtocol: isAmbient(ctx.namespaces.get(namespace), w.objectLabels) ? TunnelProtocol.HBONE : TunnelProtocol.NONE,
+        tunnelProtocol: isAmbient(ctx.namespaces.get(namespace), labels) ? TunnelProtocol.HBONE : TunnelProtocol.NONE,
         trustDomain: ctx.options.trustDomain, serviceAccount: spec.serviceAccount,
         ...(waypoint === undefined ? {} : { waypoint: waypoint.address }),
-        node: labels[NODE_LABEL] ?? '',
+        node: spec.labels[NODE_LABEL] ?? '',
         canonicalName: labels['service.istio.io/canonical-name'] ?? labels['app.kubernetes.io/name'] ?? labels['app'] ?? w.name,
         canonicalRevision: labels['service.istio.io/canonical-revision'] ?? labels['app.kubernetes.io/version'] ?? labels['version'] ?? 'latest',
         workloadType: WorkloadType.POD, workloadName: w.name,
@@ -81,10 +85,13 @@ function selectingServices(spec: WorkloadSpec, namespace: string, ctx: WorkloadC
   return out;
 }
 
-/** 'namespace/hostname' → ports, the target port from the workload's named port, else targetPort, else the number. */
+/**
+ * 'namespace/hostname' → ports, the target port from the workload's port of the same name, else targetPort, else the
+ * number; no app_protocol here, as istiod's constructServicesFromWorkloadEntry (the Service carries it).
+ */
 function servicesOf(se: ServiceEntryObject, spec: WorkloadSpec): Record<string, PortList> {
   const ports = create(PortListSchema, {
-    ports: se.ports.map((p) => ({ servicePort: p.number, targetPort: spec.ports[p.name] ?? p.targetPort ?? p.number, appProtocol: AppProtocol[p.appProtocol] })),
+    ports: se.ports.map((p) => ({ servicePort: p.number, targetPort: spec.ports[p.name] ?? p.targetPort ?? p.number })),
   });
   const out: Record<string, PortList> = {};
   for (const host of se.hosts) out[`${se.envelope.namespace}/${host}`] = ports;

@@ -39,7 +39,7 @@ describe('quickstart', () => {
           uid: ECHO_UID, name: 'echo', namespace: 'default', addresses: [ip(127, 0, 20, 1)], tunnelProtocol: TunnelProtocol.HBONE,
           trustDomain: 'cluster.local', serviceAccount: 'echo', node: 'node-b', canonicalName: 'echo', canonicalRevision: 'v1',
           workloadType: WorkloadType.POD, workloadName: 'echo', clusterId: 'Kubernetes', status: WorkloadStatus.HEALTHY,
-          services: { 'default/echo.default.mesh': { ports: [{ servicePort: 80, targetPort: 8080, appProtocol: AppProtocol.HTTP11 }] } },
+          services: { 'default/echo.default.mesh': { ports: [{ servicePort: 80, targetPort: 8080 }] } },
           authorizationPolicies: ['default/echo-allow-sleep'],
         },
       },
@@ -173,14 +173,22 @@ ${spec}`;
   });
 
   it('turns inline endpoints into ServiceEntry workloads with the service in their services map', () => {
-    const t = translate([{ path: 's.yaml', text: SE(`  hosts: [db.apps.mesh]
+    const policy = `apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: { name: db-only, namespace: apps }
+spec: { selector: { matchLabels: { app: db } }, rules: [{}] }
+---
+`;
+    const t = translate([{ path: 's.yaml', text: policy + SE(`  hosts: [db.apps.mesh]
   ports: [{ number: 5432, name: tcp }]
   resolution: STATIC
   endpoints:
-    - { address: 127.0.40.1, serviceAccount: db, labels: { ambient.dev/node: node-a }, ports: { tcp: 15432 } }
-`) }]);
+    - { address: 127.0.40.1, serviceAccount: db, labels: { ambient.dev/node: node-a, app: other }, ports: { tcp: 15432 } }
+`).replace('namespace: apps\n', 'namespace: apps\n  labels: { app: db }\n') }]);
+    expect(t.problems).toEqual([]);
     const w = workloadOf(t, 'Kubernetes/networking.istio.io/ServiceEntry/apps/db/127.0.40.1');
-    expect([w.name, w.serviceAccount, w.node, w.canonicalName]).toEqual(['db', 'db', 'node-a', 'db']);
+    // As istiod: policies and the canonical name follow the ServiceEntry's labels, the node the endpoint's.
+    expect([w.name, w.serviceAccount, w.node, w.canonicalName, w.authorizationPolicies]).toEqual(['db', 'db', 'node-a', 'db', ['apps/db-only']]);
     expect(w.services['apps/db.apps.mesh']?.ports[0]).toMatchObject({ servicePort: 5432, targetPort: 15432 });
   });
 });

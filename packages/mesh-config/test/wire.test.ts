@@ -34,7 +34,7 @@ describe('wire', () => {
     const text = protoc('decode', toBinary(AddressSchema, address('Kubernetes/networking.istio.io/WorkloadEntry/default/echo'))).toString('utf8');
     for (const line of [
       'uid: "Kubernetes/networking.istio.io/WorkloadEntry/default/echo"', 'addresses: "\\177\\000\\024\\001"', 'tunnel_protocol: HBONE',
-      'service_account: "echo"', 'node: "node-b"', 'key: "default/echo.default.mesh"', 'target_port: 8080', 'app_protocol: HTTP11',
+      'service_account: "echo"', 'node: "node-b"', 'key: "default/echo.default.mesh"', 'target_port: 8080',
       'authorization_policies: "default/echo-allow-sleep"', 'cluster_id: "Kubernetes"', 'trust_domain: "cluster.local"',
     ]) expect(text).toContain(line);
   });
