@@ -1,0 +1,47 @@
+// Flag parsing for the ztunnel command: strict, and every mistake becomes one sentence and exit code 2.
+import { parseArgs } from 'node:util';
+import { ConfigError } from '@ambient/core';
+import { readZtunnelConfig, ZTUNNEL_FLAGS, type ZtunnelConfig } from '../config.js';
+
+export class UsageError extends Error {}
+
+export const HELP = `usage: ztunnel --node NAME --token-file FILE --root-cert FILE [flags]
+
+The per-node L4 proxy of the ambient mesh: mTLS (HBONE) in and out, L4 authorization and TCP telemetry for the
+workloads whose Workload.node is NAME.
+  --node NAME                     serve the workloads on this node (required)
+  --xds-address HOST:PORT         control plane, TLS verified with --root-cert (default 127.0.0.1:15012)
+  --ca-address HOST:PORT          certificate authority (default: --xds-address)
+  --token-file FILE               bearer token for xDS and CA calls (required)
+  --root-cert FILE                trust anchor for the control plane's certificate (required)
+  --capture loopback|iptables     listeners per workload on its own address, or transparent capture (default loopback)
+  --admin-listen HOST:PORT        /config_dump /logging /quitquitquit (default 127.0.0.1:15000)
+  --metrics-listen HOST:PORT      /metrics (default 127.0.0.1:15020)
+  --readiness-listen HOST:PORT    /healthz/ready (default 127.0.0.1:15021)
+  --hbone-port PORT               HBONE per workload address (default 15008)
+  --socks5-port PORT              SOCKS5 per workload address (default 15080)
+  --inbound-plaintext-port PORT   plaintext inbound per workload address (default 15006)
+  --outbound-port PORT            transparent outbound (default 15001)
+  --cluster-id ID                 (default Kubernetes)
+  --trust-domain TD               (default cluster.local)
+  --drain-deadline-ms MS          on SIGTERM, how long open tunnels may finish (default 5000)
+`;
+
+/** Parses argv into the frozen config; any mistake is one UsageError sentence. */
+export function parseZtunnelArgs(argv: readonly string[]): ZtunnelConfig {
+  let values: Record<string, unknown>;
+  try {
+    const options = Object.fromEntries(ZTUNNEL_FLAGS.map((n) => [n, { type: 'string' as const }]));
+    ({ values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }));
+  } catch (err) {
+    throw new UsageError((err as Error).message.split('\n')[0] ?? 'bad arguments');
+  }
+  const map: Record<string, string> = {};
+  for (const [name, value] of Object.entries(values)) if (typeof value === 'string') map[`--${name}`] = value;
+  try {
+    return readZtunnelConfig(map);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message);
+    throw err;
+  }
+}

@@ -1,0 +1,25 @@
+// Entry point of the `ztunnel` command: the only place that reads process.argv.
+import { HELP, parseZtunnelArgs, UsageError } from './args.js';
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  parseZtunnelArgs(argv);
+  throw new Error('the proxy is being built: only --help and flag checking work in this version');
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`ztunnel: ${err.message} (see 'ztunnel --help')\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`ztunnel: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,84 @@
+// ztunnel's one frozen config, read from an env-like map of flags keyed '--flag' (CONTRACTS.md, ztunnel).
+import { ConfigReader, type EnvMap, type HostPort } from '@ambient/core';
+
+export type CaptureMode = 'loopback' | 'iptables';
+
+export interface ZtunnelConfig {
+  /** Serve the workloads whose Workload.node is this name. */
+  readonly node: string;
+  readonly xdsAddress: HostPort;
+  readonly caAddress: HostPort;
+  /** Its contents go out as `authorization: Bearer <contents>`; re-read on every call so rotation works. */
+  readonly tokenFile: string;
+  /** Trust anchor for the control plane's serving certificate. */
+  readonly rootCert: string;
+  readonly capture: CaptureMode;
+  readonly adminListen: HostPort;
+  readonly metricsListen: HostPort;
+  readonly readinessListen: HostPort;
+  readonly hbonePort: number;
+  readonly socks5Port: number;
+  readonly inboundPlaintextPort: number;
+  readonly outboundPort: number;
+  readonly clusterId: string;
+  readonly trustDomain: string;
+  /** How long SIGTERM lets open tunnels finish before they are cut. */
+  readonly drainDeadlineMs: number;
+}
+
+/** Every flag ztunnel accepts; each takes a value. */
+export const ZTUNNEL_FLAGS = [
+  'node',
+  'xds-address',
+  'ca-address',
+  'token-file',
+  'root-cert',
+  'capture',
+  'admin-listen',
+  'metrics-listen',
+  'readiness-listen',
+  'hbone-port',
+  'socks5-port',
+  'inbound-plaintext-port',
+  'outbound-port',
+  'cluster-id',
+  'trust-domain',
+  'drain-deadline-ms',
+] as const;
+
+const NODE = /^[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/;
+const PORT = { min: 1, max: 65535 };
+
+/** Parses and checks every setting, naming all bad ones in one ConfigError. */
+export function readZtunnelConfig(env: EnvMap): ZtunnelConfig {
+  const r = new ConfigReader(env);
+  const node = r.string('--node');
+  if (node !== '' && !NODE.test(node)) r.problem(`--node must be a Kubernetes node name (lower-case letters, digits, '-', '.'), got "${node}"`);
+  const xdsAddress = r.hostPort('--xds-address', '127.0.0.1:15012');
+  const caRaw = r.optional('--ca-address');
+  const caAddress = caRaw === undefined ? xdsAddress : r.hostPort('--ca-address', caRaw);
+  const trustDomain = r.string('--trust-domain', 'cluster.local');
+  if (!/^[a-z0-9._-]+$/.test(trustDomain)) r.problem(`--trust-domain must be lower-case letters, digits, '.', '-' or '_', got "${trustDomain}"`);
+  const ports = {
+    hbonePort: r.int('--hbone-port', 15008, PORT),
+    socks5Port: r.int('--socks5-port', 15080, PORT),
+    inboundPlaintextPort: r.int('--inbound-plaintext-port', 15006, PORT),
+    outboundPort: r.int('--outbound-port', 15001, PORT),
+  };
+  if (new Set(Object.values(ports)).size !== 4) r.problem('--hbone-port, --socks5-port, --inbound-plaintext-port and --outbound-port must differ');
+  return r.done({
+    node,
+    xdsAddress,
+    caAddress,
+    tokenFile: r.string('--token-file'),
+    rootCert: r.string('--root-cert'),
+    capture: r.oneOf('--capture', ['loopback', 'iptables'] as const, 'loopback'),
+    adminListen: r.hostPort('--admin-listen', '127.0.0.1:15000'),
+    metricsListen: r.hostPort('--metrics-listen', '127.0.0.1:15020'),
+    readinessListen: r.hostPort('--readiness-listen', '127.0.0.1:15021'),
+    ...ports,
+    clusterId: r.string('--cluster-id', 'Kubernetes'),
+    trustDomain,
+    drainDeadlineMs: r.int('--drain-deadline-ms', 5000, { min: 0, max: 600_000 }),
+  });
+}

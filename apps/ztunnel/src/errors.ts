@@ -1,0 +1,14 @@
+// The error class of the ztunnel app: start-up and runtime failures an operator can act on.
+import { AmbientError } from '@ambient/core';
+
+export type ZtunnelErrorCode =
+  /** A listen address cannot be bound (in use, not local, no permission). */
+  | 'ZTUNNEL_ERR_LISTEN'
+  /** --token-file or --root-cert cannot be read. */
+  | 'ZTUNNEL_ERR_FILE'
+  /** The requested capture mode cannot run on this machine. */
+  | 'ZTUNNEL_ERR_CAPTURE';
+
+export class ZtunnelError extends AmbientError<ZtunnelErrorCode> {
+  static override readonly family: string = 'ZTUNNEL';
+}

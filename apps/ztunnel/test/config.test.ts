@@ -1,0 +1,93 @@
+// The frozen config from flags, and the command line's --help and exit code 2 on bad flags.
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '@ambient/core';
+import { readZtunnelConfig } from '../src/index.js';
+import { parseZtunnelArgs, UsageError } from '../src/cli/args.js';
+
+const required = { '--node': 'node-a', '--token-file': 't', '--root-cert': 'r' };
+
+describe('readZtunnelConfig', () => {
+  it('applies the CONTRACTS.md defaults and freezes the result', () => {
+    const config = readZtunnelConfig(required);
+    expect(config).toEqual({
+      node: 'node-a',
+      xdsAddress: { host: '127.0.0.1', port: 15012 },
+      caAddress: { host: '127.0.0.1', port: 15012 },
+      tokenFile: 't',
+      rootCert: 'r',
+      capture: 'loopback',
+      adminListen: { host: '127.0.0.1', port: 15000 },
+      metricsListen: { host: '127.0.0.1', port: 15020 },
+      readinessListen: { host: '127.0.0.1', port: 15021 },
+      hbonePort: 15008,
+      socks5Port: 15080,
+      inboundPlaintextPort: 15006,
+      outboundPort: 15001,
+      clusterId: 'Kubernetes',
+      trustDomain: 'cluster.local',
+      drainDeadlineMs: 5000,
+    });
+    expect(Object.isFrozen(config.xdsAddress)).toBe(true);
+  });
+
+  it('defaults --ca-address to --xds-address and takes it when given', () => {
+    expect(readZtunnelConfig({ ...required, '--xds-address': '[::1]:9000' }).caAddress).toEqual({ host: '::1', port: 9000 });
+    expect(readZtunnelConfig({ ...required, '--ca-address': '127.0.0.2:1' }).caAddress).toEqual({ host: '127.0.0.2', port: 1 });
+  });
+
+  it('names every bad setting at once', () => {
+    let error: unknown;
+    try {
+      readZtunnelConfig({ '--node': 'Node_A', '--capture': 'ebpf', '--hbone-port': '70000', '--admin-listen': 'nowhere', '--ca-address': 'x' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const text of ['--node must be', '--token-file is required', '--root-cert is required', '--capture must be one of loopback, iptables', '--hbone-port must be', '--admin-listen', '--ca-address']) {
+      expect(problems).toContain(text);
+    }
+  });
+
+  it('refuses two per-workload ports that collide', () => {
+    expect(() => readZtunnelConfig({ ...required, '--socks5-port': '15008' })).toThrow(/must differ/);
+  });
+});
+
+describe('parseZtunnelArgs', () => {
+  it('turns unknown flags, positionals and missing values into a UsageError', () => {
+    expect(() => parseZtunnelArgs(['--nod', 'x'])).toThrow(UsageError);
+    expect(() => parseZtunnelArgs(['serve'])).toThrow(UsageError);
+    expect(() => parseZtunnelArgs(['--node'])).toThrow(UsageError);
+    expect(() => parseZtunnelArgs(['--node', 'a'])).toThrow(/--token-file is required/);
+  });
+
+  it('reads --flag value and --flag=value', () => {
+    const config = parseZtunnelArgs(['--node=a', '--token-file', 't', '--root-cert', 'r', '--capture', 'iptables']);
+    expect(config.capture).toBe('iptables');
+  });
+});
+
+describe('the ztunnel command', () => {
+  const bin = fileURLToPath(new URL('../bin/ztunnel.js', import.meta.url));
+  const run = promisify(execFile);
+
+  it('prints --help on stdout and exits 0', async () => {
+    const { stdout } = await run(process.execPath, [bin, '--help']);
+    expect(stdout).toMatch(/^usage: ztunnel --node NAME/);
+    expect(stdout).toContain('--readiness-listen');
+  });
+
+  it('exits 2 with one sentence on a bad flag', async () => {
+    const failure = await run(process.execPath, [bin, '--bogus']).then(
+      () => undefined,
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect(failure?.code).toBe(2);
+    expect(failure?.stderr.trim().split('\n')).toHaveLength(1);
+    expect(failure?.stderr).toMatch(/^ztunnel: .*--bogus.*\(see 'ztunnel --help'\)/);
+  });
+});
