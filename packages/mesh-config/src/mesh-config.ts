@@ -5,6 +5,7 @@ import type { Address } from '@ambient/api/workload';
 import { buildConfigz } from './configz.js';
 import { isClaiming, resolveConflicts, type Candidate, type ClaimingObject } from './conflicts.js';
 import { MeshConfigError } from './errors.js';
+import { AddressMemo } from './memo.js';
 import type { ConfigObject, GatewayObject, NamespaceObject, PolicyObject, ServiceEntryObject } from './objects/model.js';
 import { translatePolicies } from './policies.js';
 import { readConfigFile, type FileResult } from './read.js';
@@ -29,6 +30,7 @@ export class MeshConfig {
   /** 'trustDomain/ns/NS/sa/SA\nnode' for every served workload that names a node. */
   #onNode = new Set<string>();
   #current: TranslatedConfig = EMPTY;
+  readonly #memo = new AddressMemo();
 
   constructor(options: Partial<MeshConfigOptions> = {}) {
     this.#options = Object.freeze({ ...DEFAULT_MESH_CONFIG_OPTIONS, ...options });
@@ -47,7 +49,9 @@ export class MeshConfig {
   update(files: readonly ConfigFile[]): TranslatedConfig {
     try {
       this.#current = this.#translate(files);
+      this.#memo.commit();
     } catch (cause) {
+      this.#memo.abandon();
       // A bug must not take the mesh down: keep serving the previous result and say so.
       const message = `translation failed, the previous config is still served: ${(cause as Error).message}`;
       this.#current = { ...this.#current, problems: [{ code: 'CONFIG_ERR_INTERNAL', file: '', message }] };
@@ -101,7 +105,7 @@ export class MeshConfig {
     const waypoints = new Waypoints(namespaces, gateways, problems);
     const services = new Map<string, ServiceEntryObject[]>();
     for (const o of resolved.accepted) if (o.kind === 'ServiceEntry') services.set(o.envelope.namespace, [...(services.get(o.envelope.namespace) ?? []), o]);
-    const ctx: WorkloadContext = { options: this.#options, namespaces, services, policies: policiesByNamespace(policies.translation), waypoints };
+    const ctx: WorkloadContext = { options: this.#options, namespaces, services, policies: policiesByNamespace(policies.translation), waypoints, memo: this.#memo };
     const addresses = this.#addresses(resolved.accepted, ctx, waypoints);
 
     const authorizations = new Map<string, Authorization>();
@@ -127,7 +131,7 @@ export class MeshConfig {
         if (node !== undefined) onNode.add(`${trustDomain}/ns/${namespace}/sa/${o.spec.serviceAccount}\n${node}`);
         continue;
       }
-      for (const [n, service] of buildServices(o, waypoints)) out.set(n, service);
+      for (const [n, service] of buildServices(o, waypoints, this.#memo)) out.set(n, service);
       for (const spec of o.endpoints) {
         const uid = serviceEntryEndpointUid(clusterId, namespace, name, spec.address.text);
         out.set(uid, buildWorkload({ key, uid, name, namespace, spec, labels, waypointLabels: spec.labels, source: o.source }, ctx, o));

@@ -34,7 +34,7 @@ export class Waypoints {
   }
 
   /** The waypoint `who` uses for this kind of traffic; undefined for none (or a missing Gateway, reported once). */
-  find(who: Referrer, traffic: TrafficType): { readonly key: string; readonly address: GatewayAddress } | undefined {
+  find(who: Referrer, traffic: TrafficType): { readonly gateway: GatewayObject; readonly address: GatewayAddress } | undefined {
     const ns = this.#namespaces.get(who.namespace);
     const fromObject = who.labels[USE_WAYPOINT_LABEL] !== undefined;
     const labels = fromObject ? who.labels : ns?.envelope.labels ?? {};
@@ -48,7 +48,7 @@ export class Waypoints {
     }
     const waypointFor = gateway.envelope.labels[WAYPOINT_FOR_LABEL] ?? 'service';
     if (waypointFor !== 'all' && waypointFor !== traffic) return undefined;
-    return { key, address: this.#addressOf(key, gateway) };
+    return { gateway, address: this.#addressOf(key, gateway) };
   }
 
   #addressOf(key: string, gateway: GatewayObject): GatewayAddress {

@@ -6,6 +6,7 @@ import {
   AddressSchema, PortListSchema, TunnelProtocol, WorkloadStatus, WorkloadType, type Address, type PortList,
 } from '@ambient/api/workload';
 import type { NamespaceObject, ServiceEntryObject, Source, WorkloadSpec } from './objects/model.js';
+import type { AddressMemo } from './memo.js';
 import type { MeshConfigOptions } from './types.js';
 import type { Waypoints } from './waypoints.js';
 
@@ -36,6 +37,7 @@ export interface WorkloadContext {
   /** The policy translation narrowed to what can apply in a namespace (its own and the root namespace's). */
   readonly policies: (namespace: string) => Translation;
   readonly waypoints: Waypoints;
+  readonly memo: AddressMemo;
 }
 
 export function workloadEntryUid(clusterId: string, namespace: string, name: string): string {
@@ -48,27 +50,31 @@ export function serviceEntryEndpointUid(clusterId: string, namespace: string, na
 
 export function buildWorkload(w: WorkloadInput, ctx: WorkloadContext, inline?: ServiceEntryObject): Address {
   const { spec, namespace, labels } = w;
+  const ns = ctx.namespaces.get(namespace);
   const waypoint = ctx.waypoints.find({ key: w.key, namespace, labels: w.waypointLabels, source: w.source }, 'workload');
-  return create(AddressSchema, {
+  const services = inline === undefined ? selectingServices(spec, namespace, ctx) : [inline];
+  const authorizationPolicies = workloadPolicyKeys(ctx.policies(namespace), { namespace, labels });
+  // Everything the Address is built from: the spec (and for inline endpoints the ServiceEntry, among `services`).
+  const deps = [spec, ns, waypoint?.gateway, authorizationPolicies.join('\n'), ...services];
+  return ctx.memo.get(w.uid, deps, () => create(AddressSchema, {
     type: {
       case: 'workload',
       value: {
         uid: w.uid, name: w.name, namespace, addresses: [spec.address.bytes], network: spec.network,
-        tunnelProtocol: isAmbient(ctx.namespaces.get(namespace), labels) ? TunnelProtocol.HBONE : TunnelProtocol.NONE,
+        tunnelProtocol: isAmbient(ns, labels) ? TunnelProtocol.HBONE : TunnelProtocol.NONE,
         trustDomain: ctx.options.trustDomain, serviceAccount: spec.serviceAccount,
         ...(waypoint === undefined ? {} : { waypoint: waypoint.address }),
         node: spec.labels[NODE_LABEL] ?? '',
         canonicalName: labels['service.istio.io/canonical-name'] ?? labels['app.kubernetes.io/name'] ?? labels['app'] ?? w.name,
         canonicalRevision: labels['service.istio.io/canonical-revision'] ?? labels['app.kubernetes.io/version'] ?? labels['version'] ?? 'latest',
         workloadType: WorkloadType.POD, workloadName: w.name,
-        services: inline === undefined ? selectingServices(spec, namespace, ctx) : servicesOf(inline, spec),
-        authorizationPolicies: workloadPolicyKeys(ctx.policies(namespace), { namespace, labels }),
+        services: servicesMap(services, spec), authorizationPolicies,
         status: WorkloadStatus.HEALTHY, clusterId: ctx.options.clusterId,
         ...(spec.locality === undefined ? {} : { locality: spec.locality }),
         ...(spec.weight === undefined ? {} : { capacity: spec.weight }),
       },
     },
-  });
+  }));
 }
 
 /** Only workloads in a namespace labelled istio.io/dataplane-mode=ambient are reached over HBONE; 'none' opts one out. */
@@ -76,12 +82,13 @@ export function isAmbient(ns: NamespaceObject | undefined, objectLabels: Readonl
   return ns?.envelope.labels[DATAPLANE_MODE_LABEL] === 'ambient' && objectLabels[DATAPLANE_MODE_LABEL] !== 'none';
 }
 
-function selectingServices(spec: WorkloadSpec, namespace: string, ctx: WorkloadContext): Record<string, PortList> {
+function selectingServices(spec: WorkloadSpec, namespace: string, ctx: WorkloadContext): ServiceEntryObject[] {
+  return (ctx.services.get(namespace) ?? []).filter((se) => se.selector !== undefined && selects(se.selector, spec.labels));
+}
+
+function servicesMap(services: readonly ServiceEntryObject[], spec: WorkloadSpec): Record<string, PortList> {
   const out: Record<string, PortList> = {};
-  for (const se of ctx.services.get(namespace) ?? []) {
-    if (se.selector === undefined || !selects(se.selector, spec.labels)) continue;
-    Object.assign(out, servicesOf(se, spec));
-  }
+  for (const se of services) Object.assign(out, servicesOf(se, spec));
   return out;
 }
 

@@ -138,3 +138,22 @@ spec: { hosts: [${name}.default.mesh], addresses: [${vip}], ports: [{ number: 80
     expect([...t.addresses.keys()]).toEqual(['default/a.default.mesh', 'default/b.default.mesh']);
   });
 });
+
+describe('identity of unchanged resources', () => {
+  it('an Address built from the same inputs is the same object as in the previous result', () => {
+    const m = new MeshConfig();
+    const first = m.update(quickstartFiles());
+    const again = m.update(quickstartFiles());
+    for (const [name, a] of first.addresses) expect(again.addresses.get(name), name).toBe(a);
+
+    const moved = m.update(withFile(quickstartFiles(), WORKLOADS, text(quickstartFiles(), WORKLOADS).replace('127.0.10.1', '127.0.10.9')));
+    expect(moved.addresses.get(SLEEP_UID)).not.toBe(first.addresses.get(SLEEP_UID));
+    expect(moved.addresses.get(ECHO_UID)).not.toBe(first.addresses.get(ECHO_UID)); // same file, re-read: new objects
+    expect(moved.addresses.get('default/echo.default.mesh')).toBe(first.addresses.get('default/echo.default.mesh'));
+
+    // A namespace edit changes the tunnel of every workload in it.
+    const plain = m.update(withFile(quickstartFiles(), 'quickstart/namespace.yaml', 'apiVersion: v1\nkind: Namespace\nmetadata: { name: default }\n'));
+    const echo = plain.addresses.get(ECHO_UID);
+    expect(echo?.type.case === 'workload' && echo.type.value.tunnelProtocol).toBe(0);
+  });
+});
