@@ -1,0 +1,79 @@
+// The one native call transparent capture needs: getsockopt(SO_ORIGINAL_DST) on an accepted socket's fd, which
+// returns the destination the client dialled before an iptables REDIRECT rewrote it (Linux netfilter only).
+#include <napi.h>
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstring>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+// Values from <linux/netfilter_ipv4.h> and <linux/netfilter_ipv6/ip6_tables.h>; defined here because the ip6_tables
+// header drags kernel-internal declarations into C++ translation units.
+#ifndef SO_ORIGINAL_DST
+#define SO_ORIGINAL_DST 80
+#endif
+#ifndef IP6T_SO_ORIGINAL_DST
+#define IP6T_SO_ORIGINAL_DST 80
+#endif
+
+namespace {
+
+Napi::Value ThrowErrno(Napi::Env env, const char* syscall, int err) {
+  Napi::Error error = Napi::Error::New(env, std::string(syscall) + ": " + std::strerror(err));
+  error.Set("errno", Napi::Number::New(env, err));
+  error.Set("syscall", Napi::String::New(env, syscall));
+  error.ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+Napi::Object Describe(Napi::Env env, const sockaddr_storage& addr) {
+  char text[INET6_ADDRSTRLEN] = {0};
+  Napi::Object result = Napi::Object::New(env);
+  if (addr.ss_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&addr);
+    inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof text);
+    result.Set("port", Napi::Number::New(env, ntohs(in6->sin6_port)));
+    result.Set("family", Napi::Number::New(env, 6));
+  } else {
+    const auto* in4 = reinterpret_cast<const sockaddr_in*>(&addr);
+    inet_ntop(AF_INET, &in4->sin_addr, text, sizeof text);
+    result.Set("port", Napi::Number::New(env, ntohs(in4->sin_port)));
+    result.Set("family", Napi::Number::New(env, 4));
+  }
+  result.Set("address", Napi::String::New(env, text));
+  return result;
+}
+
+// originalDst(fd) -> { address, port, family }; throws an Error carrying errno and syscall when the kernel refuses.
+Napi::Value OriginalDst(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 1 || !info[0].IsNumber()) {
+    Napi::TypeError::New(env, "originalDst(fd): fd must be a number").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  int fd = info[0].As<Napi::Number>().Int32Value();
+
+  sockaddr_storage local{};
+  socklen_t length = sizeof local;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) != 0) return ThrowErrno(env, "getsockname", errno);
+
+  // An IPv4 client on a dual-stack listener shows up as ::ffff:a.b.c.d; its conntrack entry is an IPv4 one.
+  bool ipv6 = local.ss_family == AF_INET6 &&
+              !IN6_IS_ADDR_V4MAPPED(&reinterpret_cast<const sockaddr_in6*>(&local)->sin6_addr);
+  sockaddr_storage original{};
+  length = sizeof original;
+  int rc = ipv6 ? getsockopt(fd, SOL_IPV6, IP6T_SO_ORIGINAL_DST, &original, &length)
+                : getsockopt(fd, SOL_IP, SO_ORIGINAL_DST, &original, &length);
+  if (rc != 0) return ThrowErrno(env, "getsockopt(SO_ORIGINAL_DST)", errno);
+  return Describe(env, original);
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("originalDst", Napi::Function::New(env, OriginalDst, "originalDst"));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(original_dst, Init)

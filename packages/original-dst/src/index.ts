@@ -1,0 +1,5 @@
+// @ambient/original-dst: the original destination (SO_ORIGINAL_DST) of a transparently captured socket.
+export { getOriginalDst, originalDstSupport } from './original-dst.js';
+export type { OriginalDst } from './original-dst.js';
+export { OriginalDstError } from './errors.js';
+export type { OriginalDstErrorCode } from './errors.js';
