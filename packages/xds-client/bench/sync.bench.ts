@@ -3,6 +3,7 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import { Server } from '@grpc/grpc-js';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { fork } from 'node:child_process';
 import { createServer, connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,8 @@ import { createLogger, formatRatioTable } from '@ambient/core';
 import { serverCredentials } from '@ambient/grpc';
 import { ADDRESS_TYPE_URL, AddressSchema, type Address } from '@ambient/api/workload';
 import { XdsServer } from '@ambient/xds-server';
-import { addressType, XdsClient, type Batch, type ResourceType } from '../src/index.js';
+import { addressType, XdsClient } from '../src/index.js';
+import { epochMs, type ClientsCommand, type ClientsReport } from './clients.js';
 
 const WORKLOADS = 10_000;
 const CLIENTS = 50;
@@ -27,17 +29,6 @@ function workload(i: number, revision = 0): Address {
     services: { [`ns-${i % 100}/svc-${i % 100}.ns-${i % 100}.svc.cluster.local`]: { ports: [{ servicePort: 80, targetPort: 8080 }] } },
   } } });
 }
-
-/**
- * The fan-out clients keep each resource's bytes instead of decoding them: 50 clients in one process would otherwise
- * measure 50 copies of one client's Address decode, where each real ztunnel decodes once in its own process. One
- * client with the real Address type is measured on its own.
- */
-const opaqueAddress: ResourceType<Uint8Array> = {
-  typeUrl: ADDRESS_TYPE_URL,
-  decode: (any) => (any.typeUrl === ADDRESS_TYPE_URL ? { value: any.value } : { error: 'wrong type' }),
-  equal: (a, b) => Buffer.compare(a, b) === 0,
-};
 
 function makeCert(): { rootPem: string; keyPem: string } {
   const dir = mkdtempSync(join(tmpdir(), 'xds-bench-'));
@@ -89,27 +80,24 @@ async function main(): Promise<void> {
   const storeMs = now() - t;
   const relay = await countingRelay(port);
 
-  // Per client, the time it saw the change being waited for.
-  let awaited: { name: string; version: string; seen: number[]; done: () => void } | undefined;
-  const onBatch = (index: number) => (batch: Batch) => {
-    const a = awaited;
-    if (a && batch.changed.some((c) => c.name === a.name && c.version === a.version)) {
-      a.seen[index] = now();
-      if (a.seen.filter((x) => x > 0).length === CLIENTS) a.done();
+  // The 50 clients live in a child process, as real ztunnels live apart from the control plane.
+  const child = fork(join(import.meta.dirname, 'clients.ts'), [], { execArgv: ['--expose-gc', '--import', '../../tools/source-loader.mjs'] });
+  const reports: ClientsReport[] = [];
+  let wake: (() => void) | undefined;
+  child.on('message', (r: ClientsReport) => (reports.push(r), wake?.()));
+  const command = (c: ClientsCommand) => child.send(c);
+  async function next<K extends ClientsReport['kind']>(kind: K): Promise<Extract<ClientsReport, { kind: K }>> {
+    for (;;) {
+      const i = reports.findIndex((r) => r.kind === kind);
+      if (i >= 0) return reports.splice(i, 1)[0] as Extract<ClientsReport, { kind: K }>;
+      await new Promise<void>((resolve) => (wake = resolve));
     }
-  };
-  global.gc?.();
-  const rssBefore = process.memoryUsage().rss;
+  }
+
   t = now();
-  const clients = Array.from({ length: CLIENTS }, (_, i) => new XdsClient({
-    address: `127.0.0.1:${i === 0 ? relay.port : port}`, tls: { rootPem: tls.rootPem }, logger: quiet,
-    node: { nodeName: `node-${i}`, podName: `ztunnel-${i}`, podNamespace: 'istio-system', instanceIps: [`10.255.0.${i}`] },
-    types: [{ type: opaqueAddress }], onBatch: onBatch(i),
-  }));
-  await Promise.all(clients.map((c) => c.ready()));
+  command({ kind: 'connect', ports: Array.from({ length: CLIENTS }, (_, i) => (i === 0 ? relay.port : port)), rootPem: tls.rootPem });
+  const ready = await next('ready');
   const syncMs = now() - t;
-  global.gc?.();
-  const rssAfter = process.memoryUsage().rss;
   const synced = () => xds.syncStatus().every((s) => Object.values(s.types).every((x) => x.status === 'SYNCED'));
   while (!synced()) await new Promise((r) => setTimeout(r, 5));
 
@@ -118,22 +106,22 @@ async function main(): Promise<void> {
   let wireBytes = 0;
   for (let n = 0; n <= CHANGES; n++) {
     const i = (n * 97) % WORKLOADS;
+    // Each change touches a workload no earlier change touched, so its name alone identifies it.
+    command({ kind: 'await', name: `w${i}` });
+    await next('armed');
     const downBefore = relay.down();
-    const done = new Promise<void>((resolve) => {
-      xds.upsert(ADDRESS_TYPE_URL, `w${i}`, workload(i, n + 1));
-      awaited = { name: `w${i}`, version: xds.versionOf(ADDRESS_TYPE_URL, `w${i}`) ?? '', seen: new Array<number>(CLIENTS).fill(0), done: resolve };
-    });
-    const started = now();
-    await done;
-    const seen = awaited?.seen ?? [];
+    const started = epochMs();
+    xds.upsert(ADDRESS_TYPE_URL, `w${i}`, workload(i, n + 1));
+    const seen = await next('seen');
     if (n === 0) {
       while (!synced()) await new Promise((r) => setTimeout(r, 5)); // let the ACK land before counting again
       wireBytes = relay.down() - downBefore;
       continue; // the first change is also the warm-up
     }
-    samplesAll.push(Math.max(...seen) - started);
-    samplesFirst.push(Math.min(...seen) - started);
+    samplesAll.push(seen.last - started);
+    samplesFirst.push(seen.first - started);
   }
+  command({ kind: 'close' });
 
   t = now();
   const full = new XdsClient({ address: `127.0.0.1:${port}`, tls: { rootPem: tls.rootPem }, logger: quiet,
@@ -142,18 +130,19 @@ async function main(): Promise<void> {
   const fullMs = now() - t;
   const resourceBytes = toBinary(AddressSchema, workload(0, 1)).length;
 
-  for (const c of [...clients, full]) c.close();
+  full.close();
   relay.close();
   xds.close();
   grpcServer.forceShutdown();
 
-  console.log(formatRatioTable(`sync ${WORKLOADS.toLocaleString('en-US')} workloads to ${CLIENTS} clients (TLS, loopback, one process)`, [
+  console.log(formatRatioTable(`sync ${WORKLOADS.toLocaleString('en-US')} workloads to ${CLIENTS} clients (TLS, loopback, clients in a second process)`, [
     { name: `encode ${WORKLOADS.toLocaleString('en-US')} Address messages once`, value: encodeMs, unit: 'ms', lowerIsBetter: true },
     { name: 'server store: hash + encode as Resources', value: storeMs, unit: 'ms', lowerIsBetter: true },
     { name: `sync to ${CLIENTS} clients (all ready)`, value: syncMs, unit: 'ms', lowerIsBetter: true },
     { name: 'sync to 1 client decoding Address', value: fullMs, unit: 'ms', lowerIsBetter: true },
   ]));
-  console.log(`RSS: ${mib(rssBefore).toFixed(0)} MiB with the server holding ${WORKLOADS.toLocaleString('en-US')} resources, ${mib(rssAfter).toFixed(0)} MiB after ${CLIENTS} clients synced (+${mib(rssAfter - rssBefore).toFixed(0)} MiB)\n`);
+  console.log(`RSS: server process ${mib(process.memoryUsage().rss).toFixed(0)} MiB holding ${WORKLOADS.toLocaleString('en-US')} resources and ${CLIENTS} streams; ` +
+    `client process ${mib(ready.rssBefore).toFixed(0)} → ${mib(ready.rssAfter).toFixed(0)} MiB for ${CLIENTS} synced clients (+${mib((ready.rssAfter - ready.rssBefore) / CLIENTS).toFixed(1)} MiB each)\n`);
   console.log(formatRatioTable('bytes on the wire per client for a one-workload change', [
     { name: 'one encoded Address', value: resourceBytes, unit: 'B', lowerIsBetter: true },
     { name: 'server → client (TLS records, HTTP/2, gRPC, Resource envelope)', value: wireBytes, unit: 'B', lowerIsBetter: true },
