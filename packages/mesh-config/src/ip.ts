@@ -17,12 +17,8 @@ export interface Vip extends Ip {
 
 function toBytes(ip: IpAddress): Uint8Array {
   const bytes = new Uint8Array(ip.words.length * 4);
-  ip.words.forEach((w, i) => {
-    bytes[i * 4] = w >>> 24;
-    bytes[i * 4 + 1] = (w >>> 16) & 0xff;
-    bytes[i * 4 + 2] = (w >>> 8) & 0xff;
-    bytes[i * 4 + 3] = w & 0xff;
-  });
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < ip.words.length; i++) view.setUint32(i * 4, ip.words[i] ?? 0);
   return bytes;
 }
 
@@ -57,7 +53,6 @@ export function readVip(value: unknown, path: FieldPath, f: Fields): Vip | undef
 
 export function ipText(bytes: Uint8Array): string {
   if (bytes.length === 4) return bytes.join('.');
-  const words: number[] = [];
-  for (let i = 0; i < 16; i += 4) words.push((((bytes[i] ?? 0) << 24) | ((bytes[i + 1] ?? 0) << 16) | ((bytes[i + 2] ?? 0) << 8) | (bytes[i + 3] ?? 0)) >>> 0);
-  return formatIp({ family: 6, words });
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return formatIp({ family: 6, words: [0, 4, 8, 12].map((i) => view.getUint32(i)) });
 }

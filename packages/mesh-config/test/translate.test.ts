@@ -135,6 +135,7 @@ describe('WorkloadEntry fields', () => {
     expect([w.network, w.canonicalName, w.canonicalRevision, w.capacity, w.clusterId, w.trustDomain, w.serviceAccount]).toEqual(['net-1', 'reviews', 'v7', 3, 'c1', 'example.org', 'default']);
     expect(w.locality).toMatchObject({ region: 'us-east', zone: 'zone-1', subzone: 'rack-2' });
     expect(w.addresses[0]).toEqual(new Uint8Array([...new Array<number>(15).fill(0), 1]));
+    expect((t.configz as { workloads: { addresses: string[] }[] }).workloads[0]?.addresses).toEqual(['::1']);
   });
 
   it('takes the target port from the workload\'s named port before the ServiceEntry targetPort', () => {

@@ -3,7 +3,7 @@
 import type { SourceDocument } from '../documents.js';
 import { formatPath, type FieldPath, type Fields, type Mapping } from '../fields.js';
 import { readVip } from '../ip.js';
-import type { AppProtocolName, ServicePort, ServiceVip, WorkloadSpec } from './model.js';
+import type { AppProtocolName, ServiceEntryObject, ServicePort, ServiceVip } from './model.js';
 import { readWorkloadSpec } from './workload-entry.js';
 
 const FIELDS = ['hosts', 'addresses', 'ports', 'location', 'resolution', 'endpoints', 'workloadSelector', 'exportTo', 'subjectAltNames'];
@@ -19,16 +19,7 @@ const PROTOCOLS: Readonly<Record<string, AppProtocolName>> = {
   TCP: 'UNKNOWN', TLS: 'UNKNOWN', UDP: 'UNKNOWN', MONGO: 'UNKNOWN', MYSQL: 'UNKNOWN', REDIS: 'UNKNOWN',
 };
 
-export interface ServiceEntrySpec {
-  readonly hosts: readonly string[];
-  readonly hostsLine: number;
-  readonly vips: readonly ServiceVip[];
-  readonly ports: readonly ServicePort[];
-  readonly selector?: Readonly<Record<string, string>>;
-  readonly endpoints: readonly WorkloadSpec[];
-  readonly subjectAltNames: readonly string[];
-  readonly namespaceOnly: boolean;
-}
+export type ServiceEntrySpec = Omit<ServiceEntryObject, 'kind' | 'envelope' | 'source'>;
 
 export function readServiceEntrySpec(value: unknown, doc: SourceDocument, f: Fields): ServiceEntrySpec | undefined {
   const before = f.problems.length;
