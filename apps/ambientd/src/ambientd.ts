@@ -22,7 +22,7 @@ export interface AmbientdOptions {
   readonly logger?: Logger;
   /** Quiet time after a file event before re-reading the directory (default 50 ms). */
   readonly watchDebounceMs?: number;
-  /** How long config changes gather before one xDS push (default 10 ms). */
+  /** How long config changes gather before one xDS push (default 0: the watcher's debounce already batches edits). */
   readonly pushDebounceMs?: number;
 }
 
@@ -54,7 +54,7 @@ export async function startAmbientd(config: AmbientdConfig, options: AmbientdOpt
   const xds = new XdsServer<Caller>({
     authenticate: xdsAuthentication(authenticate),
     controlPlaneId: 'ambientd',
-    debounceMs: options.pushDebounceMs ?? 10,
+    debounceMs: options.pushDebounceMs ?? 0,
     logger: log,
   });
   const sync = new MeshSync(translator, xds);
@@ -76,7 +76,11 @@ export async function startAmbientd(config: AmbientdConfig, options: AmbientdOpt
     const now = new Set(result.problems.map((p) => [p.line === undefined ? p.file : `${p.file}:${p.line}`, p.object, p.field, p.message].filter(Boolean).join(': ')));
     for (const line of now) if (!reported.has(line)) log.warn(`config problem: ${line}`);
     reported = now;
-    log.info({ files: read.files.length, changed: result.changedTypes.map((t) => SHORT_TYPE[t] ?? t), problems: result.problems.length }, 'config read');
+    const { translateMs, publishMs } = result;
+    log.info(
+      { files: read.files.length, changed: result.changedTypes.map((t) => SHORT_TYPE[t] ?? t), problems: result.problems.length, translateMs, publishMs },
+      'config read',
+    );
   };
 
   let debug: DebugListener | undefined;
@@ -104,10 +108,10 @@ export async function startAmbientd(config: AmbientdConfig, options: AmbientdOpt
       dir: config.configDir,
       debounceMs: options.watchDebounceMs ?? 50,
       onRead: applyRead,
-      onError: (err) => {
-        sync.failed(config.configDir, err);
+      onError: (err, kind) => {
+        sync.failed(config.configDir, err, kind);
         metrics.configRead('failed');
-        log.error({ err }, 'config directory unreadable; serving the last good config');
+        log.error({ err }, kind === 'directory' ? 'config directory unreadable; serving the last good config' : 'config update failed; serving the last good config');
       },
     });
     applyRead(await readConfigDir(config.configDir));

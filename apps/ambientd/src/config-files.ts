@@ -3,6 +3,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ConfigFile } from '@ambient/mesh-config';
+import { hasCode } from '@ambient/core';
 import { AmbientdError } from './errors.js';
 
 const YAML_FILE = /\.ya?ml$/i;
@@ -50,29 +51,64 @@ export interface ConfigWatcherOptions {
   readonly debounceMs?: number;
   /** Called with each complete re-read; never overlapping. */
   readonly onRead: (read: DirectoryRead) => void;
-  /** The directory vanished or could not be listed: the last config stays served. */
-  readonly onError: (err: Error) => void;
+  /** The directory vanished or could not be listed, or applying a read threw: the last config stays served. */
+  readonly onError: (err: Error, kind: 'directory' | 'apply') => void;
+  /** How often to look for a vanished directory again (default 500 ms). */
+  readonly retryMs?: number;
 }
 
-/** fs.watch on the directory, debounced, then one full re-read; events during a read cause one more read. */
+/**
+ * fs.watch on the directory, debounced, then one full re-read; events during a read cause one more read. When the
+ * directory goes away (or cannot be listed) the last config stays served and the watch is re-established once a
+ * directory is back under that path, followed by a read.
+ */
 export class ConfigWatcher {
   readonly #options: ConfigWatcherOptions;
-  readonly #watcher: FSWatcher;
+  #watcher: FSWatcher | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #retry: NodeJS.Timeout | undefined;
   #reading: Promise<void> | undefined;
   #again = false;
   #closed = false;
 
   constructor(options: ConfigWatcherOptions) {
     this.#options = options;
-    this.#watcher = watch(options.dir, { persistent: false }, () => this.#schedule());
-    this.#watcher.on('error', (err) => options.onError(err));
+    if (!this.#watch()) this.#lost(new Error(`cannot watch ${options.dir}`));
   }
 
   close(): void {
     this.#closed = true;
     clearTimeout(this.#timer);
-    this.#watcher.close();
+    clearTimeout(this.#retry);
+    this.#watcher?.close();
+  }
+
+  #watch(): boolean {
+    try {
+      const watcher = watch(this.#options.dir, { persistent: false }, () => this.#schedule());
+      watcher.on('error', (err) => this.#lost(err));
+      this.#watcher = watcher;
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Reports once, then tries to watch again every `retryMs` until it works. */
+  #lost(err: Error): void {
+    if (this.#closed) return;
+    this.#watcher?.close();
+    this.#watcher = undefined;
+    if (this.#retry) return;
+    this.#options.onError(err, 'directory');
+    const retry = (): void => {
+      if (this.#closed) return;
+      if (this.#watch()) {
+        this.#retry = undefined;
+        this.#schedule();
+      } else this.#retry = setTimeout(retry, this.#options.retryMs ?? 500);
+    };
+    this.#retry = setTimeout(retry, this.#options.retryMs ?? 500);
   }
 
   #schedule(): void {
@@ -92,7 +128,9 @@ export class ConfigWatcher {
         if (!this.#closed) this.#options.onRead(read);
       })
       .catch((err: unknown) => {
-        if (!this.#closed) this.#options.onError(err instanceof Error ? err : new Error(String(err)));
+        const error = err instanceof Error ? err : new Error(String(err));
+        if (hasCode(err, 'AMBIENTD_ERR_CONFIG_DIR')) this.#lost(error);
+        else if (!this.#closed) this.#options.onError(error, 'apply');
       })
       .finally(() => {
         this.#reading = undefined;

@@ -1,4 +1,4 @@
-// Config directory → MeshConfig → xDS server: each re-read replaces the served resources (vanished ones are
+// Config directory → MeshConfig → xDS server: each re-read updates the served resources (vanished ones are
 // removed), reports which types changed, and keeps the problems for /debug/config-errors.
 import { ADDRESS_TYPE_URL } from '@ambient/api/workload';
 import { AUTHORIZATION_TYPE_URL } from '@ambient/api/security';
@@ -11,17 +11,23 @@ export type ConfigTranslator = Pick<MeshConfig, 'update' | 'current' | 'hasWorkl
 
 /** What ambientd needs of @ambient/xds-server's XdsServer. */
 export interface ResourceSink {
-  setResources(typeUrl: string, resources: ReadonlyMap<string, ResourceValue>): void;
+  upsert(typeUrl: string, name: string, value: ResourceValue): void;
+  remove(typeUrl: string, name: string): void;
   versionOf(typeUrl: string, name: string): string | undefined;
 }
 
 /** A problem as /debug/config-errors lists it: MeshConfig's, or ambientd's own when reading the directory failed. */
-export type ServedProblem = Omit<ConfigProblem, 'code'> & { readonly code: ProblemCode | 'AMBIENTD_ERR_CONFIG_READ' | 'AMBIENTD_ERR_CONFIG_DIR' };
+export type ServedProblem = Omit<ConfigProblem, 'code'> & {
+  readonly code: ProblemCode | 'AMBIENTD_ERR_CONFIG_READ' | 'AMBIENTD_ERR_CONFIG_DIR' | 'AMBIENTD_ERR_CONFIG_APPLY';
+};
 
 export interface SyncResult {
   /** Type URLs whose served resources changed. */
   readonly changedTypes: string[];
   readonly problems: readonly ServedProblem[];
+  /** Milliseconds in MeshConfig.update and in handing the result to the xDS server. */
+  readonly translateMs: number;
+  readonly publishMs: number;
 }
 
 export class MeshSync {
@@ -30,8 +36,8 @@ export class MeshSync {
   /** path → last text read, standing in for a file that could not be read this time. */
   #lastText = new Map<string, string>();
   #readProblems: ServedProblem[] = [];
-  /** Resources served per type, to notice removals without listing the store. */
-  readonly #servedCount = new Map<string, number>();
+  /** What was handed to the xDS server last, per type. */
+  readonly #served = new Map<string, ReadonlyMap<string, ResourceValue>>();
 
   constructor(translator: ConfigTranslator, sink: ResourceSink) {
     this.#translator = translator;
@@ -59,27 +65,45 @@ export class MeshSync {
     files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     this.#lastText = new Map(files.map((f) => [f.path, f.text]));
     this.#readProblems = problems;
+    const t0 = performance.now();
     const translated = this.#translator.update(files);
+    const t1 = performance.now();
     const changedTypes = [
-      this.#replace(ADDRESS_TYPE_URL, translated.addresses),
-      this.#replace(AUTHORIZATION_TYPE_URL, translated.authorizations),
+      this.#publish(ADDRESS_TYPE_URL, translated.addresses),
+      this.#publish(AUTHORIZATION_TYPE_URL, translated.authorizations),
     ].filter((t): t is string => t !== undefined);
-    return { changedTypes, problems: this.problems() };
+    return { changedTypes, problems: this.problems(), translateMs: t1 - t0, publishMs: performance.now() - t1 };
   }
 
-  /** The directory could not be listed: keep serving, say so until a read succeeds. */
-  failed(dir: string, err: Error): void {
-    this.#readProblems = [{ code: 'AMBIENTD_ERR_CONFIG_DIR', file: dir, message: `cannot read the config directory, serving the last good config: ${err.message}` }];
+  /** The directory could not be listed, or translating it threw: keep serving, say so until a read succeeds. */
+  failed(dir: string, err: Error, kind: 'directory' | 'apply' = 'directory'): void {
+    this.#readProblems = [
+      kind === 'directory'
+        ? { code: 'AMBIENTD_ERR_CONFIG_DIR', file: dir, message: `cannot read the config directory, serving the last good config: ${err.message}` }
+        : { code: 'AMBIENTD_ERR_CONFIG_APPLY', file: dir, message: `translating the config failed, serving the last good config: ${err.message}` },
+    ];
   }
 
-  #replace(typeUrl: string, resources: ReadonlyMap<string, ResourceValue>): string | undefined {
-    const before = new Map<string, string | undefined>();
-    for (const name of resources.keys()) before.set(name, this.#sink.versionOf(typeUrl, name));
-    this.#sink.setResources(typeUrl, resources);
-    // Names that vanished also count as a change; setResources removed them.
-    let changed = this.#servedCount.get(typeUrl) !== resources.size;
-    for (const [name, version] of before) if (!changed && this.#sink.versionOf(typeUrl, name) !== version) changed = true;
-    this.#servedCount.set(typeUrl, resources.size);
+  /**
+   * Hands one type's resources over name by name. MeshConfig returns the same object for what it did not rebuild
+   * (its values are never mutated), so those are skipped without encoding; the server's content hash decides for
+   * the rest. Returns the type URL when anything served changed.
+   */
+  #publish(typeUrl: string, resources: ReadonlyMap<string, ResourceValue>): string | undefined {
+    const previous = this.#served.get(typeUrl) ?? new Map<string, ResourceValue>();
+    let changed = false;
+    for (const [name, value] of resources) {
+      if (previous.get(name) === value) continue;
+      const before = this.#sink.versionOf(typeUrl, name);
+      this.#sink.upsert(typeUrl, name, value);
+      if (this.#sink.versionOf(typeUrl, name) !== before) changed = true;
+    }
+    for (const name of previous.keys()) {
+      if (resources.has(name)) continue;
+      this.#sink.remove(typeUrl, name);
+      changed = true;
+    }
+    this.#served.set(typeUrl, resources);
     return changed ? typeUrl : undefined;
   }
 }

@@ -1,6 +1,9 @@
 // A ztunnel-shaped client (@ambient/xds-client over TLS with a minted node token) against ambientd in-process.
 import { afterEach, describe, expect, it } from 'vitest';
+import { mkdirSync, rmSync } from 'node:fs';
 import { addressType, authorizationType, type XdsClient } from '@ambient/xds-client';
+import { MeshConfig } from '@ambient/mesh-config';
+import type { ConfigTranslator } from '../src/index.js';
 import { MESH, startMesh, waitFor, WORKLOAD_UID, ztunnel, type TestMesh } from './fixtures.js';
 
 const ECHO = WORKLOAD_UID('default', 'echo');
@@ -72,5 +75,41 @@ describe('ambientd serves the mesh over delta ADS', () => {
       return sleep?.case === 'workload' && sleep.value.addresses[0]?.[3] === 23;
     });
     expect(client.find(addressType, SERVICE)).toBeDefined();
+  });
+
+  it('keeps serving the last good config while the directory is gone, and follows the one that replaces it', async () => {
+    const { mesh, client } = await connected();
+    rmSync(mesh.configDir, { recursive: true });
+    await waitFor('the directory problem', () => mesh.daemon.configErrors().some((p) => p.code === 'AMBIENTD_ERR_CONFIG_DIR'));
+    expect(client.snapshot(addressType).size).toBe(3);
+    mkdirSync(mesh.configDir);
+    mesh.write('workloads.yaml', MESH['workloads.yaml'] ?? '');
+    await waitFor('only the workloads of the new directory', () => client.snapshot(addressType).size === 2 && client.snapshot(authorizationType).size === 0);
+    expect(mesh.daemon.configErrors()).toEqual([]);
+  });
+
+  it('survives a translator that throws, serving what it served before', async () => {
+    const real = new MeshConfig({ clusterId: 'Kubernetes', trustDomain: 'cluster.local', rootNamespace: 'istio-system' });
+    const throwing: ConfigTranslator = {
+      update: (files) => {
+        if (files.some((f) => f.text.includes('BOOM'))) throw new Error('BOOM');
+        return real.update(files);
+      },
+      current: () => real.current(),
+      hasWorkloadOnNode: (identity, node) => real.hasWorkloadOnNode(identity, node),
+    };
+    mesh = await startMesh(MESH, { translator: throwing });
+    const { client } = await connected();
+    mesh.write('boom.yaml', '# BOOM\n');
+    mesh.write('workloads.yaml', MESH['workloads.yaml']?.replace('127.0.10.2', '127.0.10.24') ?? '');
+    await waitFor('the failed update reported', () => mesh?.daemon.configErrors().some((p) => p.code === 'AMBIENTD_ERR_CONFIG_APPLY'));
+    const during = client.find(addressType, SLEEP)?.type;
+    expect(during?.case === 'workload' && during.value.addresses[0]?.[3]).toBe(2);
+    mesh.remove('boom.yaml');
+    await waitFor('the edit once the translator recovers', () => {
+      const sleep = client.find(addressType, SLEEP)?.type;
+      return sleep?.case === 'workload' && sleep.value.addresses[0]?.[3] === 24;
+    });
+    expect(client.snapshot(addressType).size).toBe(3);
   });
 });
