@@ -90,6 +90,15 @@ describe('last good versions', () => {
     expect(echo?.type.case === 'workload' && echo.type.value.authorizationPolicies).toEqual(['default/echo-allow-sleep']);
   });
 
+  it('keeps the last good Namespace, so its workloads stay on HBONE while it is broken', () => {
+    const m = new MeshConfig();
+    m.update(quickstartFiles());
+    const t = m.update(withFile(quickstartFiles(), 'quickstart/namespace.yaml', text(quickstartFiles(), 'quickstart/namespace.yaml').replace('istio.io/dataplane-mode: ambient', 'istio.io/dataplane-mode: 1\n    broken: 2')));
+    expect(t.problems.map((p) => [p.code, p.object, p.field])).toEqual([['CONFIG_ERR_INVALID_FIELD', 'Namespace default', 'metadata.labels.istio.io/dataplane-mode'], ['CONFIG_ERR_INVALID_FIELD', 'Namespace default', 'metadata.labels.broken']]);
+    const echo = t.addresses.get(ECHO_UID);
+    expect(echo?.type.case === 'workload' && echo.type.value.tunnelProtocol).toBe(1);
+  });
+
   it('a policy that is deleted is gone', () => {
     const m = new MeshConfig();
     m.update(quickstartFiles());
