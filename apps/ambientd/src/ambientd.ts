@@ -87,14 +87,16 @@ export async function startAmbientd(config: AmbientdConfig, options: AmbientdOpt
   let watcher: ConfigWatcher | undefined;
   let grpc: GrpcListener | undefined;
   // Streams first: grpc-js's graceful shutdown would otherwise wait for every long-lived ADS stream.
-  const close = async (): Promise<void> => {
-    watcher?.close();
-    convergence.close();
-    xds.close();
-    if (grpc) await shutdownGrpc(grpc.server, 2_000);
-    if (debug) await closeDebug(debug.server);
-    await metrics.shutdown();
-  };
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      watcher?.close();
+      convergence.close();
+      xds.close();
+      if (grpc) await shutdownGrpc(grpc.server, 2_000);
+      if (debug) await closeDebug(debug.server);
+      await metrics.shutdown();
+    })());
   try {
     debug = await listenDebug(config.debugListen, {
       notReady: () => ready,

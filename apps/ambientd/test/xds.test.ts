@@ -112,4 +112,11 @@ describe('ambientd serves the mesh over delta ADS', () => {
     });
     expect(client.snapshot(addressType).size).toBe(3);
   });
+
+  it('ends every stream with UNAVAILABLE on close, so ztunnels reconnect', async () => {
+    const { mesh, client } = await connected();
+    await mesh.daemon.close();
+    await expect.poll(() => client.connectionState().lastError, { timeout: 5_000 }).toMatchObject({ code: 14, details: expect.stringMatching(/shutting down/) });
+    expect(client.snapshot(addressType).size).toBe(3);
+  });
 });
