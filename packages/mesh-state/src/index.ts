@@ -1,0 +1,10 @@
+// @ambient/mesh-state: the indexed workload, service and policy store fed by xDS, shared by ztunnel and the waypoint.
+export { MeshState } from './mesh-state.js';
+export type { StateListener } from './mesh-state.js';
+export { MeshStateError } from './errors.js';
+export type { MeshStateErrorCode } from './errors.js';
+export { spiffeId } from './model.js';
+export type {
+  GatewayRef, LoadBalancingMode, Locality, LocalityScope, NetworkIp, PortMapping, Rejection, ServiceRecord, StateChange,
+  WorkloadRecord,
+} from './model.js';
