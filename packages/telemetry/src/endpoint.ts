@@ -1,0 +1,40 @@
+// The /metrics endpoint: a MeterProvider read by the Prometheus exporter, served through the exporter's request
+// handler on the app's own server (the exporter never starts a server of its own).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { TcpMetrics } from './tcp-metrics.js';
+
+/** Istio serves the same text on both paths. */
+export const METRICS_PATHS: readonly string[] = ['/metrics', '/stats/prometheus'];
+
+export interface MetricsEndpoint {
+  readonly meterProvider: MeterProvider;
+  readonly tcp: TcpMetrics;
+  /** GET or HEAD on /metrics or /stats/prometheus: Prometheus text; 404 on other paths, 405 for other methods. */
+  handle(req: IncomingMessage, res: ServerResponse): void;
+  shutdown(): Promise<void>;
+}
+
+export function createMetricsEndpoint(options: { now?: () => number } = {}): MetricsEndpoint {
+  // Without scope labels and target_info the series carry exactly Istio's label sets, so dashboards and recording
+  // rules that match on the full set (or use `without`) behave as with ztunnel.
+  const exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true, withoutTargetInfo: true });
+  const meterProvider = new MeterProvider({ readers: [exporter] });
+  const tcp = new TcpMetrics(meterProvider.getMeter('istio'), options);
+  return {
+    meterProvider,
+    tcp,
+    handle(req, res) {
+      const path = (req.url ?? '/').split('?')[0];
+      if (!METRICS_PATHS.includes(path ?? '')) {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: metrics are at ${METRICS_PATHS.join(' and ')}\n`);
+      } else if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end(`method ${String(req.method)} not allowed: use GET\n`);
+      } else {
+        exporter.getMetricsRequestHandler(req, res);
+      }
+    },
+    shutdown: () => meterProvider.shutdown(),
+  };
+}

@@ -1,0 +1,15 @@
+// Errors of @ambient/telemetry: counts that cannot be right.
+import { AmbientError } from '@ambient/core';
+
+export type TelemetryErrorCode = 'TELEMETRY_ERR_BAD_COUNT';
+
+export class TelemetryError extends AmbientError<TelemetryErrorCode> {
+  static override readonly family: string = 'TELEMETRY';
+}
+
+/** Counters only go up: a negative, fractional or non-finite byte count is a bug in the caller. */
+export function checkCount(bytes: number, what: string): void {
+  if (!Number.isSafeInteger(bytes) || bytes < 0) {
+    throw new TelemetryError('TELEMETRY_ERR_BAD_COUNT', `${what} must be a whole number of bytes ≥ 0, got ${String(bytes)}`);
+  }
+}

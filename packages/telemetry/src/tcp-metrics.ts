@@ -1,0 +1,90 @@
+// The four Istio TCP counters over @opentelemetry/api. Each label set is one series object counted in place, so a
+// byte count on the data path is an addition, not an attribute hash; the meter reads the series when scraped.
+import type { Attributes, Meter } from '@opentelemetry/api';
+import { checkCount } from './errors.js';
+import { tcpConnectionLabels, withResponseFlags, type ConnectionInfo, type TcpConnectionLabels } from './labels.js';
+import { TcpConnection, type ConnectionAddresses } from './connection.js';
+import type { TcpSeries } from './series.js';
+
+// Names without _total: the Prometheus exporter appends it to monotonic counters. Help texts are Istio's.
+const COUNTERS = [
+  ['istio_tcp_connections_opened', 'The total number of TCP connections opened', 'hasOpened', 'opened'],
+  ['istio_tcp_connections_closed', 'The total number of TCP connections closed', 'hasClosed', 'closed'],
+  ['istio_tcp_received_bytes', 'The size of total bytes received during request in case of a TCP connection', 'hasBytes', 'requestBytes'],
+  ['istio_tcp_sent_bytes', 'The size of total bytes sent during response in case of a TCP connection', 'hasBytes', 'responseBytes'],
+] as const;
+
+export class TcpMetrics {
+  readonly #series = new Map<string, TcpSeries>();
+  readonly #now: () => number;
+
+  constructor(meter: Meter, options: { now?: () => number } = {}) {
+    this.#now = options.now ?? (() => performance.now());
+    for (const [name, description, present, field] of COUNTERS) {
+      meter.createObservableCounter(name, { description }).addCallback((result) => {
+        for (const series of this.#series.values()) {
+          if (series[present]) result.observe(series[field], series.labels as unknown as Attributes);
+        }
+      });
+    }
+  }
+
+  /** Counts one opened connection. */
+  opened(labels: TcpConnectionLabels): void {
+    const series = this.series(labels);
+    series.opened += 1;
+    series.hasOpened = true;
+  }
+
+  /** Counts one closed connection (labels carry its response_flags). */
+  closed(labels: TcpConnectionLabels): void {
+    const series = this.series(labels);
+    series.closed += 1;
+    series.hasClosed = true;
+  }
+
+  /** Adds to istio_tcp_sent_bytes_total: bytes from the server to the client, whichever side reports. */
+  sent(labels: TcpConnectionLabels, bytes: number): void {
+    checkCount(bytes, 'sent bytes');
+    const series = this.series(labels);
+    series.responseBytes += bytes;
+    series.hasBytes = true;
+  }
+
+  /** Adds to istio_tcp_received_bytes_total: bytes from the client to the server, whichever side reports. */
+  received(labels: TcpConnectionLabels, bytes: number): void {
+    checkCount(bytes, 'received bytes');
+    const series = this.series(labels);
+    series.requestBytes += bytes;
+    series.hasBytes = true;
+  }
+
+  /**
+   * Opens a live connection record: counts it opened, creates its byte series at 0 (as ztunnel does), and returns
+   * the object the data path counts bytes on and closes once.
+   */
+  track(info: ConnectionInfo, addresses: ConnectionAddresses): TcpConnection {
+    const labels = tcpConnectionLabels(info);
+    this.opened(labels);
+    const series = this.series(labels);
+    series.hasBytes = true;
+    return new TcpConnection(series, addresses, this.#now, (flag) => this.closed(withResponseFlags(labels, flag)));
+  }
+
+  /** The series of a label set, created on first use. Series live as long as the process, as Prometheus expects. */
+  series(labels: TcpConnectionLabels): TcpSeries {
+    const key = seriesKey(labels);
+    let series = this.#series.get(key);
+    if (!series) {
+      series = { labels, opened: 0, closed: 0, requestBytes: 0, responseBytes: 0, hasOpened: false, hasClosed: false, hasBytes: false };
+      this.#series.set(key, series);
+    }
+    return series;
+  }
+}
+
+function seriesKey(labels: TcpConnectionLabels): string {
+  let key = '';
+  for (const [name, value] of Object.entries(labels)) key += `${name}\u0000${String(value)}\u0001`;
+  return key;
+}
