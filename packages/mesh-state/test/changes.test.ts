@@ -4,7 +4,7 @@ import { create } from '@bufbuild/protobuf';
 import { Action, AuthorizationSchema, Scope, type Authorization } from '@ambient/api/security';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { MeshState, MeshStateError, type StateChange } from '../src/index.js';
-import { batch, service, unknownEnum, workload } from './builders.js';
+import { batch, service, unknownEnum, workload } from '../src/testing/index.js';
 
 const EP = { 'default/echo.default.svc.cluster.local': { ports: [{ servicePort: 80, targetPort: 9090 }] } };
 

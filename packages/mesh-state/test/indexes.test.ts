@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { LoadBalancing_HealthPolicy, NetworkMode, TunnelProtocol, WorkloadStatus } from '@ambient/api/workload';
 import { MeshState } from '../src/index.js';
-import { batch, ipBytes, service, workload } from './builders.js';
+import { batch, ipBytes, service, workload } from '../src/testing/index.js';
 
 const EP = { 'default/echo.default.svc.cluster.local': { ports: [{ servicePort: 80, targetPort: 9090 }] } };
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { create } from '@bufbuild/protobuf';
 import { AddressSchema, GatewayAddressSchema, LoadBalancing_Scope, TunnelProtocol, type Address } from '@ambient/api/workload';
 import { MeshState } from '../src/index.js';
-import { batch, ipBytes, nameOf, service, unknownEnum, workload } from './builders.js';
+import { batch, ipBytes, nameOf, service, unknownEnum, workload } from '../src/testing/index.js';
 
 const noDestination = create(GatewayAddressSchema, { hboneMtlsPort: 15008 });
 

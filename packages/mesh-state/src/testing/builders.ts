@@ -1,12 +1,11 @@
-// Builders for the tests: istio.workload Address messages in one line each, with the fields a test cares about.
+// Builders of istio.workload Address messages in one line each, for tests of anything that reads a MeshState.
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import {
-  AddressSchema, ServiceSchema, TunnelProtocol, WorkloadSchema, type Address, type GatewayAddress, type Service,
+  AddressSchema, GatewayAddressSchema, ServiceSchema, TunnelProtocol, WorkloadSchema, type Address, type GatewayAddress, type Service,
   type Workload,
 } from '@ambient/api/workload';
-import { GatewayAddressSchema } from '@ambient/api/workload';
 
-/** Dotted quad or a full IPv6 literal without '::' shortening to wire bytes. */
+/** A dotted quad or an IPv6 literal (with or without '::', no embedded IPv4) to wire bytes. */
 export function ipBytes(ip: string): Uint8Array {
   if (!ip.includes(':')) return new Uint8Array(ip.split('.').map(Number));
   const [head = '', tail = ''] = ip.split('::');
