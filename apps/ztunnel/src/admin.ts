@@ -1,0 +1,90 @@
+// ztunnel's HTTP endpoints: admin (/config_dump, /logging, /quitquitquit) and readiness (/healthz/ready), each
+// handler free of the servers so tests can drive them; `listenHttp` binds one.
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { HostPort } from '@ambient/core';
+import { ZtunnelError } from './errors.js';
+
+export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export interface AdminHooks {
+  configDump(): unknown;
+  logLevel(): string;
+  /** Returns false for a level it does not know. */
+  setLogLevel(level: string): boolean;
+  quit(): void;
+}
+
+/** Levels as ztunnel names them; `off` is pino's `silent`. */
+export const ADMIN_LOG_LEVELS = ['error', 'warn', 'info', 'debug', 'trace', 'off'] as const;
+
+export function adminHandler(hooks: AdminHooks): Handler {
+  return (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://admin');
+    switch (url.pathname) {
+      case '/':
+        return send(res, 200, 'text/plain', 'ztunnel admin\n  /config_dump\n  /logging[?level=LEVEL]  (POST to change)\n  /quitquitquit  (POST)\n');
+      case '/config_dump':
+        if (req.method !== 'GET') return send(res, 405, 'text/plain', 'use GET\n');
+        return send(res, 200, 'application/json', `${JSON.stringify(hooks.configDump(), null, 2)}\n`);
+      case '/logging': {
+        const level = url.searchParams.get('level');
+        if (level === null) return send(res, 200, 'text/plain', `current log level is ${hooks.logLevel()}\n`);
+        if (req.method !== 'POST' && req.method !== 'GET') return send(res, 405, 'text/plain', 'use POST\n');
+        if (!hooks.setLogLevel(level)) return send(res, 400, 'text/plain', `unknown level "${level}": use one of ${ADMIN_LOG_LEVELS.join(', ')}\n`);
+        return send(res, 200, 'text/plain', `current log level is ${hooks.logLevel()}\n`);
+      }
+      case '/quitquitquit':
+        if (req.method !== 'POST') return send(res, 405, 'text/plain', 'use POST\n');
+        send(res, 200, 'text/plain', 'shutting down\n');
+        return hooks.quit();
+      default:
+        return send(res, 404, 'text/plain', `no ${url.pathname}: see /\n`);
+    }
+  };
+}
+
+export interface Readiness {
+  /** Why the proxy is not ready yet; empty when ready. */
+  pending(): string[];
+}
+
+export function readinessHandler(readiness: Readiness): Handler {
+  return (req, res) => {
+    const path = new URL(req.url ?? '/', 'http://ready').pathname;
+    if (path !== '/healthz/ready') return send(res, 404, 'text/plain', `no ${path}: try /healthz/ready\n`);
+    const pending = readiness.pending();
+    if (pending.length === 0) return send(res, 200, 'text/plain', 'ready\n');
+    return send(res, 503, 'text/plain', `not ready: ${pending.join('; ')}\n`);
+  };
+}
+
+export interface HttpListener {
+  readonly address: string;
+  close(): Promise<void>;
+}
+
+export function listenHttp(handler: Handler, at: HostPort, what: string): Promise<HttpListener> {
+  const server = http.createServer(handler);
+  server.keepAliveTimeout = 1_000;
+  return new Promise((resolve, reject) => {
+    server.once('error', (err) => reject(new ZtunnelError('ZTUNNEL_ERR_LISTEN', `cannot listen for ${what} on ${at.host}:${at.port}: ${err.message}`, { cause: err })));
+    server.listen(at.port, at.host, () => {
+      const bound = server.address() as AddressInfo;
+      const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
+      resolve({
+        address: `${host}:${bound.port}`,
+        close: () =>
+          new Promise((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}

@@ -1,0 +1,81 @@
+// Admin and readiness endpoints over real HTTP on loopback (port 0).
+import { afterEach, describe, expect, it } from 'vitest';
+import { adminHandler, listenHttp, readinessHandler, type HttpListener } from '../src/admin.js';
+
+const open: HttpListener[] = [];
+afterEach(async () => {
+  for (const l of open.splice(0)) await l.close();
+});
+
+async function admin() {
+  let level = 'info';
+  let quits = 0;
+  const listener = await listenHttp(
+    adminHandler({
+      configDump: () => ({ workloads: [{ uid: 'u' }], services: [], policies: [], certificates: [] }),
+      logLevel: () => level,
+      setLogLevel: (l) => (['info', 'debug'].includes(l) ? ((level = l), true) : false),
+      quit: () => quits++,
+    }),
+    { host: '127.0.0.1', port: 0 },
+    'admin',
+  );
+  open.push(listener);
+  const call = async (path: string, method = 'GET') => {
+    const res = await fetch(`http://${listener.address}${path}`, { method });
+    return { status: res.status, body: await res.text(), type: res.headers.get('content-type') };
+  };
+  return { call, quits: () => quits };
+}
+
+describe('admin endpoints', () => {
+  it('serves /config_dump as JSON', async () => {
+    const { call } = await admin();
+    const dump = await call('/config_dump');
+    expect(dump.type).toBe('application/json');
+    expect(JSON.parse(dump.body)).toEqual({ workloads: [{ uid: 'u' }], services: [], policies: [], certificates: [] });
+    expect((await call('/config_dump', 'POST')).status).toBe(405);
+  });
+
+  it('prints and changes the log level, refusing unknown levels', async () => {
+    const { call } = await admin();
+    expect(await call('/logging')).toMatchObject({ status: 200, body: 'current log level is info\n' });
+    expect(await call('/logging?level=debug', 'POST')).toMatchObject({ status: 200, body: 'current log level is debug\n' });
+    expect(await call('/logging?level=loud', 'POST')).toMatchObject({ status: 400, body: expect.stringMatching(/unknown level "loud"/) as string });
+  });
+
+  it('quits on POST /quitquitquit only', async () => {
+    const { call, quits } = await admin();
+    expect((await call('/quitquitquit')).status).toBe(405);
+    expect(quits()).toBe(0);
+    expect((await call('/quitquitquit', 'POST')).status).toBe(200);
+    expect(quits()).toBe(1);
+    expect((await call('/nope')).status).toBe(404);
+  });
+});
+
+describe('readiness', () => {
+  it('answers 503 with what is pending, then 200', async () => {
+    let pending = ['xDS not synced', 'certificates: 1 of 2'];
+    const listener = await listenHttp(readinessHandler({ pending: () => pending }), { host: '127.0.0.1', port: 0 }, 'readiness');
+    open.push(listener);
+    const get = async (path: string) => {
+      const res = await fetch(`http://${listener.address}${path}`);
+      return { status: res.status, body: await res.text() };
+    };
+    expect(await get('/healthz/ready')).toEqual({ status: 503, body: 'not ready: xDS not synced; certificates: 1 of 2\n' });
+    pending = [];
+    expect(await get('/healthz/ready')).toEqual({ status: 200, body: 'ready\n' });
+    expect((await get('/other')).status).toBe(404);
+  });
+
+  it('names the address when it cannot listen', async () => {
+    const first = await listenHttp(readinessHandler({ pending: () => [] }), { host: '127.0.0.1', port: 0 }, 'readiness');
+    open.push(first);
+    const port = Number(first.address.split(':')[1]);
+    await expect(listenHttp(readinessHandler({ pending: () => [] }), { host: '127.0.0.1', port }, 'readiness')).rejects.toMatchObject({
+      code: 'ZTUNNEL_ERR_LISTEN',
+      message: expect.stringMatching(new RegExp(`cannot listen for readiness on 127.0.0.1:${port}: .*EADDRINUSE`)) as string,
+    });
+  });
+});
