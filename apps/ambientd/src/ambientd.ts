@@ -14,6 +14,7 @@ import { closeDebug, listenDebug, type DebugListener } from './debug-server.js';
 import { listenGrpc, shutdownGrpc, type GrpcListener } from './grpc-server.js';
 import { AmbientdMetrics } from './metrics.js';
 import { MeshSync, type ConfigTranslator, type ServedProblem } from './mesh-sync.js';
+import { ServingCertificate } from './serving-certificate.js';
 import { openStateDir } from './state-dir.js';
 
 export interface AmbientdOptions {
@@ -22,6 +23,8 @@ export interface AmbientdOptions {
   readonly logger?: Logger;
   /** Quiet time after a file event before re-reading the directory (default 50 ms). */
   readonly watchDebounceMs?: number;
+  /** Lifetime of the gRPC serving certificate, re-issued at half-life (default 30 days). */
+  readonly servingTtlSeconds?: number;
   /** How long config changes gather before one xDS push (default 0: the watcher's debounce already batches edits). */
   readonly pushDebounceMs?: number;
 }
@@ -86,6 +89,7 @@ export async function startAmbientd(config: AmbientdConfig, options: AmbientdOpt
   let debug: DebugListener | undefined;
   let watcher: ConfigWatcher | undefined;
   let grpc: GrpcListener | undefined;
+  let serving: ServingCertificate | undefined;
   // Streams first: grpc-js's graceful shutdown would otherwise wait for every long-lived ADS stream.
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
@@ -93,6 +97,7 @@ export async function startAmbientd(config: AmbientdConfig, options: AmbientdOpt
       watcher?.close();
       convergence.close();
       xds.close();
+      serving?.close();
       if (grpc) await shutdownGrpc(grpc.server, 2_000);
       if (debug) await closeDebug(debug.server);
       await metrics.shutdown();
@@ -129,7 +134,8 @@ export async function startAmbientd(config: AmbientdConfig, options: AmbientdOpt
     addCertificateService(server, caService, {
       onResult: (event) => (event.status === 'OK' ? log.debug(event, 'certificate issued') : log.info(event, 'certificate refused')),
     });
-    grpc = await listenGrpc(server, state.ca, config.grpcListen);
+    serving = new ServingCertificate(state.ca, config.grpcListen, options.servingTtlSeconds);
+    grpc = await listenGrpc(server, serving.credentials(), config.grpcListen);
     ready = undefined;
     log.info({ grpc: grpc.address, debug: debug.address }, 'ambientd ready');
     return {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@ambient/core';
 import { AmbientdError, parseDuration, readAmbientdConfig } from '../src/index.js';
-import { servingNames } from '../src/grpc-server.js';
+import { servingNames } from '../src/serving-certificate.js';
 
 describe('readAmbientdConfig', () => {
   it('applies the CONTRACTS.md defaults and freezes the result', () => {
