@@ -18,7 +18,7 @@ const result = process.platform === 'linux'
 if (result.status !== 0) {
   const output = `${result.error?.message ?? ''}\n${result.stderr ?? ''}`.trim().split('\n');
   // The compiler's own "error:" lines or node-gyp's "stack Error:" line say why; the rest is noise.
-  const telling = output.filter((line) => /\berror:|ERR! stack \w*Error|ENOENT|EACCES/.test(line));
+  const telling = output.filter((line) => /\berror:|No such file|not found|ERR! stack \w*Error|ENOENT|EACCES/.test(line));
   const reason = (telling.length > 0 ? telling : output).slice(0, 2).join(' | ').replace(/\s+/g, ' ') || 'node-gyp failed';
   mkdirSync(join(root, 'build'), { recursive: true });
   writeFileSync(errorFile, `${reason}\n`);

@@ -29,6 +29,8 @@ export class TcpMetrics {
     }
   }
 
+  // Label sets passed in must come from tcpConnectionLabels or withResponseFlags: series are keyed by value order.
+
   /** Counts one opened connection. */
   opened(labels: TcpConnectionLabels): void {
     const series = this.series(labels);
@@ -65,10 +67,16 @@ export class TcpMetrics {
    */
   track(info: ConnectionInfo, addresses: ConnectionAddresses): TcpConnection {
     const labels = tcpConnectionLabels(info);
-    this.opened(labels);
     const series = this.series(labels);
+    series.opened += 1;
+    series.hasOpened = true;
     series.hasBytes = true;
-    return new TcpConnection(series, addresses, this.#now, (flag) => this.closed(withResponseFlags(labels, flag)));
+    return new TcpConnection(series, addresses, this.#now, (flag) => {
+      // A clean close lands in the series the connection already holds; a flagged one is a series of its own.
+      const closing = flag === labels.response_flags ? series : this.series(withResponseFlags(labels, flag));
+      closing.closed += 1;
+      closing.hasClosed = true;
+    });
   }
 
   /** The series of a label set, created on first use. Series live as long as the process, as Prometheus expects. */
@@ -83,8 +91,7 @@ export class TcpMetrics {
   }
 }
 
+/** Label sets share one key order (tcpConnectionLabels builds them), so the values alone identify a series. */
 function seriesKey(labels: TcpConnectionLabels): string {
-  let key = '';
-  for (const [name, value] of Object.entries(labels)) key += `${name}\u0000${String(value)}\u0001`;
-  return key;
+  return Object.values(labels).join('\u0001');
 }

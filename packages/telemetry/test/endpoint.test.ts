@@ -79,7 +79,7 @@ describe('a live connection', () => {
     await once(client, 'connect');
     conn = endpoint.tcp.track(
       { reporter: 'source', source: sleep, destination: echo, destinationService: echoService, securityPolicy: 'mutual_tls' },
-      { src: { address: '127.0.0.1', port: client.localPort! }, dst: { address: '127.0.0.1', port }, srcWorkload: sleep.name, dstWorkload: echo.name },
+      { src: { address: '127.0.0.1', port: client.localPort ?? 0 }, dst: { address: '127.0.0.1', port }, srcWorkload: sleep.name, dstWorkload: echo.name },
     );
   });
   afterAll(() => {
