@@ -4,6 +4,7 @@ import {
   AddressSchema, GatewayAddressSchema, ServiceSchema, TunnelProtocol, WorkloadSchema, type Address, type GatewayAddress, type Service,
   type Workload,
 } from '@ambient/api/workload';
+import { AuthorizationSchema, type Authorization } from '@ambient/api/security';
 
 /** A dotted quad or an IPv6 literal (with or without '::', no embedded IPv4) to wire bytes. */
 export function ipBytes(ip: string): Uint8Array {
@@ -75,4 +76,11 @@ export function nameOf(a: Address): string {
 /** A batch keyed the way istiod names resources. */
 export function batch(...addresses: Address[]): Map<string, Address> {
   return new Map(addresses.map((a) => [nameOf(a), a]));
+}
+
+export type AuthorizationInit = Exclude<MessageInitShape<typeof AuthorizationSchema>, Authorization>;
+
+/** An istio.security.Authorization from its fields (protobuf defaults otherwise: GLOBAL scope, ALLOW). */
+export function authorization(init: AuthorizationInit): Authorization {
+  return create(AuthorizationSchema, init);
 }

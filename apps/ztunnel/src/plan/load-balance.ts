@@ -1,0 +1,78 @@
+// Endpoint choice for service-addressed traffic (ztunnel `state.rs` load_balance): keep endpoints that can serve
+// the port, rank them by locality when the service asks for STRICT or FAILOVER routing, then pick one at random
+// weighted by Workload.capacity.
+import type { LocalityScope, ServiceRecord, WorkloadRecord } from '@ambient/mesh-state';
+
+export interface Endpoint {
+  readonly workload: WorkloadRecord;
+  readonly targetPort: number;
+}
+
+/**
+ * The port a workload serves a service port on: its own mapping for the service first, then the service's
+ * target port; 0 where neither knows it (the endpoint then cannot take the connection).
+ */
+export function targetPortOf(workload: WorkloadRecord, service: ServiceRecord, servicePort: number): number {
+  const own = workload.services.get(service.key)?.find((p) => p.servicePort === servicePort)?.targetPort ?? 0;
+  if (own !== 0) return own;
+  return service.ports.find((p) => p.servicePort === servicePort)?.targetPort ?? 0;
+}
+
+function scopeMatches(scope: LocalityScope, source: WorkloadRecord, w: WorkloadRecord): boolean {
+  switch (scope) {
+    case 'NETWORK':
+      return source.network === w.network;
+    case 'REGION':
+      return source.locality?.region === w.locality?.region;
+    case 'ZONE':
+      return source.locality?.zone === w.locality?.zone;
+    case 'SUBZONE':
+      return source.locality?.subzone === w.locality?.subzone;
+    case 'NODE':
+      return source.node === w.node;
+    case 'CLUSTER':
+      return source.clusterId === w.clusterId;
+  }
+}
+
+/** How many leading scopes of the preference the endpoint shares with the source. */
+function rankOf(preference: readonly LocalityScope[], source: WorkloadRecord, w: WorkloadRecord): number {
+  let rank = 0;
+  while (rank < preference.length && scopeMatches(preference[rank] as LocalityScope, source, w)) rank++;
+  return rank;
+}
+
+/** STRICT keeps only endpoints matching every scope; FAILOVER keeps the best-ranked ones; other modes keep all. */
+export function preferLocality(service: ServiceRecord, source: WorkloadRecord, candidates: readonly Endpoint[]): readonly Endpoint[] {
+  const lb = service.loadBalancing;
+  if (lb === undefined || lb.routingPreference.length === 0 || (lb.mode !== 'STRICT' && lb.mode !== 'FAILOVER')) return candidates;
+  const ranked = candidates.map((e) => ({ e, rank: rankOf(lb.routingPreference, source, e.workload) }));
+  const wanted = lb.mode === 'STRICT' ? lb.routingPreference.length : Math.max(-1, ...ranked.map((r) => r.rank));
+  return ranked.filter((r) => r.rank === wanted).map((r) => r.e);
+}
+
+/** Random choice weighted by capacity; when every weight is 0, a uniform choice (rather than none). */
+export function pickWeighted<T extends { readonly workload: WorkloadRecord }>(candidates: readonly T[], random: () => number): T | undefined {
+  if (candidates.length <= 1) return candidates[0];
+  let total = 0;
+  for (const c of candidates) total += c.workload.capacity;
+  if (total === 0) return candidates[Math.min(candidates.length - 1, Math.floor(random() * candidates.length))];
+  let point = random() * total;
+  for (const c of candidates) {
+    point -= c.workload.capacity;
+    if (point < 0) return c;
+  }
+  // random() may return a value so close to 1 that rounding leaves point at 0: take the last weighted endpoint.
+  return candidates.findLast((c) => c.workload.capacity > 0);
+}
+
+/** An address of the workload in the family of `like` (the address the client dialled), else its first. */
+export function addressFor(workload: WorkloadRecord, like: string | undefined): string | undefined {
+  if (like !== undefined) {
+    if (workload.addresses.includes(like)) return like;
+    const v6 = like.includes(':');
+    const same = workload.addresses.find((a) => a.includes(':') === v6);
+    if (same !== undefined) return same;
+  }
+  return workload.addresses[0];
+}

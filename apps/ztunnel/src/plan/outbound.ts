@@ -1,0 +1,145 @@
+// The outbound decision as a pure function (ztunnel `build_request` in src/proxy/outbound.rs, reference §1.3):
+// from the source workload and the original destination to the next hop, the :authority and the identities the
+// far side must prove — before any socket is touched.
+import type { MeshState, ServiceRecord, WorkloadRecord } from '@ambient/mesh-state';
+import { addressFor, pickWeighted, preferLocality, targetPortOf, type Endpoint } from './load-balance.js';
+import { canonicalIp, hostPort, isIpLiteral, isLoopback, isPort } from './net.js';
+import { identitiesOf, isFromWaypoint, resolveWaypoint, type WaypointTarget } from './waypoint.js';
+
+export type OutboundPlan =
+  | {
+      readonly kind: 'hbone';
+      readonly nextHop: { host: string; port: number };
+      readonly authority: string;
+      readonly expectedIdentities: readonly string[];
+      readonly destination: WorkloadRecord;
+      readonly service?: ServiceRecord;
+      readonly viaWaypoint: boolean;
+    }
+  | { readonly kind: 'plaintext'; readonly target: { host: string; port: number }; readonly destination?: WorkloadRecord }
+  | { readonly kind: 'passthrough'; readonly target: { host: string; port: number } }
+  | { readonly kind: 'refuse'; readonly code: 'SELF_CALL' | 'NO_HEALTHY_UPSTREAM' | 'UNKNOWN_NAME' | 'UNSUPPORTED'; readonly reason: string };
+
+export type OutboundDestination = { ip: string; port: number } | { hostname: string; port: number };
+
+export interface OutboundOptions {
+  readonly hbonePort: number;
+  /** Ports of this ztunnel's own listeners: a loopback call to one would loop back into ztunnel. */
+  readonly illegalPorts: readonly number[];
+  /** [0, 1) source for load balancing; Math.random unless a test pins it. */
+  readonly random?: () => number;
+}
+
+type Refuse = Extract<OutboundPlan, { kind: 'refuse' }>;
+const refuse = (code: Refuse['code'], reason: string): Refuse => ({ kind: 'refuse', code, reason });
+
+/** Where a service-addressed connection was aimed: a VIP, or the hostname when the service has none. */
+interface Addressed {
+  readonly service: ServiceRecord;
+  readonly host: string;
+  readonly port: number;
+}
+
+export function planOutbound(state: MeshState, source: WorkloadRecord, destination: OutboundDestination, options: OutboundOptions): OutboundPlan {
+  const { port } = destination;
+  if (!isPort(port)) return refuse('UNSUPPORTED', `destination port ${String(port)} is not a port from 1 to 65535`);
+  if ('hostname' in destination) {
+    if (isIpLiteral(destination.hostname)) return planOutbound(state, source, { ip: destination.hostname, port }, options);
+    const service = state.findServiceByHostname(destination.hostname, source.namespace);
+    if (service === undefined) return refuse('UNKNOWN_NAME', `no service in the mesh has hostname ${destination.hostname}`);
+    return toService(state, source, { service, host: vipFor(service, source.network) ?? service.hostname, port }, options);
+  }
+  const ip = canonicalIp(destination.ip);
+  if (ip === undefined) return refuse('UNSUPPORTED', `destination "${destination.ip}" is not an IP address`);
+  if (isLoopback(ip) && options.illegalPorts.includes(port)) {
+    return refuse('SELF_CALL', `${hostPort(ip, port)} is one of ztunnel's own ports on loopback; refusing to loop into ztunnel`);
+  }
+  const service = state.findServiceByVip({ network: source.network, ip }, source.namespace);
+  if (service !== undefined) return toService(state, source, { service, host: ip, port }, options);
+  const workload = state.findWorkloadByAddress({ network: source.network, ip });
+  if (workload === undefined) return { kind: 'passthrough', target: { host: ip, port } };
+  return toWorkload(state, source, workload, ip, port, options);
+}
+
+/** Steps 3–4 and 7 for traffic addressed to a service: its waypoint, passthrough, or a chosen endpoint. */
+function toService(state: MeshState, source: WorkloadRecord, to: Addressed, options: OutboundOptions): OutboundPlan {
+  const { service, host, port } = to;
+  if (service.waypoint !== undefined) {
+    const waypoint = resolveWaypoint(state, service.waypoint);
+    if (!isFromWaypoint(source, waypoint)) return viaWaypoint(source, waypoint, service, hostPort(host, port), options);
+  }
+  if (service.loadBalancing?.mode === 'PASSTHROUGH') return { kind: 'passthrough', target: { host, port } };
+  if (!service.ports.some((p) => p.servicePort === port)) {
+    return refuse('NO_HEALTHY_UPSTREAM', `service ${service.key} has no port ${port}`);
+  }
+  const all = state.findEndpoints(service.key);
+  const usable: Endpoint[] = [];
+  let remote = 0;
+  for (const workload of all) {
+    const targetPort = targetPortOf(workload, service, port);
+    if (targetPort === 0 || workload.addresses.length === 0) continue;
+    // Another network is reached by double HBONE through its gateway, which is a later step: skip those.
+    if (workload.network !== source.network) remote++;
+    else usable.push({ workload, targetPort });
+  }
+  if (usable.length === 0 && remote > 0) {
+    return refuse('UNSUPPORTED', `service ${service.key} has endpoints only on other networks; double HBONE is not supported yet`);
+  }
+  const chosen = pickWeighted(preferLocality(service, source, usable), options.random ?? Math.random);
+  if (chosen === undefined) {
+    const why = all.length === 0 ? 'no healthy endpoints' : `no endpoint that serves port ${port} here`;
+    return refuse('NO_HEALTHY_UPSTREAM', `service ${service.key} has ${why}`);
+  }
+  const podIp = addressFor(chosen.workload, isIpLiteral(host) ? host : undefined) as string;
+  return direct(chosen.workload, podIp, chosen.targetPort, service, options);
+}
+
+/** Steps 5–7 for traffic addressed to a workload's own IP. */
+function toWorkload(state: MeshState, source: WorkloadRecord, workload: WorkloadRecord, ip: string, port: number, options: OutboundOptions): OutboundPlan {
+  if (workload.waypoint !== undefined) {
+    const waypoint = resolveWaypoint(state, workload.waypoint);
+    if (!isFromWaypoint(source, waypoint)) return viaWaypoint(source, waypoint, undefined, hostPort(ip, port), options);
+  }
+  return direct(workload, ip, port, undefined, options);
+}
+
+function direct(workload: WorkloadRecord, podIp: string, targetPort: number, service: ServiceRecord | undefined, options: OutboundOptions): OutboundPlan {
+  if (workload.tunnelProtocol === 'NONE') return { kind: 'plaintext', target: { host: podIp, port: targetPort }, destination: workload };
+  return {
+    kind: 'hbone',
+    nextHop: { host: podIp, port: options.hbonePort },
+    authority: hostPort(podIp, targetPort),
+    expectedIdentities: [...new Set([workload.identity, ...(service?.subjectAltNames ?? [])])],
+    destination: workload,
+    ...(service === undefined ? {} : { service }),
+    viaWaypoint: false,
+  };
+}
+
+/** HBONE to the waypoint on its HBONE port; the authority stays the original destination, untranslated. */
+function viaWaypoint(
+  source: WorkloadRecord, waypoint: WaypointTarget, service: ServiceRecord | undefined, authority: string, options: OutboundOptions,
+): OutboundPlan {
+  const where = waypoint.ref.kind === 'hostname' ? `${waypoint.ref.namespace}/${waypoint.ref.hostname}` : `${waypoint.ref.network}/${waypoint.ref.ip}`;
+  const local = waypoint.workloads.filter((w) => w.network === source.network);
+  if (local.length === 0 && waypoint.workloads.length > 0) {
+    return refuse('UNSUPPORTED', `waypoint ${where} is on another network; double HBONE is not supported yet`);
+  }
+  const chosen = pickWeighted(local.map((workload) => ({ workload })), options.random ?? Math.random);
+  if (chosen === undefined) return refuse('NO_HEALTHY_UPSTREAM', `waypoint ${where} has no workload to send to`);
+  return {
+    kind: 'hbone',
+    nextHop: { host: addressFor(chosen.workload, waypoint.ref.kind === 'address' ? waypoint.ref.ip : undefined) as string, port: waypoint.ref.hbonePort },
+    authority,
+    expectedIdentities: identitiesOf(chosen.workload, waypoint.service),
+    destination: chosen.workload,
+    ...(service === undefined ? {} : { service }),
+    viaWaypoint: true,
+  };
+}
+
+/** The address a hostname-addressed service is reached at: a VIP on the source's network, IPv4 first. */
+function vipFor(service: ServiceRecord, network: string): string | undefined {
+  const vips = service.vips.filter((v) => v.network === network && (v.prefixLength ?? 128) >= (v.ip.includes(':') ? 128 : 32));
+  return (vips.find((v) => !v.ip.includes(':')) ?? vips[0])?.ip;
+}
