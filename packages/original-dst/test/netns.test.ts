@@ -49,36 +49,22 @@ afterAll(() => {
   spawnSync('ip', ['netns', 'del', NS], { stdio: 'ignore' });
 });
 
+const EXPECTED = [
+  ['redirected v4', 'returns the address an IPv4 client dialled before the redirect',
+    { address: '127.0.99.1', port: 8080, family: 4 }, { address: '127.0.0.1', port: V4_PORT }],
+  ['redirected v4 on dual-stack', 'uses the IPv4 lookup for an IPv4 client on a dual-stack listener',
+    { address: '127.0.99.2', port: 8080, family: 4 }, { address: '::ffff:127.0.0.1', port: DUAL_PORT }],
+  ['redirected v6', 'uses the IPv6 lookup for an IPv6 client',
+    { address: '::1', port: 8080, family: 6 }, { address: '::1', port: DUAL_PORT }],
+  // What the kernel does for a connection conntrack saw but did not rewrite: the socket's own address, not ENOENT.
+  ['plain v4', 'returns the socket\'s own address for an IPv4 connection that was not redirected',
+    { address: '127.0.0.1', port: V4_PORT, family: 4 }, { address: '127.0.0.1', port: V4_PORT }],
+  ['plain v6', 'returns the socket\'s own address for an IPv6 connection that was not redirected',
+    { address: '::1', port: DUAL_PORT, family: 6 }, { address: '::1', port: DUAL_PORT }],
+] as const;
+
 describe('getOriginalDst under iptables REDIRECT in a network namespace', () => {
-  it('returns the address an IPv4 client dialled before the redirect', () => {
-    expect(results['redirected v4']).toEqual({
-      dst: { address: '127.0.99.1', port: 8080, family: 4 },
-      local: { address: '127.0.0.1', port: V4_PORT },
-    });
-  });
-
-  it('uses the IPv4 lookup for an IPv4 client on a dual-stack listener', () => {
-    expect(results['redirected v4 on dual-stack']).toEqual({
-      dst: { address: '127.0.99.2', port: 8080, family: 4 },
-      local: { address: '::ffff:127.0.0.1', port: DUAL_PORT },
-    });
-  });
-
-  it('uses the IPv6 lookup for an IPv6 client', () => {
-    expect(results['redirected v6']).toEqual({
-      dst: { address: '::1', port: 8080, family: 6 },
-      local: { address: '::1', port: DUAL_PORT },
-    });
-  });
-
-  it("returns the socket's own address for a connection conntrack saw but did not rewrite", () => {
-    expect(results['plain v4']).toEqual({
-      dst: { address: '127.0.0.1', port: V4_PORT, family: 4 },
-      local: { address: '127.0.0.1', port: V4_PORT },
-    });
-    expect(results['plain v6']).toEqual({
-      dst: { address: '::1', port: DUAL_PORT, family: 6 },
-      local: { address: '::1', port: DUAL_PORT },
-    });
+  it.each(EXPECTED)('%s: %s', (name, _title, dst, local) => {
+    expect(results[name]).toEqual({ dst, local });
   });
 });

@@ -135,37 +135,27 @@ export function tcpConnectionLabels(info: ConnectionInfo, responseFlags: Respons
       source_zone: known(derived.zone),
     });
   }
-  const src = info.source;
-  if (src) {
-    // The record wins over what was derived, except the principal: that comes from the handshake only.
-    Object.assign(l, {
-      source_workload: known(src.workloadName),
-      source_canonical_service: known(src.canonicalName),
-      source_canonical_revision: known(src.canonicalRevision),
-      source_workload_namespace: known(src.namespace),
-      source_app: known(src.canonicalName),
-      source_version: known(src.canonicalRevision),
-      source_cluster: known(src.clusterId),
-      source_region: known(src.locality?.region),
-      source_zone: known(src.locality?.zone),
-    });
-  }
-  const dst = info.destination;
-  if (dst) {
-    Object.assign(l, {
-      destination_workload: known(dst.workloadName),
-      destination_canonical_service: known(dst.canonicalName),
-      destination_canonical_revision: known(dst.canonicalRevision),
-      destination_workload_namespace: known(dst.namespace),
-      destination_principal: known(dst.identity),
-      destination_app: known(dst.canonicalName),
-      destination_version: known(dst.canonicalRevision),
-      destination_cluster: known(dst.clusterId),
-      destination_region: known(dst.locality?.region),
-      destination_zone: known(dst.locality?.zone),
-    });
+  // The record wins over what was derived, except the principal: that comes from the handshake only.
+  if (info.source) Object.assign(l, recordLabels('source', info.source));
+  if (info.destination) {
+    Object.assign(l, recordLabels('destination', info.destination), { destination_principal: known(info.destination.identity) });
   }
   return withLocalityLast(l);
+}
+
+/** The labels a workload record fills on one side (ztunnel's with_source / with_destination, minus the principal). */
+function recordLabels(side: 'source' | 'destination', w: LabelledWorkload): Record<string, string> {
+  return {
+    [`${side}_workload`]: known(w.workloadName),
+    [`${side}_canonical_service`]: known(w.canonicalName),
+    [`${side}_canonical_revision`]: known(w.canonicalRevision),
+    [`${side}_workload_namespace`]: known(w.namespace),
+    [`${side}_app`]: known(w.canonicalName),
+    [`${side}_version`]: known(w.canonicalRevision),
+    [`${side}_cluster`]: known(w.clusterId),
+    [`${side}_region`]: known(w.locality?.region),
+    [`${side}_zone`]: known(w.locality?.zone),
+  };
 }
 
 /** Locality labels follow the common ones, and once one side has them all four are present (unknown if unset). */
