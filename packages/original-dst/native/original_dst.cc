@@ -19,12 +19,14 @@
 
 namespace {
 
-Napi::Value ThrowErrno(Napi::Env env, const char* syscall, int err) {
-  Napi::Error error = Napi::Error::New(env, std::string(syscall) + ": " + std::strerror(err));
-  error.Set("errno", Napi::Number::New(env, err));
-  error.Set("syscall", Napi::String::New(env, syscall));
-  error.ThrowAsJavaScriptException();
-  return env.Undefined();
+// Failures come back as { errno, syscall, message } rather than as exceptions: ENOENT (no conntrack entry) is an
+// ordinary answer, and a thrown error costs more than the two syscalls.
+Napi::Value Failure(Napi::Env env, const char* syscall, int err) {
+  Napi::Object failure = Napi::Object::New(env);
+  failure.Set("errno", Napi::Number::New(env, err));
+  failure.Set("syscall", Napi::String::New(env, syscall));
+  failure.Set("message", Napi::String::New(env, std::strerror(err)));
+  return failure;
 }
 
 Napi::Object Describe(Napi::Env env, const sockaddr_storage& addr) {
@@ -45,7 +47,7 @@ Napi::Object Describe(Napi::Env env, const sockaddr_storage& addr) {
   return result;
 }
 
-// originalDst(fd) -> { address, port, family }; throws an Error carrying errno and syscall when the kernel refuses.
+// originalDst(fd) -> { address, port, family } or { errno, syscall, message } when the kernel refuses.
 Napi::Value OriginalDst(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() != 1 || !info[0].IsNumber()) {
@@ -56,7 +58,7 @@ Napi::Value OriginalDst(const Napi::CallbackInfo& info) {
 
   sockaddr_storage local{};
   socklen_t length = sizeof local;
-  if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) != 0) return ThrowErrno(env, "getsockname", errno);
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) != 0) return Failure(env, "getsockname", errno);
 
   // An IPv4 client on a dual-stack listener shows up as ::ffff:a.b.c.d; its conntrack entry is an IPv4 one.
   bool ipv6 = local.ss_family == AF_INET6 &&
@@ -65,7 +67,7 @@ Napi::Value OriginalDst(const Napi::CallbackInfo& info) {
   length = sizeof original;
   int rc = ipv6 ? getsockopt(fd, SOL_IPV6, IP6T_SO_ORIGINAL_DST, &original, &length)
                 : getsockopt(fd, SOL_IP, SO_ORIGINAL_DST, &original, &length);
-  if (rc != 0) return ThrowErrno(env, "getsockopt(SO_ORIGINAL_DST)", errno);
+  if (rc != 0) return Failure(env, "getsockopt(SO_ORIGINAL_DST)", errno);
   return Describe(env, original);
 }
 

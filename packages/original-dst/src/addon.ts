@@ -3,8 +3,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
+export type NativeResult =
+  | { readonly address: string; readonly port: number; readonly family: 4 | 6 }
+  | { readonly errno: number; readonly syscall: string; readonly message: string };
+
 export interface NativeOriginalDst {
-  originalDst(fd: number): { address: string; port: number; family: 4 | 6 };
+  originalDst(fd: number): NativeResult;
 }
 
 export type AddonStatus = { readonly available: true; readonly addon: NativeOriginalDst } | { readonly available: false; readonly reason: string };

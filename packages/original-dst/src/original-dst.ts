@@ -38,17 +38,14 @@ export function originalDstWith(addon: AddonStatus, socket: Socket): OriginalDst
     );
   }
   const fd = descriptorOf(socket);
-  try {
-    return addon.addon.originalDst(fd);
-  } catch (err) {
-    const errno = (err as { errno?: unknown }).errno;
-    if (errno === constants.errno.ENOENT) return undefined;
-    throw new OriginalDstError(
-      'ORIGINAL_DST_ERR_SYSCALL',
-      `cannot read the original destination of fd ${fd}: ${(err as Error).message} (is the socket an accepted TCP connection, and is it redirected by iptables in this network namespace?)`,
-      { cause: err, errno: typeof errno === 'number' ? errno : undefined },
-    );
-  }
+  const result = addon.addon.originalDst(fd);
+  if (!('errno' in result)) return { address: result.address, port: result.port, family: result.family };
+  if (result.errno === constants.errno.ENOENT) return undefined;
+  throw new OriginalDstError(
+    'ORIGINAL_DST_ERR_SYSCALL',
+    `cannot read the original destination of fd ${fd}: ${result.syscall}: ${result.message} (is the socket an accepted TCP connection, and is it redirected by iptables in this network namespace?)`,
+    { errno: result.errno },
+  );
 }
 
 function descriptorOf(socket: Socket): number {
