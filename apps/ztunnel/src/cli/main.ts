@@ -6,8 +6,10 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  parseZtunnelArgs(argv);
-  throw new Error('the proxy is being built: only --help and flag checking work in this version');
+  const config = parseZtunnelArgs(argv);
+  const { run } = await import('./run.js');
+  await run(config);
+  return -1; // keeps running until a signal or /quitquitquit
 }
 
 main(process.argv.slice(2)).then(

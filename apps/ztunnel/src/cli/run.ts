@@ -1,0 +1,27 @@
+// `ztunnel [flags]` as a process: starts the proxy, logs where its endpoints listen, and on SIGTERM, SIGINT or
+// /quitquitquit drains (tunnels may finish up to the deadline) and exits 0.
+import { createLogger } from '@ambient/core';
+import type { ZtunnelConfig } from '../config.js';
+import { startZtunnel } from '../ztunnel.js';
+
+export async function run(config: ZtunnelConfig): Promise<void> {
+  const log = createLogger({ name: 'ztunnel' });
+  const ztunnel = await startZtunnel(config, { logger: log });
+  log.info({ node: config.node, admin: ztunnel.adminAddress, metrics: ztunnel.metricsAddress, readiness: ztunnel.readinessAddress }, 'ztunnel started');
+  void ztunnel.ready().then(() => log.info({ node: config.node }, 'ztunnel ready'));
+  let stopping = false;
+  const stop = (why: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ why }, 'shutting down');
+    void ztunnel.drain().then(() => {
+      log.info('drained');
+      log.flush();
+      // Give the async log destination a moment to write before the process goes.
+      setTimeout(() => process.exit(0), 50);
+    });
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  void ztunnel.quitRequested.then(() => stop('/quitquitquit'));
+}

@@ -1,0 +1,45 @@
+// /config_dump in the shape ztunnel uses: workloads, services, policies and certificates as JSON lists.
+import type { MeshState, ServiceRecord, WorkloadRecord } from '@ambient/mesh-state';
+import type { Policy } from '@ambient/l4-authz';
+import type { CertificateDump } from './certificates.js';
+import type { ZtunnelConfig } from './config.js';
+
+export interface ConfigDump {
+  readonly workloads: Record<string, unknown>[];
+  readonly services: Record<string, unknown>[];
+  readonly policies: unknown[];
+  readonly certificates: readonly CertificateDump[];
+  readonly config: Record<string, unknown>;
+}
+
+export function configDump(state: MeshState, certificates: readonly CertificateDump[], config: ZtunnelConfig): ConfigDump {
+  const { workloads, services } = state.snapshot();
+  return {
+    workloads: workloads.map(workloadJson),
+    services: services.map(serviceJson),
+    policies: state.policies.all().map(policyJson),
+    certificates,
+    config: { ...config },
+  };
+}
+
+function workloadJson(w: WorkloadRecord): Record<string, unknown> {
+  const { services, ...rest } = w;
+  return {
+    ...rest,
+    services: Object.fromEntries([...services].map(([key, ports]) => [key, Object.fromEntries(ports.map((p) => [String(p.servicePort), p.targetPort]))])),
+  };
+}
+
+function serviceJson(s: ServiceRecord): Record<string, unknown> {
+  return {
+    ...s,
+    vips: s.vips.map((v) => `${v.network}/${v.ip}${v.prefixLength === undefined ? '' : `/${v.prefixLength}`}`),
+    ports: Object.fromEntries(s.ports.map((p) => [String(p.servicePort), p.targetPort])),
+  };
+}
+
+/** A policy as plain data (its compiled matcher is private and not enumerable). */
+function policyJson(p: Policy): unknown {
+  return JSON.parse(JSON.stringify(p)) as unknown;
+}

@@ -1,0 +1,23 @@
+// What every part of the data path shares: the frozen config, the mesh state, telemetry and logs.
+import type { Logger } from '@ambient/core';
+import type { MeshState } from '@ambient/mesh-state';
+import type { TcpMetrics } from '@ambient/telemetry';
+import type { ZtunnelConfig } from './config.js';
+import type { InboundTracker } from './inbound-tracker.js';
+
+export interface ProxyContext {
+  readonly config: ZtunnelConfig;
+  readonly state: MeshState;
+  readonly metrics: TcpMetrics;
+  readonly log: Logger;
+  /** This ztunnel's network: the scope of every address lookup ('' as istiod's default). */
+  readonly network: string;
+  /** ztunnel's own ports: a connection to one of them on loopback would loop back into ztunnel. */
+  readonly illegalPorts: readonly number[];
+  readonly inbound: InboundTracker;
+}
+
+/** Connect timeout towards apps and peers (ztunnel's CONNECTION_TIMEOUT). */
+export const CONNECT_TIMEOUT_MS = 10_000;
+/** How long a SOCKS5 client may take to say where it wants to go. */
+export const SOCKS_HANDSHAKE_TIMEOUT_MS = 10_000;

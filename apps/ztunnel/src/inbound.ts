@@ -1,0 +1,124 @@
+// Inbound for local workloads: HBONE tunnels (15008) and plaintext connections (15006) are planned by
+// planInbound (400/401/503), connected to the app, counted, logged and tracked for policy re-checks.
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { dialTcp, splice, type Refusal, type SpliceResult, type TunnelDone, type TunnelRequest } from '@ambient/hbone';
+import type { WorkloadRecord } from '@ambient/mesh-state';
+import { ACCESS_LOG_COMPLETE, ACCESS_LOG_FAILED, earlyDenyRecord, type TcpConnection } from '@ambient/telemetry';
+import { CONNECT_TIMEOUT_MS, type ProxyContext } from './context.js';
+import { planInbound, type InboundRequest } from './plan/inbound.js';
+
+const REFUSAL_KIND = { 400: 'bad-request', 401: 'denied', 503: 'unreachable' } as const;
+
+interface Admitted {
+  readonly connection: TcpConnection;
+  readonly upstream: Socket;
+  readonly forget: () => void;
+  closedBy?: string;
+}
+
+/** The HBONE side: a TunnelHandler and its onTunnelDone, sharing the admitted connections by request. */
+export function hboneInbound(ctx: ProxyContext): { handler: (req: TunnelRequest) => Promise<Duplex | Refusal>; onTunnelDone: (done: TunnelDone) => void } {
+  const admitted = new WeakMap<TunnelRequest, Admitted>();
+  const handler = async (req: TunnelRequest): Promise<Duplex | Refusal> => {
+    const request: InboundRequest = {
+      dialledIp: req.localAddress,
+      authority: { host: req.authority.host, port: req.authority.port },
+      peerIdentity: req.peerIdentity,
+      srcIp: req.remoteAddress,
+      network: ctx.network,
+    };
+    const result = await admit(ctx, request, { address: req.remoteAddress, port: req.remotePort }, { address: req.localAddress, port: ctx.config.hbonePort }, true);
+    if ('kind' in result) return result;
+    admitted.set(req, result);
+    return result.upstream;
+  };
+  const onTunnelDone = ({ request, result }: TunnelDone): void => {
+    const entry = admitted.get(request);
+    if (entry) finish(ctx, entry, result);
+  };
+  return { handler, onTunnelDone };
+}
+
+/**
+ * The plaintext side (15006): no peer identity. In loopback mode nothing redirects traffic here, so the target port
+ * is the workload's one service target port; a workload serving several ports cannot be reached this way.
+ */
+export async function plaintextInbound(ctx: ProxyContext, workload: WorkloadRecord, socket: Socket, targetPort: number | undefined): Promise<void> {
+  socket.on('error', () => undefined);
+  const src = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+  const dst = { address: socket.localAddress ?? '', port: socket.localPort ?? 0 };
+  if (targetPort === undefined) {
+    const reason = `${workload.namespace}/${workload.name} has no single service target port for plaintext inbound`;
+    ctx.log.warn(earlyDenyRecord('destination', src, dst, reason), ACCESS_LOG_FAILED);
+    socket.destroy();
+    return;
+  }
+  const request: InboundRequest = { dialledIp: dst.address, authority: { host: dst.address, port: targetPort }, srcIp: src.address, network: ctx.network };
+  const result = await admit(ctx, request, src, dst, false);
+  if ('kind' in result) {
+    socket.destroy();
+    return;
+  }
+  finish(ctx, result, await splice(socket, result.upstream));
+}
+
+/** Plans, connects to the app and registers the connection; a Refusal when any of that fails. */
+async function admit(ctx: ProxyContext, request: InboundRequest, src: { address: string; port: number }, dst: { address: string; port: number }, mtls: boolean): Promise<Admitted | Refusal> {
+  const plan = planInbound(ctx.state, request, { illegalPorts: ctx.illegalPorts });
+  if (plan.kind === 'refuse') {
+    ctx.log.warn(earlyDenyRecord('destination', src, dst, plan.reason), ACCESS_LOG_FAILED);
+    return { kind: REFUSAL_KIND[plan.status], reason: plan.reason };
+  }
+  const source = ctx.state.findWorkloadByAddress({ network: ctx.network, ip: request.srcIp });
+  const connection = ctx.metrics.track(
+    {
+      reporter: 'destination',
+      ...(source ? { source } : {}),
+      ...(request.peerIdentity ? { derivedSource: { identity: request.peerIdentity } } : {}),
+      destination: plan.workload,
+      securityPolicy: mtls ? 'mutual_tls' : 'unknown',
+    },
+    { src, dst, ...(mtls ? { hbone: { address: plan.target.host, port: plan.target.port } } : {}), dstWorkload: plan.workload.name, ...(source ? { srcWorkload: source.name } : {}) },
+  );
+  let upstream: Socket;
+  try {
+    // Loopback mode: leave from the source workload's own address, as ztunnel spoofs the original source.
+    const localAddress = isLoopback(request.srcIp) && isLoopback(plan.target.host) ? request.srcIp : undefined;
+    upstream = await dialTcp({ host: plan.target.host, port: plan.target.port, timeoutMs: CONNECT_TIMEOUT_MS, ...(localAddress ? { localAddress } : {}) });
+  } catch (err) {
+    const reason = `cannot connect to ${plan.target.host}:${plan.target.port}: ${(err as Error).message}`;
+    const record = connection.close({ error: reason, responseFlags: 'CONNECT' });
+    if (record) ctx.log.error(record, ACCESS_LOG_COMPLETE);
+    return { kind: 'unreachable', reason };
+  }
+  const entry: Admitted = {
+    connection,
+    upstream,
+    forget: ctx.inbound.add({
+      request,
+      close: (reason) => {
+        entry.closedBy = reason;
+        upstream.destroy();
+      },
+    }),
+  };
+  ctx.log.debug(connection.openedRecord(), 'connection opened');
+  return entry;
+}
+
+function finish(ctx: ProxyContext, entry: Admitted, result: SpliceResult): void {
+  entry.forget();
+  // Request bytes went from the peer towards the app.
+  entry.connection.countRequestBytes(result.aToB);
+  entry.connection.countResponseBytes(result.bToA);
+  const error = entry.closedBy ?? result.error?.message;
+  const record = entry.connection.close(error === undefined ? {} : { error, ...(entry.closedBy ? { responseFlags: 'DENY' as const } : {}) });
+  if (!record) return;
+  if (error === undefined) ctx.log.info(record, ACCESS_LOG_COMPLETE);
+  else ctx.log.error(record, ACCESS_LOG_COMPLETE);
+}
+
+function isLoopback(ip: string): boolean {
+  return ip.startsWith('127.') || ip === '::1' || ip.startsWith('::ffff:127.');
+}

@@ -1,0 +1,114 @@
+// Outbound for one local workload: a SOCKS5 request becomes a plan (planOutbound), then an HBONE tunnel with the
+// workload's certificate or a plain TCP connection, with the SOCKS5 reply CONTRACTS.md gives for each failure.
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { dialTcp, HboneError, splice, type HboneClient } from '@ambient/hbone';
+import type { WorkloadRecord } from '@ambient/mesh-state';
+import { ACCESS_LOG_COMPLETE, ACCESS_LOG_FAILED, earlyDenyRecord, type ResponseFlag } from '@ambient/telemetry';
+import { CONNECT_TIMEOUT_MS, SOCKS_HANDSHAKE_TIMEOUT_MS, type ProxyContext } from './context.js';
+import { planOutbound, type OutboundPlan } from './plan/outbound.js';
+import { reply, Reply, type ReplyCode } from './socks5/codec.js';
+import { socksHandshake } from './socks5/handshake.js';
+
+export interface OutboundSource {
+  /** Replaced when the control plane updates the workload. */
+  workload: WorkloadRecord;
+  /** The workload's own address: tunnels and plain connections leave from it. */
+  readonly address: string;
+  readonly client: HboneClient;
+  /** Open outbound connections, so a drain can wait for them and cut the rest. */
+  readonly open: Set<Socket>;
+}
+
+const REFUSE_REPLY: Record<Extract<OutboundPlan, { kind: 'refuse' }>['code'], ReplyCode> = {
+  UNKNOWN_NAME: Reply.HOST_UNREACHABLE,
+  NO_HEALTHY_UPSTREAM: Reply.CONNECTION_REFUSED,
+  SELF_CALL: Reply.NOT_ALLOWED,
+  UNSUPPORTED: Reply.GENERAL_FAILURE,
+};
+
+/** Serves one SOCKS5 connection from `source.workload` to its end. */
+export async function socksOutbound(ctx: ProxyContext, source: OutboundSource, socket: Socket): Promise<void> {
+  socket.setNoDelay(true);
+  const handshake = await socksHandshake(socket, SOCKS_HANDSHAKE_TIMEOUT_MS);
+  const src = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+  if (handshake.kind === 'refused') {
+    ctx.log.debug({ src: `${src.address}:${src.port}`, reason: handshake.reason }, 'SOCKS5 request refused');
+    return;
+  }
+  const { destination, early } = handshake;
+  const plan = planOutbound(ctx.state, source.workload, destination, { hbonePort: ctx.config.hbonePort, illegalPorts: ctx.illegalPorts });
+  const named = 'hostname' in destination ? { address: destination.hostname, port: destination.port } : { address: destination.ip, port: destination.port };
+  if (plan.kind === 'refuse') {
+    ctx.log.warn(earlyDenyRecord('source', src, named, plan.reason), ACCESS_LOG_FAILED);
+    socket.end(reply(REFUSE_REPLY[plan.code]));
+    return;
+  }
+  const hbone = plan.kind === 'hbone';
+  const target = hbone ? plan.nextHop : plan.target;
+  const connection = ctx.metrics.track(
+    {
+      reporter: 'source',
+      source: source.workload,
+      // The identity this tunnel presents is the workload's own certificate: ztunnel logs it as src.identity.
+      ...(hbone ? { derivedSource: { identity: source.workload.identity } } : {}),
+      ...(plan.kind !== 'passthrough' && plan.destination ? { destination: plan.destination } : {}),
+      ...(hbone && plan.service ? { destinationService: plan.service } : {}),
+      securityPolicy: hbone ? 'mutual_tls' : 'unknown',
+    },
+    {
+      src,
+      dst: { address: target.host, port: target.port },
+      ...(hbone ? { hbone: authorityAddress(plan.authority) } : {}),
+      srcWorkload: source.workload.name,
+      ...(plan.kind !== 'passthrough' && plan.destination ? { dstWorkload: plan.destination.name } : {}),
+    },
+  );
+  let upstream: Duplex;
+  try {
+    upstream = hbone
+      ? await source.client.connect({ nextHop: plan.nextHop, authority: plan.authority, expectedIdentities: plan.expectedIdentities, sourceIp: source.address })
+      : await dialTcp({ host: plan.target.host, port: plan.target.port, localAddress: source.address, timeoutMs: CONNECT_TIMEOUT_MS });
+  } catch (err) {
+    const { code, flag } = failureReply(err);
+    const record = connection.close({ error: (err as Error).message, responseFlags: flag });
+    if (record) ctx.log.error(record, ACCESS_LOG_COMPLETE);
+    socket.end(reply(code));
+    return;
+  }
+  upstream.on('error', () => undefined);
+  socket.write(reply(Reply.SUCCEEDED, { address: socket.localAddress ?? '', port: socket.localPort ?? 0 }));
+  if (early.length > 0) upstream.write(early);
+  source.open.add(socket);
+  ctx.log.debug(connection.openedRecord(), 'connection opened');
+  const spliced = splice(socket, upstream);
+  socket.resume(); // the handshake paused it so no byte after the request was lost
+  const result = await spliced;
+  source.open.delete(socket);
+  connection.countRequestBytes(result.aToB + early.length);
+  connection.countResponseBytes(result.bToA);
+  const record = connection.close(result.error ? { error: result.error.message } : {});
+  if (!record) return;
+  if (result.error) ctx.log.error(record, ACCESS_LOG_COMPLETE);
+  else ctx.log.info(record, ACCESS_LOG_COMPLETE);
+}
+
+/** 0x02 when the destination denied (401), 0x05 when unreachable or refused, 0x04 when nothing answered. */
+function failureReply(err: unknown): { code: ReplyCode; flag: ResponseFlag } {
+  if (err instanceof HboneError) {
+    if (err.status === 401) return { code: Reply.NOT_ALLOWED, flag: 'DENY' };
+    if (err.code === 'HBONE_ERR_PEER_IDENTITY') return { code: Reply.NOT_ALLOWED, flag: 'IDENTITY_ERROR' };
+    if (err.code === 'HBONE_ERR_TLS') return { code: Reply.CONNECTION_REFUSED, flag: 'TLS_FAILURE' };
+    if (err.code === 'HBONE_ERR_TIMEOUT') return { code: Reply.HOST_UNREACHABLE, flag: 'NETWORK_POLICY' };
+    return { code: Reply.CONNECTION_REFUSED, flag: 'CONNECT' };
+  }
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EHOSTUNREACH' || code === 'ETIMEDOUT') return { code: Reply.HOST_UNREACHABLE, flag: 'CONNECT' };
+  if (code === 'ENETUNREACH') return { code: Reply.NETWORK_UNREACHABLE, flag: 'CONNECT' };
+  return { code: Reply.CONNECTION_REFUSED, flag: 'CONNECT' };
+}
+
+function authorityAddress(authority: string): { address: string; port: number } {
+  const at = authority.lastIndexOf(':');
+  return { address: authority.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(authority.slice(at + 1)) };
+}

@@ -1,0 +1,42 @@
+// The xDS side of ztunnel: one delta ADS stream to the control plane for Address and Authorization, each
+// response applied to MeshState as one batch, its rejections returned for the NACK.
+import { readFileSync } from 'node:fs';
+import type { Logger } from '@ambient/core';
+import type { Authorization } from '@ambient/api/security';
+import type { Address } from '@ambient/api/workload';
+import type { MeshState, Rejection } from '@ambient/mesh-state';
+import { XdsClient, addressType, authorizationType, type Batch } from '@ambient/xds-client';
+import type { ZtunnelConfig } from './config.js';
+
+/** ztunnel runs as istio-system/ztunnel; its pod name only labels it in the control plane's status. */
+export const PROXY_NAMESPACE = 'istio-system';
+
+export function connectXds(config: ZtunnelConfig, state: MeshState, rootPem: string, log: Logger): XdsClient {
+  return new XdsClient({
+    address: `${formatHost(config.xdsAddress.host)}:${config.xdsAddress.port}`,
+    tls: { rootPem },
+    // Read at every (re)connect, so a rotated token file is picked up.
+    token: () => readFileSync(config.tokenFile, 'utf8').trim(),
+    node: { nodeName: config.node, podName: `ztunnel-${config.node}`, podNamespace: PROXY_NAMESPACE, clusterId: config.clusterId },
+    types: [{ type: addressType }, { type: authorizationType }],
+    onBatch: (batch) => applyBatch(state, batch),
+    logger: log,
+  });
+}
+
+/** One response → one MeshState write; the rejected names and reasons go back in the NACK. */
+export function applyBatch(state: MeshState, batch: Batch): Map<string, string> {
+  let rejections: Rejection[];
+  if (batch.typeUrl === addressType.typeUrl) {
+    rejections = state.applyAddresses(new Map(batch.changed.map((c) => [c.name, c.value as Address])), batch.removed);
+  } else if (batch.typeUrl === authorizationType.typeUrl) {
+    rejections = state.applyAuthorizations(new Map(batch.changed.map((c) => [c.name, c.value as Authorization])), batch.removed);
+  } else {
+    rejections = batch.changed.map((c) => ({ name: c.name, reason: `ztunnel does not use ${batch.typeUrl}` }));
+  }
+  return new Map(rejections.map((r) => [r.name, r.reason]));
+}
+
+function formatHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}

@@ -1,0 +1,134 @@
+// Assembles one ztunnel: xDS into MeshState, local workload certificates through the CA, per-workload listeners
+// (loopback capture), admin / metrics / readiness endpoints, and the drain that ends it.
+import { readFileSync } from 'node:fs';
+import type { Logger } from '@ambient/core';
+import { CaClient } from '@ambient/ca-grpc';
+import { MeshState } from '@ambient/mesh-state';
+import { createMetricsEndpoint } from '@ambient/telemetry';
+import { ADMIN_LOG_LEVELS, adminHandler, listenHttp, readinessHandler, type HttpListener } from './admin.js';
+import { WorkloadCertificates } from './certificates.js';
+import type { ZtunnelConfig } from './config.js';
+import { configDump } from './config-dump.js';
+import type { ProxyContext } from './context.js';
+import { ZtunnelError } from './errors.js';
+import { InboundTracker } from './inbound-tracker.js';
+import { LocalWorkloads } from './local-workloads.js';
+import { connectXds } from './xds-sync.js';
+
+export interface Ztunnel {
+  readonly adminAddress: string;
+  readonly metricsAddress: string;
+  readonly readinessAddress: string;
+  readonly state: MeshState;
+  /** Resolves once xDS is synced and every local workload is served with a certificate. */
+  ready(): Promise<void>;
+  /** Why it is not ready yet (empty once ready). */
+  pending(): string[];
+  /** Stops accepting, lets open tunnels finish up to the drain deadline, closes everything. Idempotent. */
+  drain(): Promise<void>;
+  /** Resolves when /quitquitquit asks the process to end (the command then drains and exits). */
+  readonly quitRequested: Promise<void>;
+}
+
+export async function startZtunnel(config: ZtunnelConfig, options: { logger: Logger }): Promise<Ztunnel> {
+  const log = options.logger;
+  if (config.capture === 'iptables') {
+    throw new ZtunnelError('ZTUNNEL_ERR_CAPTURE', '--capture iptables is not available yet in this version: use --capture loopback');
+  }
+  const rootPem = readFile(config.rootCert, '--root-cert');
+  readFile(config.tokenFile, '--token-file');
+  const state = new MeshState();
+  const metrics = createMetricsEndpoint();
+  const illegalPorts = [
+    config.hbonePort, config.socks5Port, config.inboundPlaintextPort, config.outboundPort,
+    config.adminListen.port, config.metricsListen.port, config.readinessListen.port,
+  ].filter((p) => p !== 0);
+  const inbound = new InboundTracker(state, illegalPorts, log);
+  const ctx: ProxyContext = { config, state, metrics: metrics.tcp, log, network: '', illegalPorts, inbound };
+  const ca = new CaClient({
+    address: `${hostText(config.caAddress.host)}:${config.caAddress.port}`,
+    rootPem,
+    token: () => readFileSync(config.tokenFile, 'utf8').trim(),
+    clusterId: config.clusterId,
+  });
+  const certificates = new WorkloadCertificates(ca.fetchSvid);
+  const workloads = new LocalWorkloads(ctx, certificates);
+  const xds = connectXds(config, state, rootPem, log);
+  let synced = false;
+  void xds.ready().then(() => {
+    synced = true;
+    log.info({ node: config.node }, 'xDS synced');
+  });
+  const pending = (): string[] => [...(synced ? [] : ['xDS not synced yet']), ...workloads.pending()];
+
+  let quit!: () => void;
+  const quitRequested = new Promise<void>((resolve) => (quit = resolve));
+  const listeners: HttpListener[] = [];
+  const close = async (): Promise<void> => {
+    await Promise.all(listeners.map((l) => l.close()));
+    xds.close();
+    certificates.close();
+    ca.close();
+    inbound.close();
+    await metrics.shutdown();
+  };
+  try {
+    listeners.push(
+      await listenHttp(
+        adminHandler({
+          configDump: () => configDump(state, certificates.dump(), config),
+          logLevel: () => (log.level === 'silent' ? 'off' : log.level),
+          setLogLevel: (level) => {
+            if (!(ADMIN_LOG_LEVELS as readonly string[]).includes(level)) return false;
+            log.level = level === 'off' ? 'silent' : level;
+            return true;
+          },
+          quit,
+        }),
+        config.adminListen,
+        'admin',
+      ),
+    );
+    listeners.push(await listenHttp((req, res) => metrics.handle(req, res), config.metricsListen, 'metrics'));
+    listeners.push(await listenHttp(readinessHandler({ pending }), config.readinessListen, 'readiness'));
+  } catch (err) {
+    await workloads.close(0);
+    await close();
+    throw err;
+  }
+  const [admin, metricsListener, readiness] = listeners as [HttpListener, HttpListener, HttpListener];
+
+  let draining: Promise<void> | undefined;
+  return {
+    adminAddress: admin.address,
+    metricsAddress: metricsListener.address,
+    readinessAddress: readiness.address,
+    state,
+    pending,
+    ready: async () => {
+      await xds.ready();
+      while (pending().length > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    },
+    drain: () => {
+      draining ??= (async () => {
+        log.info({ deadlineMs: config.drainDeadlineMs }, 'draining');
+        await workloads.close(config.drainDeadlineMs);
+        await close();
+      })();
+      return draining;
+    },
+    quitRequested,
+  };
+}
+
+function readFile(path: string, flag: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ZtunnelError('ZTUNNEL_ERR_FILE', `${flag} ${path} cannot be read: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+function hostText(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}

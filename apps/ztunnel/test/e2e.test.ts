@@ -1,0 +1,143 @@
+// End to end with real processes: ambientd, ztunnel node-a (sleep 127.0.10.1) and node-b (echo 127.0.20.1), an echo
+// app on 127.0.20.1:8080. sleep reaches echo.default.mesh over SOCKS5 → HBONE with both identities in the access logs;
+// a DENY policy closes the live connection and refuses new ones with SOCKS reply 0x02; admin endpoints answer.
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createNodeToken, startAmbientd, startZtunnelProcess, type Running } from './support/processes.js';
+import { roundTrip, socksConnect } from './support/socks-client.js';
+
+const QUICKSTART = fileURLToPath(new URL('../../../packages/mesh-config/test/fixtures/quickstart', import.meta.url));
+const SLEEP_ID = 'spiffe://cluster.local/ns/default/sa/sleep';
+const ECHO_ID = 'spiffe://cluster.local/ns/default/sa/echo';
+const SLEEP_SOCKS = { host: '127.0.10.1', port: 15080 };
+
+const DENY_SLEEP = `apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata:
+  name: echo-deny-sleep
+  namespace: default
+spec:
+  selector:
+    matchLabels:
+      app: echo
+  action: DENY
+  rules:
+    - from:
+        - source:
+            principals:
+              - cluster.local/ns/default/sa/sleep
+`;
+
+let dir: string;
+let ambientd: Running & { rootCertFile: string };
+const ztunnels: Record<string, Running> = {};
+let echo: net.Server;
+const echoPeers: string[] = [];
+
+async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, ms = 15_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const get = async (address: string, path: string): Promise<{ status: number; body: string }> => {
+  const res = await fetch(`http://${address}${path}`);
+  return { status: res.status, body: await res.text() };
+};
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ztunnel-e2e-'));
+  const configDir = join(dir, 'config');
+  const stateDir = join(dir, 'state');
+  cpSync(QUICKSTART, configDir, { recursive: true });
+  echo = net.createServer((socket) => {
+    echoPeers.push(socket.remoteAddress ?? '');
+    socket.on('error', () => undefined);
+    socket.pipe(socket);
+  });
+  await new Promise<void>((resolve) => echo.listen(8080, '127.0.20.1', resolve));
+  ambientd = await startAmbientd(configDir, stateDir);
+  for (const node of ['node-a', 'node-b']) {
+    const tokenFile = join(dir, `${node}.token`);
+    writeFileSync(tokenFile, createNodeToken(stateDir, node));
+    ztunnels[node] = await startZtunnelProcess({ node, 'xds-address': ambientd.started['grpc'] ?? '', 'token-file': tokenFile, 'root-cert': ambientd.rootCertFile });
+  }
+  for (const z of Object.values(ztunnels)) await waitFor('readiness', async () => (await get(z.started['readiness'] ?? '', '/healthz/ready')).status === 200);
+}, 60_000);
+
+afterAll(async () => {
+  for (const z of Object.values(ztunnels)) await z.stop();
+  await ambientd?.stop();
+  echo?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const accessLines = (node: string) => ztunnels[node]?.lines().filter((l) => l['msg'] === 'connection complete') ?? [];
+
+describe('two ztunnels and ambientd as processes', () => {
+  it('carries sleep → echo.default.mesh over SOCKS5 and HBONE with both identities in the access logs', async () => {
+    const { reply, socket } = await socksConnect(SLEEP_SOCKS, 'echo.default.mesh', 80);
+    expect(reply).toBe(0);
+    expect(await roundTrip(socket, 'hello through the mesh')).toBe('hello through the mesh');
+    socket.end();
+    await new Promise((resolve) => socket.once('close', resolve));
+    const inbound = await waitFor('the destination access log', () => accessLines('node-b').find((l) => l['direction'] === 'inbound'));
+    expect(inbound).toMatchObject({ 'src.identity': SLEEP_ID, 'dst.identity': ECHO_ID, 'dst.workload': 'echo', 'src.workload': 'sleep', 'dst.hbone_addr': '127.0.20.1:8080', bytes_recv: 22, bytes_sent: 22 });
+    const outbound = await waitFor('the source access log', () => accessLines('node-a').find((l) => l['direction'] === 'outbound'));
+    expect(outbound).toMatchObject({ 'src.identity': SLEEP_ID, 'dst.identity': ECHO_ID, 'dst.addr': '127.0.20.1:15008', 'dst.service': 'echo.default.mesh' });
+    // The app sees the source workload's own address, as with ztunnel's source-IP spoofing.
+    expect(echoPeers.at(-1)).toBe('127.0.10.1');
+  });
+
+  it('reaches the service by its VIP too', async () => {
+    const { reply, socket } = await socksConnect(SLEEP_SOCKS, '127.96.0.10', 80);
+    expect(reply).toBe(0);
+    expect(await roundTrip(socket, 'by vip')).toBe('by vip');
+    socket.destroy();
+  });
+
+  it('answers 0x04 for a name the mesh does not know', async () => {
+    const { reply } = await socksConnect(SLEEP_SOCKS, 'nowhere.default.mesh', 80);
+    expect(reply).toBe(4);
+  });
+
+  it('serves /config_dump, /metrics and readiness', async () => {
+    const a = ztunnels['node-a']?.started ?? {};
+    const dump = JSON.parse((await get(a['admin'] ?? '', '/config_dump')).body) as {
+      workloads: { uid: string; name: string; namespace: string; addresses: string[] }[];
+      services: unknown[];
+      policies: { key: string }[];
+      certificates: { identity: string; state: string }[];
+    };
+    expect(dump.workloads.map((w) => [w.name, w.namespace, w.addresses]).sort()).toEqual([
+      ['echo', 'default', ['127.0.20.1']],
+      ['sleep', 'default', ['127.0.10.1']],
+    ]);
+    expect(dump.services).toHaveLength(1);
+    expect(dump.policies.map((p) => p.key)).toEqual(['default/echo-allow-sleep']);
+    expect(dump.certificates).toMatchObject([{ identity: SLEEP_ID, state: 'Available' }]);
+    expect((await get(a['readiness'] ?? '', '/healthz/ready')).status).toBe(200);
+    const metrics = (await get(ztunnels['node-b']?.started['metrics'] ?? '', '/metrics')).body;
+    expect(metrics).toMatch(/istio_tcp_connections_opened_total\{[^}]*reporter="destination"[^}]*source_principal="spiffe:\/\/cluster.local\/ns\/default\/sa\/sleep"/);
+  });
+
+  it('closes a live connection when a DENY policy arrives and refuses new ones with 0x02', async () => {
+    const { reply, socket } = await socksConnect(SLEEP_SOCKS, 'echo.default.mesh', 80);
+    expect(reply).toBe(0);
+    expect(await roundTrip(socket, 'before')).toBe('before');
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    writeFileSync(join(dir, 'config', 'deny.yaml'), DENY_SLEEP);
+    await closed;
+    const cut = await waitFor('the policy close in the log', () => accessLines('node-b').find((l) => l['error'] === 'connection closed due to policy change'));
+    expect(cut).toMatchObject({ 'src.identity': SLEEP_ID });
+    expect((await socksConnect(SLEEP_SOCKS, 'echo.default.mesh', 80)).reply).toBe(2);
+  });
+});

@@ -1,0 +1,75 @@
+// Real processes for the end-to-end test: ambientd through its bin, ztunnels through ours, each reporting the
+// addresses it bound on port 0 in a JSON log line; stderr kept for assertions on access-log lines.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const AMBIENTD = fileURLToPath(new URL('../../../ambientd/bin/ambientd.js', import.meta.url));
+const ZTUNNEL = fileURLToPath(new URL('../../bin/ztunnel.js', import.meta.url));
+
+export interface Running {
+  readonly child: ChildProcess;
+  /** The fields of the first log line with this message. */
+  readonly started: Record<string, string>;
+  /** Every stderr line so far, parsed. */
+  lines(): Record<string, unknown>[];
+  readonly exited: Promise<number | null>;
+  stop(): Promise<number | null>;
+}
+
+function startProcess(bin: string, args: string[], readyMessage: string): Promise<Running> {
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let log = '';
+  const lines = (): Record<string, unknown>[] =>
+    log
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${bin} did not log "${readyMessage}":\n${log}`)), 20_000);
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      const before = lines().length;
+      log += chunk;
+      const found = lines().slice(Math.max(0, before - 1)).find((l) => l['msg'] === readyMessage);
+      if (found) {
+        clearTimeout(timer);
+        resolve({
+          child,
+          started: found as Record<string, string>,
+          lines,
+          exited,
+          stop: () => {
+            if (child.exitCode === null) child.kill('SIGTERM');
+            return exited;
+          },
+        });
+      }
+    });
+    void exited.then((code) => reject(new Error(`${bin} exited with ${code}:\n${log}`)));
+  });
+}
+
+export async function startAmbientd(configDir: string, stateDir: string): Promise<Running & { rootCertFile: string }> {
+  const running = await startProcess(AMBIENTD, ['--config', configDir, '--state-dir', stateDir, '--grpc-listen', '127.0.0.1:0', '--debug-listen', '127.0.0.1:0'], 'ambientd ready');
+  return { ...running, rootCertFile: join(stateDir, 'root-cert.pem') };
+}
+
+/** A node token from `ambientd create-token`, as an operator would mint it. */
+export function createNodeToken(stateDir: string, node: string): string {
+  const result = spawnSync(process.execPath, [AMBIENTD, 'create-token', '--namespace', 'istio-system', '--service-account', 'ztunnel', '--node', node, '--state-dir', stateDir], {
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`create-token failed: ${result.stderr}`);
+  return result.stdout.trim();
+}
+
+export function startZtunnelProcess(args: Record<string, string>): Promise<Running> {
+  const flags = Object.entries(args).flatMap(([k, v]) => [`--${k}`, v]);
+  return startProcess(ZTUNNEL, [...flags, '--admin-listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0', '--readiness-listen', '127.0.0.1:0'], 'ztunnel started');
+}
+
+export function readText(file: string): string {
+  return readFileSync(file, 'utf8');
+}
