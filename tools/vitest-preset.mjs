@@ -1,7 +1,9 @@
 // The one vitest setup every project shares: resolve workspace packages to their TypeScript source.
 import { defineConfig } from 'vitest/config';
 
-const conditions = ['@ambient/source', 'node', 'import', 'module', 'default'];
+// Node's own conditions plus our source one. Not 'module': @opentelemetry/* map it to an ESM build with
+// extensionless imports that Node cannot load.
+const conditions = ['@ambient/source', 'node', 'import', 'default'];
 
 /** @param {string} dir the project's folder; @param {import('vitest/config').UserConfig['test']} [test] */
 export function defineProjectConfig(dir, test = {}) {
