@@ -2,6 +2,8 @@
 // service beside it on one TLS gRPC port; the debug port. startAmbientd runs it in-process (tests, ambientctl).
 import { Server } from '@grpc/grpc-js';
 import { createLogger, type Logger } from '@ambient/core';
+import { ADDRESS_TYPE_URL } from '@ambient/api/workload';
+import { AUTHORIZATION_TYPE_URL } from '@ambient/api/security';
 import { MeshConfig } from '@ambient/mesh-config';
 import { addCertificateService } from '@ambient/ca-grpc';
 import { createCaService, type Caller } from '@ambient/spiffe';
@@ -41,10 +43,8 @@ export interface Ambientd {
   close(): Promise<void>;
 }
 
-const SHORT_TYPE: Record<string, string> = {
-  'type.googleapis.com/istio.workload.Address': 'address',
-  'type.googleapis.com/istio.security.Authorization': 'authorization',
-};
+/** The `type` label of pilot_xds_pushes and the log's `changed` field. */
+const SHORT_TYPE: Record<string, string> = { [ADDRESS_TYPE_URL]: 'address', [AUTHORIZATION_TYPE_URL]: 'authorization' };
 
 export async function startAmbientd(config: AmbientdConfig, options: AmbientdOptions = {}): Promise<Ambientd> {
   const log = options.logger ?? createLogger({ name: 'ambientd' });

@@ -15,7 +15,8 @@ export interface MetricSources {
 const CONVERGENCE_BUCKETS = [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 3, 5, 10, 20, 30];
 
 export class AmbientdMetrics {
-  readonly #exporter = new PrometheusExporter({ preventServerStart: true });
+  // Istio's metric names and labels, without OpenTelemetry's target_info series and otel_scope_name label.
+  readonly #exporter = new PrometheusExporter({ preventServerStart: true, withoutTargetInfo: true, withoutScopeInfo: true });
   readonly #provider = new MeterProvider({ readers: [this.#exporter] });
   readonly #pushes;
   readonly #convergence;

@@ -62,9 +62,9 @@ describe('the debug port', () => {
         const { body } = await getText(mesh.daemon, '/metrics');
         return /pilot_xds_pushes_total\{[^}]*type="address"[^}]*\} [1-9]/.test(body) && body;
       });
-      expect(text).toMatch(/^pilot_xds\{[^}]*\} 1$/m);
-      expect(text).toMatch(/^pilot_proxy_convergence_time_count\{[^}]*\} [1-9]/m);
-      expect(text).toMatch(/^ambientd_config_errors\{[^}]*\} 0$/m);
+      expect(text).toMatch(/^pilot_xds 1$/m);
+      expect(text).toMatch(/^pilot_proxy_convergence_time_count [1-9]/m);
+      expect(text).toMatch(/^ambientd_config_errors 0$/m);
     } finally {
       client.close();
     }
@@ -78,7 +78,7 @@ describe('the debug port', () => {
         return list.length > 0 && list;
       });
       expect(errors).toEqual([expect.objectContaining({ code: 'CONFIG_ERR_YAML', file: expect.stringMatching(/broken\.yaml$/), message: expect.any(String) })]);
-      expect((await getText(mesh.daemon, '/metrics')).body).toMatch(/^ambientd_config_errors\{[^}]*\} 1$/m);
+      expect((await getText(mesh.daemon, '/metrics')).body).toMatch(/^ambientd_config_errors 1$/m);
       const configz = await getText(mesh.daemon, '/debug/configz');
       expect(configz.type).toBe('application/json');
       expect(configz.body).toContain('WorkloadEntry/default/echo');
