@@ -12,6 +12,7 @@ export type ClientsCommand =
 export type ClientsReport =
   | { readonly kind: 'ready'; readonly rssBefore: number; readonly rssAfter: number }
   | { readonly kind: 'armed' }
+  /** Times on this process's clock: only their difference means anything to the parent. */
   | { readonly kind: 'seen'; readonly first: number; readonly last: number };
 
 /**
@@ -25,9 +26,6 @@ const opaqueAddress: ResourceType<Uint8Array> = {
   equal: (a, b) => Buffer.compare(a, b) === 0,
 };
 
-/** Wall-clock milliseconds comparable across processes. */
-export const epochMs = () => performance.timeOrigin + performance.now();
-
 const quiet = createLogger({ name: 'bench-clients', level: 'silent' });
 const send = (report: ClientsReport) => process.send?.(report);
 let clients: XdsClient[] = [];
@@ -37,7 +35,7 @@ function onBatch(index: number) {
   return (batch: Batch) => {
     const a = awaited;
     if (!a || !batch.changed.some((c) => c.name === a.name)) return;
-    a.seen[index] = epochMs();
+    a.seen[index] = performance.now();
     if (a.seen.every((t) => t > 0)) {
       awaited = undefined;
       send({ kind: 'seen', first: Math.min(...a.seen), last: Math.max(...a.seen) });
