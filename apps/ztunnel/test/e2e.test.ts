@@ -1,16 +1,19 @@
 // End to end with real processes: ambientd, ztunnel node-a (sleep 127.0.10.1) and node-b (echo 127.0.20.1), an echo
 // app on 127.0.20.1:8080. sleep reaches echo.default.mesh over SOCKS5 → HBONE with both identities in the access logs;
 // a DENY policy closes the live connection and refuses new ones with SOCKS reply 0x02; admin endpoints answer.
+import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodeToken, startAmbientd, startZtunnelProcess, type Running } from './support/processes.js';
 import { roundTrip, socksConnect } from './support/socks-client.js';
 
 const QUICKSTART = fileURLToPath(new URL('../../../packages/mesh-config/test/fixtures/quickstart', import.meta.url));
+const run = promisify(execFile);
 const SLEEP_ID = 'spiffe://cluster.local/ns/default/sa/sleep';
 const ECHO_ID = 'spiffe://cluster.local/ns/default/sa/echo';
 const SLEEP_SOCKS = { host: '127.0.10.1', port: 15080 };
@@ -58,10 +61,19 @@ beforeAll(async () => {
   const configDir = join(dir, 'config');
   const stateDir = join(dir, 'state');
   cpSync(QUICKSTART, configDir, { recursive: true });
+  // The echo app: answers an HTTP GET (for curl) with who called, echoes any other bytes.
   echo = net.createServer((socket) => {
     echoPeers.push(socket.remoteAddress ?? '');
     socket.on('error', () => undefined);
-    socket.pipe(socket);
+    socket.once('data', (first: Buffer) => {
+      if (first.toString('latin1').startsWith('GET ')) {
+        const body = `hello from echo, caller ${socket.remoteAddress ?? ''}\n`;
+        socket.end(`HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
+        return;
+      }
+      socket.write(first);
+      socket.pipe(socket);
+    });
   });
   await new Promise<void>((resolve) => echo.listen(8080, '127.0.20.1', resolve));
   ambientd = await startAmbientd(configDir, stateDir);
@@ -95,6 +107,11 @@ describe('two ztunnels and ambientd as processes', () => {
     expect(outbound).toMatchObject({ 'src.identity': SLEEP_ID, 'dst.identity': ECHO_ID, 'dst.addr': '127.0.20.1:15008', 'dst.service': 'echo.default.mesh' });
     // The app sees the source workload's own address, as with ztunnel's source-IP spoofing.
     expect(echoPeers.at(-1)).toBe('127.0.10.1');
+  });
+
+  it('serves curl --socks5-hostname as ambientctl exec would run it', async () => {
+    const { stdout } = await run('curl', ['-sS', '--max-time', '10', '--socks5-hostname', '127.0.10.1:15080', 'http://echo.default.mesh/']);
+    expect(stdout).toBe('hello from echo, caller 127.0.10.1\n');
   });
 
   it('reaches the service by its VIP too', async () => {
@@ -139,5 +156,24 @@ describe('two ztunnels and ambientd as processes', () => {
     const cut = await waitFor('the policy close in the log', () => accessLines('node-b').find((l) => l['error'] === 'connection closed due to policy change'));
     expect(cut).toMatchObject({ 'src.identity': SLEEP_ID });
     expect((await socksConnect(SLEEP_SOCKS, 'echo.default.mesh', 80)).reply).toBe(2);
+    rmSync(join(dir, 'config', 'deny.yaml'));
+    await waitFor('the DENY policy to go', async () => {
+      const { reply, socket: next } = await socksConnect(SLEEP_SOCKS, 'echo.default.mesh', 80);
+      next.destroy();
+      return reply === 0;
+    });
+  });
+
+  it('drains on SIGTERM: refuses new connections, lets the open one finish, exits 0', async () => {
+    const node = ztunnels['node-a'];
+    const { reply, socket } = await socksConnect(SLEEP_SOCKS, 'echo.default.mesh', 80);
+    expect(reply).toBe(0);
+    node?.child.kill('SIGTERM');
+    await waitFor('the drain to start', () => node?.lines().some((l) => l['msg'] === 'draining'));
+    await expect(socksConnect(SLEEP_SOCKS, 'echo.default.mesh', 80)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    expect(await roundTrip(socket, 'still open while draining')).toBe('still open while draining');
+    expect(node?.child.exitCode).toBeNull();
+    socket.end();
+    expect(await node?.exited).toBe(0);
   });
 });
