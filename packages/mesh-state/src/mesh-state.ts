@@ -8,7 +8,7 @@ import { fromXdsAuthorizations } from '@ambient/l4-authz/xds';
 import { MeshStateError } from './errors.js';
 import type { NetworkIp, Rejection, ServiceRecord, StateChange, WorkloadRecord } from './model.js';
 import { ServiceIndex } from './service-index.js';
-import { addressKey, WorkloadIndex } from './workload-index.js';
+import { WorkloadIndex } from './workload-index.js';
 import { Problems } from './xds/fields.js';
 import { serviceRecord } from './xds/service.js';
 import { workloadRecord } from './xds/workload.js';
@@ -97,9 +97,9 @@ export class MeshState {
 
   /** Accepts an IPv4-mapped IPv6 address (as a dual-stack socket reports an IPv4 peer) as the IPv4 address. */
   findWorkloadByAddress(address: NetworkIp): WorkloadRecord | undefined {
-    const found = this.#workloads.atAddress(addressKey(address.network, address.ip));
+    const found = this.#workloads.atAddress(address.network, address.ip);
     if (found !== undefined || !address.ip.startsWith(IPV4_MAPPED)) return found;
-    return this.#workloads.atAddress(addressKey(address.network, address.ip.slice(IPV4_MAPPED.length)));
+    return this.#workloads.atAddress(address.network, address.ip.slice(IPV4_MAPPED.length));
   }
 
   findWorkloadsOnNode(node: string): WorkloadRecord[] {
@@ -109,10 +109,9 @@ export class MeshState {
   /** The service with this VIP (or the narrowest CIDR holding it), preferring one in `preferNamespace`. */
   findServiceByVip(address: NetworkIp, preferNamespace?: string): ServiceRecord | undefined {
     const { network, ip } = address;
-    const found = this.#services.atVip(addressKey(network, ip), network, ip, preferNamespace);
+    const found = this.#services.atVip(network, ip, preferNamespace);
     if (found !== undefined || !ip.startsWith(IPV4_MAPPED)) return found;
-    const v4 = ip.slice(IPV4_MAPPED.length);
-    return this.#services.atVip(addressKey(network, v4), network, v4, preferNamespace);
+    return this.#services.atVip(network, ip.slice(IPV4_MAPPED.length), preferNamespace);
   }
 
   findServiceByHostname(hostname: string, preferNamespace?: string): ServiceRecord | undefined {

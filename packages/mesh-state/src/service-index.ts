@@ -3,7 +3,6 @@
 // service marked canonical, then the first inserted (ztunnel ServiceMatch::find_best_match).
 import { cidrContains, parseCidr, parseIp, type Cidr } from '@ambient/l4-authz';
 import type { ServiceRecord } from './model.js';
-import { addressKey } from './workload-index.js';
 
 interface CidrVip {
   readonly network: string;
@@ -13,7 +12,8 @@ interface CidrVip {
 
 export class ServiceIndex {
   readonly #byKey = new Map<string, ServiceRecord>();
-  readonly #byVip = new Map<string, ServiceRecord[]>();
+  /** network → VIP → services, as for workloads. */
+  readonly #byVip = new Map<string, Map<string, ServiceRecord[]>>();
   readonly #byHostname = new Map<string, ServiceRecord[]>();
   /** VIPs with a prefix shorter than the address: few, so scanned after an exact miss. */
   #cidrs: CidrVip[] = [];
@@ -30,8 +30,8 @@ export class ServiceIndex {
     return this.#byKey.values();
   }
 
-  atVip(key: string, network: string, ip: string, preferNamespace: string | undefined): ServiceRecord | undefined {
-    const list = this.#byVip.get(key);
+  atVip(network: string, ip: string, preferNamespace: string | undefined): ServiceRecord | undefined {
+    const list = this.#byVip.get(network)?.get(ip);
     if (list !== undefined) return list.length === 1 ? list[0] : bestMatch(list, preferNamespace);
     return this.#cidrs.length === 0 ? undefined : this.#inRange(network, ip, preferNamespace);
   }
@@ -52,7 +52,9 @@ export class ServiceIndex {
         if (cidr !== undefined) this.#cidrs.push({ network: vip.network, cidr, service: s });
         continue;
       }
-      push(this.#byVip, addressKey(vip.network, vip.ip), s);
+      let byIp = this.#byVip.get(vip.network);
+      if (byIp === undefined) this.#byVip.set(vip.network, (byIp = new Map()));
+      push(byIp, vip.ip, s);
     }
     push(this.#byHostname, s.hostname, s);
     return previous;
@@ -62,7 +64,12 @@ export class ServiceIndex {
     const s = this.#byKey.get(key);
     if (s === undefined) return undefined;
     this.#byKey.delete(key);
-    for (const vip of s.vips) pull(this.#byVip, addressKey(vip.network, vip.ip), s);
+    for (const vip of s.vips) {
+      const byIp = this.#byVip.get(vip.network);
+      if (byIp === undefined) continue;
+      pull(byIp, vip.ip, s);
+      if (byIp.size === 0) this.#byVip.delete(vip.network);
+    }
     if (this.#cidrs.some((c) => c.service === s)) this.#cidrs = this.#cidrs.filter((c) => c.service !== s);
     pull(this.#byHostname, s.hostname, s);
     return s;

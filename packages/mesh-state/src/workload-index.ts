@@ -1,18 +1,14 @@
-// Workloads indexed by uid, by network/IP, by node and as endpoints of the services they list
+// Workloads indexed by uid, by network and IP, by node and as endpoints of the services they list
 // (ztunnel WorkloadStore + the endpoint half of ServiceStore). Insert replaces by uid, so a workload that changes
 // address, node or services leaves nothing behind in the indexes it no longer belongs to.
 import type { WorkloadRecord } from './model.js';
-
-/** Index key of an address; an IP never contains '/', so the last '/' separates the two parts. */
-export function addressKey(network: string, ip: string): string {
-  return `${network}/${ip}`;
-}
 
 const NONE: readonly WorkloadRecord[] = Object.freeze([]);
 
 export class WorkloadIndex {
   readonly #byUid = new Map<string, WorkloadRecord>();
-  readonly #byAddress = new Map<string, WorkloadRecord[]>();
+  /** network → IP → workloads: two map reads per lookup and no key string to build on the hot path. */
+  readonly #byAddress = new Map<string, Map<string, WorkloadRecord[]>>();
   readonly #byNode = new Map<string, Map<string, WorkloadRecord>>();
   readonly #endpoints = new Map<string, Map<string, WorkloadRecord>>();
 
@@ -32,8 +28,8 @@ export class WorkloadIndex {
    * The workload at an address. Several may share one (a pod and a WorkloadEntry, or a stale entry during a move);
    * ztunnel then prefers a Pod, then an HBONE workload, and so do we.
    */
-  atAddress(key: string): WorkloadRecord | undefined {
-    const list = this.#byAddress.get(key);
+  atAddress(network: string, ip: string): WorkloadRecord | undefined {
+    const list = this.#byAddress.get(network)?.get(ip);
     if (list === undefined) return undefined;
     return list.length === 1 ? list[0] : best(list);
   }
@@ -52,10 +48,10 @@ export class WorkloadIndex {
     const previous = this.remove(w.uid);
     this.#byUid.set(w.uid, w);
     if (w.networkMode === 'STANDARD') {
+      const byIp = mapOf(this.#byAddress, w.network);
       for (const ip of w.addresses) {
-        const key = addressKey(w.network, ip);
-        const list = this.#byAddress.get(key);
-        if (list === undefined) this.#byAddress.set(key, [w]);
+        const list = byIp.get(ip);
+        if (list === undefined) byIp.set(ip, [w]);
         else list.push(w);
       }
     }
@@ -69,11 +65,11 @@ export class WorkloadIndex {
     if (w === undefined) return undefined;
     this.#byUid.delete(uid);
     if (w.networkMode === 'STANDARD') {
+      const byIp = this.#byAddress.get(w.network);
       for (const ip of w.addresses) {
-        const key = addressKey(w.network, ip);
-        const rest = this.#byAddress.get(key)?.filter((x) => x.uid !== uid) ?? [];
-        if (rest.length === 0) this.#byAddress.delete(key);
-        else this.#byAddress.set(key, rest);
+        const rest = byIp?.get(ip)?.filter((x) => x.uid !== uid) ?? [];
+        if (rest.length === 0) deleteFrom(this.#byAddress, w.network, ip);
+        else byIp?.set(ip, rest);
       }
     }
     deleteFrom(this.#byNode, w.node, uid);
