@@ -168,6 +168,13 @@ describe('WorkloadProxy in loopback capture', () => {
     again.destroy();
   });
 
+  it('carries a flood of 200 concurrent tunnels, each with its own bytes', async () => {
+    const sockets = await Promise.all(Array.from({ length: 200 }, () => tunnel()));
+    const answers = await Promise.all(sockets.map((s, i) => roundTrip(s, `tunnel ${i}`)));
+    expect(answers).toEqual(sockets.map((_, i) => `tunnel ${i}`));
+    for (const s of sockets) s.destroy();
+  });
+
   it('drains: stops accepting, lets an open tunnel finish, then resolves', async () => {
     const live = await tunnel();
     let drained = false;
