@@ -22,6 +22,8 @@ const opts = { hbonePort: 15008, illegalPorts: [15001, 15006, 15008, 15080] };
 const inReq = probes.map((i) => ({ dialledIp: ipOf(i), authority: { host: ipOf(i), port: 8080 }, peerIdentity: 'spiffe://cluster.local/ns/ns-0/sa/default', srcIp: '10.0.0.0', network: '' }));
 let sink = 0;
 const best = new Map<string, number>();
+console.log('endpoints', state.findEndpoints(key(7)).length, state.findServiceByVip(vipDest[7]!)?.key);
+if (process.env.PROF) { const t = performance.now(); for (let k = 0; k < 200; k++) for (const d of vipDest) planOutbound(state, source, d, opts); console.log((performance.now()-t)/200/N*1000, 'us'); process.exit(0); }
 const tasks: [string, () => void][] = [
   ['Map.get by IP (baseline)', () => { for (const k of podKeys) if (base.get(k)) sink++; }],
   ['planOutbound, pod IP', () => { for (const d of podDest) if (planOutbound(state, source, d, opts).kind === 'hbone') sink++; }],

@@ -82,8 +82,8 @@ beforeAll(async () => {
     writeFileSync(tokenFile, createNodeToken(stateDir, node));
     ztunnels[node] = await startZtunnelProcess({ node, 'xds-address': ambientd.started['grpc'] ?? '', 'token-file': tokenFile, 'root-cert': ambientd.rootCertFile });
   }
-  for (const z of Object.values(ztunnels)) await waitFor('readiness', async () => (await get(z.started['readiness'] ?? '', '/healthz/ready')).status === 200);
-}, 60_000);
+  for (const z of Object.values(ztunnels)) await waitFor('readiness', async () => (await get(z.started['readiness'] ?? '', '/healthz/ready')).status === 200, 60_000);
+}, 300_000);
 
 afterAll(async () => {
   for (const z of Object.values(ztunnels)) await z.stop();

@@ -28,7 +28,11 @@ function startProcess(bin: string, args: string[], readyMessage: string): Promis
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as Record<string, unknown>);
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${bin} did not log "${readyMessage}":\n${log}`)), 20_000);
+    // Generous: each process compiles its TypeScript on start, and the machine is shared.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${bin} did not log "${readyMessage}":\n${log}`));
+    }, 90_000);
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
       const before = lines().length;
       log += chunk;
