@@ -13,9 +13,9 @@ export interface Endpoint {
  * target port; 0 where neither knows it (the endpoint then cannot take the connection).
  */
 export function targetPortOf(workload: WorkloadRecord, service: ServiceRecord, servicePort: number): number {
-  const own = workload.services.get(service.key)?.find((p) => p.servicePort === servicePort)?.targetPort ?? 0;
-  if (own !== 0) return own;
-  return service.ports.find((p) => p.servicePort === servicePort)?.targetPort ?? 0;
+  for (const p of workload.services.get(service.key) ?? []) if (p.servicePort === servicePort && p.targetPort !== 0) return p.targetPort;
+  for (const p of service.ports) if (p.servicePort === servicePort) return p.targetPort;
+  return 0;
 }
 
 function scopeMatches(scope: LocalityScope, source: WorkloadRecord, w: WorkloadRecord): boolean {

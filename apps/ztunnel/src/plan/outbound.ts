@@ -2,7 +2,8 @@
 // from the source workload and the original destination to the next hop, the :authority and the identities the
 // far side must prove — before any socket is touched.
 import type { MeshState, ServiceRecord, WorkloadRecord } from '@ambient/mesh-state';
-import { addressFor, pickWeighted, preferLocality, targetPortOf, type Endpoint } from './load-balance.js';
+import { candidatesFor } from './candidates.js';
+import { addressFor, pickWeighted, preferLocality } from './load-balance.js';
 import { canonicalIp, hostPort, isIpLiteral, isLoopback, isPort } from './net.js';
 import { identitiesOf, isFromWaypoint, resolveWaypoint, type WaypointTarget } from './waypoint.js';
 
@@ -69,19 +70,11 @@ function toService(state: MeshState, source: WorkloadRecord, to: Addressed, opti
     if (!isFromWaypoint(source, waypoint)) return viaWaypoint(source, waypoint, service, hostPort(host, port), options);
   }
   if (service.loadBalancing?.mode === 'PASSTHROUGH') return { kind: 'passthrough', target: { host, port } };
-  if (!service.ports.some((p) => p.servicePort === port)) {
+  if (!hasPort(service, port)) {
     return refuse('NO_HEALTHY_UPSTREAM', `service ${service.key} has no port ${port}`);
   }
   const all = state.findEndpoints(service.key);
-  const usable: Endpoint[] = [];
-  let remote = 0;
-  for (const workload of all) {
-    const targetPort = targetPortOf(workload, service, port);
-    if (targetPort === 0 || workload.addresses.length === 0) continue;
-    // Another network is reached by double HBONE through its gateway, which is a later step: skip those.
-    if (workload.network !== source.network) remote++;
-    else usable.push({ workload, targetPort });
-  }
+  const { usable, remote } = candidatesFor(all, service, port, source.network);
   if (usable.length === 0 && remote > 0) {
     return refuse('UNSUPPORTED', `service ${service.key} has endpoints only on other networks; double HBONE is not supported yet`);
   }
@@ -142,4 +135,9 @@ function viaWaypoint(
 function vipFor(service: ServiceRecord, network: string): string | undefined {
   const vips = service.vips.filter((v) => v.network === network && (v.prefixLength ?? 128) >= (v.ip.includes(':') ? 128 : 32));
   return (vips.find((v) => !v.ip.includes(':')) ?? vips[0])?.ip;
+}
+
+function hasPort(service: ServiceRecord, port: number): boolean {
+  for (const p of service.ports) if (p.servicePort === port) return true;
+  return false;
 }

@@ -113,6 +113,25 @@ describe('planOutbound', () => {
   });
 });
 
+describe('planOutbound after the store changes', () => {
+  const plan = (state: ReturnType<typeof world>, random: number) =>
+    planOutbound(state, workloadOf(state, 'sleep'), { ip: '10.96.0.10', port: 80 }, { hbonePort: 15008, illegalPorts: ILLEGAL, random: () => random });
+
+  it('never picks an endpoint that was removed', () => {
+    const state = world();
+    expect(summary(plan(state, 0))).toMatchObject({ to: 'echo-1' });
+    state.applyAddresses(new Map(), ['Kubernetes//Pod/default/echo-1']);
+    expect(summary(plan(state, 0))).toMatchObject({ to: 'echo-2' });
+  });
+
+  it('follows a changed service target port', () => {
+    const state = world();
+    expect(summary(plan(state, 0.99))).toMatchObject({ authority: '10.0.1.2:8080' });
+    state.applyAddresses(new Map([['default/echo.default.svc.cluster.local', service('echo', '10.96.0.10', { ports: [{ servicePort: 80, targetPort: 7070 }] })]]), []);
+    expect(summary(plan(state, 0.99))).toMatchObject({ authority: '10.0.1.2:7070' });
+  });
+});
+
 describe('load balancing', () => {
   const EP = (ns: string) => ({ [`${ns}/lb.${ns}.svc.cluster.local`]: { ports: [] } });
   const at = (region: string, zone: string) => ({ region, zone, subzone: '' });
