@@ -5,7 +5,7 @@ export { readAmbientdConfig, stateDirFrom, DEFAULT_STATE_DIR } from './config.js
 export type { AmbientdConfig } from './config.js';
 export { mintToken, parseDuration } from './tokens.js';
 export type { MintTokenOptions } from './tokens.js';
-export { openStateDir, openTokenKeyOnce } from './state-dir.js';
+export { openStateDir } from './state-dir.js';
 export type { State } from './state-dir.js';
 export type { ConfigTranslator, ServedProblem } from './mesh-sync.js';
 export { AmbientdError } from './errors.js';

@@ -1,7 +1,6 @@
 // Minting bearer tokens with the control plane's key: `ambientd create-token` and `ambientctl create token`.
-import { createToken } from '@ambient/spiffe';
+import { createToken, openTokenKey } from '@ambient/spiffe';
 import { AmbientdError } from './errors.js';
-import { openTokenKeyOnce } from './state-dir.js';
 
 export interface MintTokenOptions {
   /** Where token-key.pem lives (created there when absent, so tokens minted before the first start stay valid). */
@@ -17,7 +16,7 @@ export interface MintTokenOptions {
 
 /** One signed JWT for a service account (and optionally a node). */
 export async function mintToken(options: MintTokenOptions): Promise<string> {
-  const key = await openTokenKeyOnce(options.stateDir);
+  const { key } = await openTokenKey(options.stateDir);
   try {
     return createToken(key, {
       namespace: options.namespace,

@@ -1,8 +1,7 @@
 // The control plane's token signing key on disk, next to the CA files: created once (mode 0600), then loaded.
-import { access, mkdir, readFile } from 'node:fs/promises';
+import { access, link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { KeyObject } from 'node:crypto';
-import { writeFileAtomic } from './ca-directory.js';
+import { randomBytes, type KeyObject } from 'node:crypto';
 import { SpiffeError } from './errors.js';
 import { generateTokenKey, tokenKeyFromPem } from './tokens.js';
 
@@ -22,13 +21,29 @@ export async function loadTokenKey(dir: string): Promise<KeyObject> {
   return key;
 }
 
-/** Loads the token key, creating one when the file does not exist yet. */
+/**
+ * Loads the token key, creating one when the file does not exist yet. Concurrent first callers (a control
+ * plane starting while a token is minted) end up with one key: a complete file is hard-linked into place, which
+ * fails for all but the first, and the others load the winner.
+ */
 export async function openTokenKey(dir: string): Promise<{ key: KeyObject; created: boolean }> {
   const path = join(dir, TOKEN_KEY_FILE);
   const present = await access(path).then(() => true, () => false);
   if (present) return { key: await loadTokenKey(dir), created: false };
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const key = generateTokenKey();
-  await writeFileAtomic(path, key.export({ type: 'pkcs8', format: 'pem' }) as string, 0o600);
-  return { key, created: true };
+  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await writeFile(temp, key.export({ type: 'pkcs8', format: 'pem' }) as string, { mode: 0o600, flag: 'wx' });
+    const won = await link(temp, path).then(
+      () => true,
+      (err: NodeJS.ErrnoException) => {
+        if (err.code === 'EEXIST') return false;
+        throw err;
+      },
+    );
+    return won ? { key, created: true } : { key: await loadTokenKey(dir), created: false };
+  } finally {
+    await rm(temp, { force: true });
+  }
 }

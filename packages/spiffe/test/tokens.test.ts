@@ -1,6 +1,6 @@
 // Bearer tokens: ES256 JWTs that round-trip, that openssl's signature check agrees with, and that fail loudly.
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -97,6 +97,19 @@ describe('openTokenKey', () => {
       expect(second.created).toBe(false);
       const t = createToken(first.key, { namespace: 'a', serviceAccount: 'b' });
       expect(verifyToken(t, second.key).namespace).toBe('a');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('gives concurrent first callers one key: exactly one creates it, all can verify each other', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spiffe-token-race-'));
+    try {
+      const opened = await Promise.all(Array.from({ length: 8 }, () => openTokenKey(dir)));
+      expect(opened.filter((o) => o.created)).toHaveLength(1);
+      const token = createToken(opened[3]!.key, { namespace: 'a', serviceAccount: 'b' });
+      for (const o of opened) expect(verifyToken(token, o.key).serviceAccount).toBe('b');
+      expect(readdirSync(dir)).toEqual([TOKEN_KEY_FILE]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
