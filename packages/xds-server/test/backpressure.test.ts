@@ -31,6 +31,7 @@ it('coalesces a stalled client and keeps pushing to the others', async () => {
   cleanups.push(() => slow.close());
   slow.send({ node: { id: 'slow' }, typeUrl: ADDRESS_TYPE_URL });
   slow.stream.pause();
+  await eventually(() => expect(f.xds.writesByNode().get('slow')).toBe(1)); // its first response is in flight
 
   const fast = new AdsProbe(f);
   cleanups.push(() => fast.close());
@@ -64,11 +65,16 @@ it('gives every type its turn on a stream that is always behind', async () => {
   slow.send({ node: { id: 'slow' }, typeUrl: ADDRESS_TYPE_URL });
   slow.send({ typeUrl: AUTHORIZATION_TYPE_URL });
   slow.stream.pause();
-  await new Promise((r) => setTimeout(r, 50));
+  // Both types are open and the first Address response is stuck in flight (no sleeps: the machine may be busy).
+  await eventually(() => expect(f.xds.syncStatus()[0]?.types).toEqual({
+    [ADDRESS_TYPE_URL]: { status: 'STALE', nonce: expect.any(String) },
+    [AUTHORIZATION_TYPE_URL]: { status: 'STALE', nonce: '' },
+  }));
+  expect(f.xds.writesByNode().get('slow')).toBe(1);
   // Address changes again before every write completes; the policy still goes out next.
   f.xds.setResources(ADDRESS_TYPE_URL, config(1));
   f.xds.upsert(AUTHORIZATION_TYPE_URL, 'ns/p', create(AuthorizationSchema, { name: 'p', namespace: 'ns' }));
-  await new Promise((r) => setTimeout(r, 50));
+  await new Promise((r) => setTimeout(r, 20)); // past the debounce window, so both changes are pending
   slow.stream.resume();
   await eventually(() => expect(slow.responses().length).toBeGreaterThanOrEqual(3));
   expect(slow.responses().slice(0, 3).map((r) => r.typeUrl)).toEqual([ADDRESS_TYPE_URL, AUTHORIZATION_TYPE_URL, ADDRESS_TYPE_URL]);
