@@ -81,6 +81,20 @@ describe('the ztunnel command', () => {
     expect(stdout).toContain('--readiness-listen');
   });
 
+  it.each([
+    [['--capture', 'iptables'], /--capture iptables is not available yet in this version: use --capture loopback/],
+    [['--root-cert', '/nonexistent/root.pem'], /--root-cert \/nonexistent\/root.pem cannot be read: ENOENT/],
+  ])('exits 2 with one sentence for %j', async (extra, message) => {
+    const args = ['--node', 'node-a', '--token-file', bin, '--root-cert', bin, ...extra];
+    const failure = await run(process.execPath, [bin, ...args]).then(
+      () => undefined,
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect(failure?.code).toBe(2);
+    expect(failure?.stderr.trim().split('\n')).toHaveLength(1);
+    expect(failure?.stderr).toMatch(message);
+  });
+
   it('exits 2 with one sentence on a bad flag', async () => {
     const failure = await run(process.execPath, [bin, '--bogus']).then(
       () => undefined,

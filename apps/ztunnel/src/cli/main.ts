@@ -1,4 +1,5 @@
 // Entry point of the `ztunnel` command: the only place that reads process.argv.
+import { hasCode } from '@ambient/core';
 import { HELP, parseZtunnelArgs, UsageError } from './args.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -17,8 +18,9 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof UsageError) {
-      process.stderr.write(`ztunnel: ${err.message} (see 'ztunnel --help')\n`);
+    // An unreadable --token-file/--root-cert or an unavailable --capture mode is a bad flag value, like a malformed one.
+    if (err instanceof UsageError || hasCode(err, 'ZTUNNEL_ERR_FILE') || hasCode(err, 'ZTUNNEL_ERR_CAPTURE')) {
+      process.stderr.write(`ztunnel: ${(err as Error).message} (see 'ztunnel --help')\n`);
       process.exit(2);
     }
     process.stderr.write(`ztunnel: ${err instanceof Error ? err.message : String(err)}\n`);
