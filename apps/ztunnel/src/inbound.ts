@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { dialTcp, splice, type Refusal, type SpliceResult, type TunnelDone, type TunnelRequest } from '@ambient/hbone';
 import type { WorkloadRecord } from '@ambient/mesh-state';
-import { ACCESS_LOG_COMPLETE, ACCESS_LOG_FAILED, earlyDenyRecord, type TcpConnection } from '@ambient/telemetry';
+import { ACCESS_LOG_COMPLETE, ACCESS_LOG_FAILED, ACCESS_LOG_OPENED, earlyDenyRecord, type TcpConnection } from '@ambient/telemetry';
 import { CONNECT_TIMEOUT_MS, type ProxyContext } from './context.js';
 import { planInbound, type InboundRequest } from './plan/inbound.js';
 
@@ -103,7 +103,7 @@ async function admit(ctx: ProxyContext, request: InboundRequest, src: { address:
       },
     }),
   };
-  ctx.log.debug(connection.openedRecord(), 'connection opened');
+  if (ctx.log.isLevelEnabled('debug')) ctx.log.debug(connection.openedRecord(), ACCESS_LOG_OPENED);
   return entry;
 }
 

@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { dialTcp, HboneError, splice, type HboneClient } from '@ambient/hbone';
 import type { WorkloadRecord } from '@ambient/mesh-state';
-import { ACCESS_LOG_COMPLETE, ACCESS_LOG_FAILED, earlyDenyRecord, type ResponseFlag } from '@ambient/telemetry';
+import { ACCESS_LOG_COMPLETE, ACCESS_LOG_FAILED, ACCESS_LOG_OPENED, earlyDenyRecord, type ResponseFlag } from '@ambient/telemetry';
 import { CONNECT_TIMEOUT_MS, SOCKS_HANDSHAKE_TIMEOUT_MS, type ProxyContext } from './context.js';
 import { planOutbound, type OutboundPlan } from './plan/outbound.js';
 import { reply, Reply, type ReplyCode } from './socks5/codec.js';
@@ -80,7 +80,7 @@ export async function socksOutbound(ctx: ProxyContext, source: OutboundSource, s
   socket.write(reply(Reply.SUCCEEDED, { address: socket.localAddress ?? '', port: socket.localPort ?? 0 }));
   if (early.length > 0) upstream.write(early);
   source.open.add(socket);
-  ctx.log.debug(connection.openedRecord(), 'connection opened');
+  if (ctx.log.isLevelEnabled('debug')) ctx.log.debug(connection.openedRecord(), ACCESS_LOG_OPENED);
   const spliced = splice(socket, upstream);
   socket.resume(); // the handshake paused it so no byte after the request was lost
   const result = await spliced;

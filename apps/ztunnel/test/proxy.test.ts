@@ -114,6 +114,19 @@ describe('WorkloadProxy in loopback capture', () => {
     fresh.destroy();
   });
 
+  it('logs a tunnel both sides closed gracefully without an error', async () => {
+    const live = await tunnel();
+    expect(await roundTrip(live, 'graceful')).toBe('graceful');
+    live.end();
+    await new Promise((resolve) => live.once('close', resolve));
+    const complete = () => logLines.filter((l) => l['msg'] === 'connection complete' && l['bytes_sent'] === 8 && l['bytes_recv'] === 8);
+    await expect.poll(() => complete().map((l) => l['direction']).sort()).toEqual(['inbound', 'outbound']);
+    for (const record of complete()) {
+      expect(record).toMatchObject({ level: 'info', 'src.identity': SLEEP_ID, 'dst.identity': ECHO_ID, 'dst.hbone_addr': `${ECHO_IP}:8080` });
+      expect(record['error']).toBeUndefined();
+    }
+  });
+
   it('answers 400 to a CONNECT for an address that is not the dialled workload', async () => {
     const client = new HboneClient({ tls: tlsMaterialFromSvid(ca.issueSvid(SLEEP_ID)) });
     const error = await client
