@@ -1,9 +1,17 @@
 // Plain TCP connections on the far side of a tunnel, dialled for the data path: no Nagle, half-close kept, and
 // large reads (up to 1 MiB per read() instead of 64 KiB; PERFORMANCE.md, lever 3). Such a socket emits no
-// 'data' events: `splice` takes its chunks through `onLargeRead`.
+// 'data' events: `splice` takes its chunks through `onChunks`.
 import net, { type Socket } from 'node:net';
 
 const READ_SIZE = 1024 * 1024;
+/**
+ * Every socket starts reading into this one shared buffer and copies each read out of it before the callback
+ * returns (reads are sequential on the event loop, so sharing is safe). A socket whose read fills it is moving bulk
+ * data: it switches to buffers of its own, 1 MiB each, that are handed over without a copy. Short-lived and
+ * chatty connections so allocate nothing per connection.
+ */
+const SHARED_SIZE = 64 * 1024;
+const shared = Buffer.allocUnsafe(SHARED_SIZE);
 /** Reads at least this large hand their buffer over instead of copying out of it. */
 const HANDOFF_BYTES = 64 * 1024;
 
@@ -27,7 +35,8 @@ export interface DialOptions {
 /** Connects with large reads; rejects with the socket error (ECONNREFUSED, a timeout …). */
 export function dialTcp(options: DialOptions): Promise<Socket> {
   const reader: LargeReader = { sink: undefined, queued: [] };
-  let buffer = Buffer.allocUnsafe(READ_SIZE);
+  let bulk = false;
+  let own: Buffer | undefined;
   return new Promise((resolve, reject) => {
     const socket: Socket = net.connect({
       host: options.host,
@@ -36,15 +45,16 @@ export function dialTcp(options: DialOptions): Promise<Socket> {
       allowHalfOpen: true,
       noDelay: true,
       onread: {
-        buffer: () => buffer,
+        buffer: () => (bulk ? (own ??= Buffer.allocUnsafe(READ_SIZE)) : shared),
         callback: (n, buf) => {
           let chunk: Buffer;
-          if (n >= HANDOFF_BYTES) {
-            // `buf` is the Buffer from `buffer()` (typed as Uint8Array by @types/node).
-            chunk = (buf as Buffer).subarray(0, n);
-            buffer = Buffer.allocUnsafe(READ_SIZE);
+          if (buf === own && n >= HANDOFF_BYTES) {
+            // Hand this buffer over with the chunk; the next read gets a fresh one.
+            chunk = own.subarray(0, n);
+            own = undefined;
           } else {
             chunk = Buffer.from(buf.subarray(0, n));
+            if (buf === shared && n === SHARED_SIZE) bulk = true;
           }
           if (reader.sink) reader.sink(chunk);
           else reader.queued.push(chunk);
