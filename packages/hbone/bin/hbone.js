@@ -1,11 +1,5 @@
 #!/usr/bin/env node
-// `hbone`: in a workspace checkout runs the TypeScript source (no build step); installed, the built dist/.
-import { existsSync } from 'node:fs';
+// `hbone`: the HBONE command (src/cli/main.ts in a checkout, dist/cli/main.js once built and installed).
+import { runBin } from '@ambient/core/bin-entry';
 
-const pkg = new URL('../', import.meta.url);
-if (existsSync(new URL('src/cli/main.ts', pkg))) {
-  const { runSource } = await import('../../../tools/bin-entry.mjs');
-  await runSource(pkg, 'cli/main');
-} else {
-  await import('../dist/cli/main.js');
-}
+await runBin(new URL('../', import.meta.url), 'cli/main');
