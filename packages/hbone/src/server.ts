@@ -67,6 +67,8 @@ export class HboneServer {
       requestCert: true,
       rejectUnauthorized: true,
       handshakeTimeout: options.handshakeTimeoutMs ?? 10_000,
+      // Small frames (a 200, a WINDOW_UPDATE) must not wait for Nagle.
+      noDelay: true,
     });
     this.#material = options.tls;
     this.#tlsServer.on('secureConnection', (socket) => this.#onSecureConnection(socket));
