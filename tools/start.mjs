@@ -28,5 +28,5 @@ if (existsSync(upEntry)) {
       console.log(`  ${pkg.name.padEnd(22)} ${pkg.description ?? ''}`);
     }
   }
-  console.log('Run `npm test` to exercise them, and see the README'"'"'s "Try it by hand" to run ambientd and a ztunnel yourself.');
+  console.log('Run `npm test` to exercise them; the README\'s "Try it by hand" runs ambientd and a ztunnel.');
 }
