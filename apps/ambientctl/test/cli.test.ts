@@ -2,27 +2,11 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { runCli, readRunFile, writeRunFile, type CommandContext, type RunFile } from '../src/index.js';
+import { readRunFile, writeRunFile, type RunFile } from '../src/index.js';
+import { run } from './support/run-cli.js';
 import { formatTable } from '../src/output/table.js';
 import { formatData, parseOutputMode } from '../src/output/format.js';
-
-/** Runs ambientctl in-process and captures what it prints. */
-export async function run(argv: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const sink = (append: (s: string) => void): Writable =>
-    new Writable({ write: (chunk: Buffer, _enc, done) => (append(chunk.toString()), done()) });
-  const context: CommandContext = {
-    stdout: sink((s) => (out += s)),
-    stderr: sink((s) => (err += s)),
-    env,
-    cwd: process.cwd(),
-  };
-  const code = await runCli(argv, context);
-  return { code, out, err };
-}
 
 describe('ambientctl conventions', () => {
   it('answers an unknown command with one sentence and exit 2', async () => {
