@@ -5,6 +5,6 @@ export { MeshStateError } from './errors.js';
 export type { MeshStateErrorCode } from './errors.js';
 export { spiffeId } from './model.js';
 export type {
-  GatewayRef, LoadBalancingMode, Locality, LocalityScope, NetworkIp, PortMapping, Rejection, ServiceRecord, StateChange,
-  WorkloadRecord,
+  ApplicationTunnel, GatewayRef, LoadBalancingMode, Locality, LocalityScope, NetworkIp, PortMapping, Rejection, ServiceRecord, StateChange,
+  WeightedWaypoint, WorkloadRecord,
 } from './model.js';

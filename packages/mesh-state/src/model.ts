@@ -20,6 +20,21 @@ export type GatewayRef =
   | { readonly kind: 'address'; readonly network: string; readonly ip: string; readonly hbonePort: number }
   | { readonly kind: 'hostname'; readonly namespace: string; readonly hostname: string; readonly hbonePort: number };
 
+/** One waypoint of Service.weighted_waypoints and its share of new connections (weight 0 takes none). */
+export interface WeightedWaypoint {
+  readonly waypoint: GatewayRef;
+  readonly weight: number;
+}
+
+/**
+ * Workload.application_tunnel: the workload takes tunnelled traffic itself, optionally on its own port (0: the
+ * resolved target port) and with a PROXY protocol v2 header carrying the original addresses and peer identity.
+ */
+export interface ApplicationTunnel {
+  readonly protocol: 'NONE' | 'PROXY';
+  readonly port: number;
+}
+
 export interface Locality {
   readonly region: string;
   readonly zone: string;
@@ -44,6 +59,7 @@ export interface WorkloadRecord {
   readonly networkMode: 'STANDARD' | 'HOST_NETWORK';
   readonly waypoint?: GatewayRef;
   readonly networkGateway?: GatewayRef;
+  readonly applicationTunnel?: ApplicationTunnel;
   /** Port mappings per service this workload is an endpoint of, keyed 'namespace/hostname'. */
   readonly services: ReadonlyMap<string, readonly PortMapping[]>;
   readonly authorizationPolicies: readonly string[];
@@ -73,6 +89,8 @@ export interface ServiceRecord {
   readonly ports: readonly PortMapping[];
   readonly subjectAltNames: readonly string[];
   readonly waypoint?: GatewayRef;
+  /** Present when the control plane splits new connections between waypoints; it then replaces `waypoint`. */
+  readonly weightedWaypoints?: readonly WeightedWaypoint[];
   readonly loadBalancing?: {
     readonly mode: LoadBalancingMode;
     readonly routingPreference: readonly LocalityScope[];

@@ -30,6 +30,7 @@ const cases: [string, Address, RegExp][] = [
   ['endpoint service port 0', workload('w', '10.0.0.1', { services: { 'ns/h': { ports: [{ servicePort: 0, targetPort: 80 }] } } }), /services\["ns\/h"\]\.ports\[0\]\.servicePort: 0 is not a port from 1 to 65535/],
   ['endpoint target port 70000', workload('w', '10.0.0.1', { services: { 'ns/h': { ports: [{ servicePort: 80, targetPort: 70000 }] } } }), /ports\[0\]\.targetPort: 70000 is not a port from 0 to 65535/],
   ['unknown app protocol', workload('w', '10.0.0.1', { services: { 'ns/h': { ports: [{ servicePort: 80, targetPort: 80, appProtocol: unknownEnum(99) }] } } }), /ports\[0\]\.appProtocol: unknown value 99/],
+  ['unknown application tunnel protocol', workload('w', '10.0.0.1', { applicationTunnel: { protocol: unknownEnum(3), port: 15088 } }), /workload\.applicationTunnel\.protocol: unknown value 3; expected NONE \(0\), PROXY \(1\)/],
   ['application tunnel port 70000', workload('w', '10.0.0.1', { applicationTunnel: { port: 70000 } }), /workload\.applicationTunnel\.port: 70000 is not a port/],
   ['service without hostname', service('s', '10.96.0.1', { hostname: '' }), /service\.hostname: must not be empty/],
   ['service without namespace', service('s', '10.96.0.1', { namespace: '' }), /service\.namespace: must not be empty/],
@@ -41,6 +42,10 @@ const cases: [string, Address, RegExp][] = [
   ['unknown load-balancing mode', service('s', '10.96.0.1', { loadBalancing: { mode: unknownEnum(9) } }), /service\.loadBalancing\.mode: unknown value 9/],
   ['unknown health policy', service('s', '10.96.0.1', { loadBalancing: { healthPolicy: unknownEnum(4) } }), /service\.loadBalancing\.healthPolicy: unknown value 4/],
   ['unknown IP families', service('s', '10.96.0.1', { ipFamilies: unknownEnum(9) }), /service\.ipFamilies: unknown value 9/],
+  ['weighted waypoint without destination', service('s', '10.96.0.1', { weightedWaypoints: [{ weight: 10 }] }), /service\.weightedWaypoints\[0\]\.destination: must be set/],
+  ['weighted waypoint with neither address nor hostname', service('s', '10.96.0.1', { weightedWaypoints: [{ destination: noDestination, weight: 1 }] }), /service\.weightedWaypoints\[0\]\.destination: gateway address has neither/],
+  ['weighted waypoint with a 3-byte address', service('s', '10.96.0.1', { weightedWaypoints: [{ destination: { destination: { case: 'address', value: { address: new Uint8Array(3) } }, hboneMtlsPort: 15008 }, weight: 1 }] }), /service\.weightedWaypoints\[0\]\.destination\.address\.address: address has 3 bytes/],
+  ['weighted waypoint on HBONE port 0', service('s', '10.96.0.1', { weightedWaypoints: [{ destination: { destination: { case: 'hostname', value: { namespace: 'ns', hostname: 'wp' } }, hboneMtlsPort: 0 }, weight: 1 }] }), /service\.weightedWaypoints\[0\]\.destination\.hboneMtlsPort: 0 is not a port/],
   ['service waypoint without destination', service('s', '10.96.0.1', { waypoint: noDestination }), /service\.waypoint: gateway address has neither/],
 ];
 

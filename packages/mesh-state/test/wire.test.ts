@@ -51,6 +51,46 @@ describe('Addresses from protoc', () => {
     });
   });
 
+  it('a service with weighted waypoints and a workload with an application tunnel', () => {
+    const svc = protocEncode(`
+      service {
+        name: "reviews" namespace: "shop" hostname: "reviews.shop.svc.cluster.local"
+        waypoint { hostname { namespace: "shop" hostname: "wp.shop.svc.cluster.local" } hbone_mtls_port: 15008 }
+        weighted_waypoints { destination { hostname { namespace: "shop" hostname: "wp.shop.svc.cluster.local" } hbone_mtls_port: 15008 } weight: 90 }
+        weighted_waypoints { destination { address { network: "net1" address: "\\n\\001\\t\\002" } hbone_mtls_port: 15009 } weight: 10 }
+      }`);
+    const wl = protocEncode(`
+      workload { uid: "Kubernetes//Pod/shop/wp-1" name: "wp-1" namespace: "shop" addresses: "\\n\\001\\t\\001"
+                 application_tunnel { protocol: PROXY port: 15088 } }`);
+    const state = new MeshState();
+    const upserts = new Map([
+      ['shop/reviews.shop.svc.cluster.local', fromBinary(AddressSchema, svc)],
+      ['Kubernetes//Pod/shop/wp-1', fromBinary(AddressSchema, wl)],
+    ]);
+    expect(state.applyAddresses(upserts, [])).toEqual([]);
+    expect(state.findServiceByKey('shop/reviews.shop.svc.cluster.local')?.weightedWaypoints).toEqual([
+      { waypoint: { kind: 'hostname', namespace: 'shop', hostname: 'wp.shop.svc.cluster.local', hbonePort: 15008 }, weight: 90 },
+      { waypoint: { kind: 'address', network: 'net1', ip: '10.1.9.2', hbonePort: 15009 }, weight: 10 },
+    ]);
+    expect(state.findWorkloadByUid('Kubernetes//Pod/shop/wp-1')?.applicationTunnel).toEqual({ protocol: 'PROXY', port: 15088 });
+  });
+
+  it('leaves both out when the control plane does not send them', () => {
+    const state = new MeshState();
+    const svc = protocEncode('service { name: "s" namespace: "ns" hostname: "s.ns" }');
+    const wl = protocEncode('workload { uid: "u" namespace: "ns" }');
+    state.applyAddresses(new Map([['ns/s.ns', fromBinary(AddressSchema, svc)], ['u', fromBinary(AddressSchema, wl)]]), []);
+    expect(state.findServiceByKey('ns/s.ns')).not.toHaveProperty('weightedWaypoints');
+    expect(state.findWorkloadByUid('u')).not.toHaveProperty('applicationTunnel');
+  });
+
+  it('an application tunnel with only a protocol keeps port 0 (the resolved target port)', () => {
+    const wl = protocEncode('workload { uid: "u" namespace: "ns" application_tunnel { protocol: PROXY } }');
+    const state = new MeshState();
+    state.applyAddresses(new Map([['u', fromBinary(AddressSchema, wl)]]), []);
+    expect(state.findWorkloadByUid('u')?.applicationTunnel).toEqual({ protocol: 'PROXY', port: 0 });
+  });
+
   it('a LEGACY_ISTIO_MTLS workload from the wire is rejected', () => {
     const bytes = protocEncode('workload { uid: "u" namespace: "ns" tunnel_protocol: LEGACY_ISTIO_MTLS }');
     const [rejection] = new MeshState().applyAddresses(new Map([['u', fromBinary(AddressSchema, bytes)]]), []);

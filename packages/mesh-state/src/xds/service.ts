@@ -1,7 +1,8 @@
 // istio.workload.Service to a ServiceRecord (ztunnel `TryFrom<&XdsService> for Service`): VIPs with optional CIDR
-// prefix, ports, SANs, waypoint and load balancing; unknown enums and an UNSPECIFIED routing scope are rejected.
+// prefix, ports, SANs, waypoint, weighted waypoints and load balancing; unknown enums and an UNSPECIFIED routing
+// scope are rejected.
 import { IPFamilies, LoadBalancing_HealthPolicy, LoadBalancing_Mode, LoadBalancing_Scope, type Service } from '@ambient/api/workload';
-import type { LocalityScope, LoadBalancingMode, NetworkIp, ServiceRecord } from '../model.js';
+import type { LocalityScope, LoadBalancingMode, NetworkIp, ServiceRecord, WeightedWaypoint } from '../model.js';
 import { enumName, gatewayRef, networkIp, portMappings, type Problem } from './fields.js';
 
 const MODES: Record<number, LoadBalancingMode> = {
@@ -33,6 +34,12 @@ export function serviceRecord(s: Service, problem: Problem): ServiceRecord {
   });
   enumName(s.ipFamilies, IP_FAMILIES, 'service.ipFamilies', problem);
   const waypoint = gatewayRef(s.waypoint, 'service.waypoint', problem);
+  const weightedWaypoints = s.weightedWaypoints.map((w, i): WeightedWaypoint | undefined => {
+    const path = `service.weightedWaypoints[${i}]`;
+    if (w.destination === undefined) return void problem(`${path}.destination`, 'must be set (the waypoint to send to)');
+    const ref = gatewayRef(w.destination, `${path}.destination`, problem);
+    return ref === undefined ? undefined : Object.freeze({ waypoint: ref, weight: w.weight });
+  });
   const lb = s.loadBalancing;
   const loadBalancing =
     lb === undefined
@@ -53,6 +60,7 @@ export function serviceRecord(s: Service, problem: Problem): ServiceRecord {
     ports: Object.freeze(portMappings(s.ports, 'service.ports', problem)),
     subjectAltNames: Object.freeze([...s.subjectAltNames]),
     ...(waypoint === undefined ? {} : { waypoint }),
+    ...(weightedWaypoints.length === 0 ? {} : { weightedWaypoints: Object.freeze(weightedWaypoints.filter((w) => w !== undefined)) }),
     ...(loadBalancing === undefined ? {} : { loadBalancing }),
     canonical: s.canonical,
   });

@@ -1,15 +1,18 @@
 // istio.workload.Workload to a WorkloadRecord, with ztunnel's defaults (trust domain cluster.local, service account
 // default, cluster Kubernetes, capacity 1) and its rejections (LEGACY_ISTIO_MTLS, bad address bytes, unknown enums,
 // a gateway without a destination, a services key that is not namespace/hostname).
-import { NetworkMode, TunnelProtocol, WorkloadStatus, WorkloadType, type Workload } from '@ambient/api/workload';
-import { spiffeId, type PortMapping, type WorkloadRecord } from '../model.js';
-import { enumName, gatewayRef, ipText, portMappings, type Problem } from './fields.js';
+import { ApplicationTunnel_Protocol, NetworkMode, TunnelProtocol, WorkloadStatus, WorkloadType, type ApplicationTunnel as XdsApplicationTunnel, type Workload } from '@ambient/api/workload';
+import { spiffeId, type ApplicationTunnel, type PortMapping, type WorkloadRecord } from '../model.js';
+import { checkPort, enumName, gatewayRef, ipText, portMappings, type Problem } from './fields.js';
 
 const TUNNEL_PROTOCOLS: Record<number, 'HBONE' | 'NONE'> = { [TunnelProtocol.NONE]: 'NONE', [TunnelProtocol.HBONE]: 'HBONE' };
 const NETWORK_MODES: Record<number, 'STANDARD' | 'HOST_NETWORK'> = {
   [NetworkMode.STANDARD]: 'STANDARD', [NetworkMode.HOST_NETWORK]: 'HOST_NETWORK',
 };
 const STATUSES: Record<number, string> = { [WorkloadStatus.HEALTHY]: 'HEALTHY', [WorkloadStatus.UNHEALTHY]: 'UNHEALTHY' };
+const APP_TUNNEL_PROTOCOLS: Record<number, 'NONE' | 'PROXY'> = {
+  [ApplicationTunnel_Protocol.NONE]: 'NONE', [ApplicationTunnel_Protocol.PROXY]: 'PROXY',
+};
 const WORKLOAD_TYPES: Record<number, string> = {
   [WorkloadType.DEPLOYMENT]: 'deployment', [WorkloadType.CRONJOB]: 'cronjob', [WorkloadType.POD]: 'pod', [WorkloadType.JOB]: 'job',
 };
@@ -29,9 +32,7 @@ export function workloadRecord(w: Workload, problem: Problem): WorkloadRecord {
     if (slash <= 0 || slash === key.length - 1) problem(`workload.services["${key}"]`, 'key is not "namespace/hostname"');
     services.set(key, Object.freeze(portMappings(list.ports, `workload.services["${key}"].ports`, problem)));
   }
-  if (w.applicationTunnel !== undefined && w.applicationTunnel.port > 65535) {
-    problem('workload.applicationTunnel.port', `${w.applicationTunnel.port} is not a port from 0 to 65535`);
-  }
+  const applicationTunnel = applicationTunnelOf(w.applicationTunnel, problem);
   const trustDomain = w.trustDomain === '' ? 'cluster.local' : w.trustDomain;
   const serviceAccount = w.serviceAccount === '' ? 'default' : w.serviceAccount;
   const waypoint = gatewayRef(w.waypoint, 'workload.waypoint', problem);
@@ -51,6 +52,7 @@ export function workloadRecord(w: Workload, problem: Problem): WorkloadRecord {
     networkMode: enumName(w.networkMode, NETWORK_MODES, 'workload.networkMode', problem) as WorkloadRecord['networkMode'],
     ...(waypoint === undefined ? {} : { waypoint }),
     ...(networkGateway === undefined ? {} : { networkGateway }),
+    ...(applicationTunnel === undefined ? {} : { applicationTunnel }),
     services,
     authorizationPolicies: Object.freeze([...w.authorizationPolicies]),
     canonicalName: w.canonicalName,
@@ -70,4 +72,11 @@ function tunnelProtocolOf(value: number, problem: Problem): 'HBONE' | 'NONE' {
     return 'NONE';
   }
   return (enumName(value, TUNNEL_PROTOCOLS, 'workload.tunnelProtocol', problem) || 'NONE') as 'HBONE' | 'NONE';
+}
+
+/** Port 0 keeps the resolved target port (ztunnel's `port.unwrap_or(dest.port())`). */
+function applicationTunnelOf(t: XdsApplicationTunnel | undefined, problem: Problem): ApplicationTunnel | undefined {
+  if (t === undefined) return undefined;
+  const protocol = enumName(t.protocol, APP_TUNNEL_PROTOCOLS, 'workload.applicationTunnel.protocol', problem) as ApplicationTunnel['protocol'];
+  return Object.freeze({ protocol, port: checkPort(t.port, 'workload.applicationTunnel.port', problem, true) });
 }
