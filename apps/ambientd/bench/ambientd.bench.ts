@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, formatRatioTable } from '@ambient/core';
 import { MeshConfig, type ConfigFile } from '@ambient/mesh-config';
+import { mintToken } from '@ambient/spiffe';
 import { XdsClient, addressType, authorizationType } from '@ambient/xds-client';
-import { mintToken, readAmbientdConfig, startAmbientd } from '../src/index.js';
+import { readAmbientdConfig, startAmbientd } from '../src/index.js';
 
 const NAMESPACES = 10;
 const WORKLOADS_PER_NS = 100;

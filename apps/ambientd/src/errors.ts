@@ -7,11 +7,7 @@ export type AmbientdErrorCode =
   /** The state directory cannot be created or holds unusable CA or token material. */
   | 'AMBIENTD_ERR_STATE_DIR'
   /** A listen address cannot be bound (in use, not local, no permission). */
-  | 'AMBIENTD_ERR_LISTEN'
-  /** A duration such as --duration is not of the form 24h, 30m, 1h30m, 90s. */
-  | 'AMBIENTD_ERR_DURATION'
-  /** A token cannot be minted with the given names. */
-  | 'AMBIENTD_ERR_TOKEN';
+  | 'AMBIENTD_ERR_LISTEN';
 
 export class AmbientdError extends AmbientError<AmbientdErrorCode> {
   static override readonly family: string = 'AMBIENTD';

@@ -3,8 +3,6 @@ export { startAmbientd } from './ambientd.js';
 export type { Ambientd, AmbientdOptions } from './ambientd.js';
 export { readAmbientdConfig, stateDirFrom, DEFAULT_STATE_DIR } from './config.js';
 export type { AmbientdConfig } from './config.js';
-export { mintToken, parseDuration } from './tokens.js';
-export type { MintTokenOptions } from './tokens.js';
 export { openStateDir } from './state-dir.js';
 export type { State } from './state-dir.js';
 export type { ConfigTranslator, ServedProblem } from './mesh-sync.js';

@@ -1,7 +1,7 @@
-// Pure parts: the frozen config from flags and environment, durations, the serving certificate's names.
+// Pure parts: the frozen config from flags and environment, the serving certificate's names.
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@ambient/core';
-import { AmbientdError, parseDuration, readAmbientdConfig } from '../src/index.js';
+import { readAmbientdConfig } from '../src/index.js';
 import { servingNames } from '../src/serving-certificate.js';
 
 describe('readAmbientdConfig', () => {
@@ -35,19 +35,6 @@ describe('readAmbientdConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join('\n');
     for (const flag of ['--config is required', '--grpc-listen', '--trusted-node-accounts', '--root-namespace', '--trust-domain']) expect(problems).toContain(flag);
-  });
-});
-
-describe('parseDuration', () => {
-  it.each([
-    ['24h', 86_400],
-    ['1h30m', 5_400],
-    ['90s', 90],
-    ['10m5s', 605],
-  ])('%s is %i seconds', (text, seconds) => expect(parseDuration(text)).toBe(seconds));
-
-  it.each(['', '24', 'h', '-1h', '1.5h', '0s', '1d', '24h ', '1h30'])('refuses %j', (text) => {
-    expect(() => parseDuration(text)).toThrow(AmbientdError);
   });
 });
 

@@ -3,8 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@ambient/core';
+import { mintToken } from '@ambient/spiffe';
 import { XdsClient, addressType, authorizationType, type BatchHandler } from '@ambient/xds-client';
-import { mintToken, readAmbientdConfig, startAmbientd, type Ambientd, type AmbientdOptions } from '../src/index.js';
+import { readAmbientdConfig, startAmbientd, type Ambientd, type AmbientdOptions } from '../src/index.js';
 
 export const quiet = createLogger({ name: 'test', level: 'silent' });
 

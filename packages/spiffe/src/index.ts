@@ -36,6 +36,8 @@ export type { TlsMaterial } from './tls-material.js';
 export { createToken, verifyToken, generateTokenKey, tokenKeyFromPem, DEFAULT_TOKEN_AUDIENCE, TOKEN_LEEWAY_SECONDS } from './tokens.js';
 export type { TokenClaims, CreateTokenOptions, VerifyTokenOptions } from './tokens.js';
 export { TOKEN_KEY_FILE, openTokenKey, loadTokenKey } from './token-key-file.js';
+export { mintToken, parseDuration } from './token-mint.js';
+export type { MintTokenOptions } from './token-mint.js';
 export { tokenAuthenticator, svidAuthenticator, anyAuthenticator, NO_CREDENTIAL } from './authenticators.js';
 export type {
   Authenticator,

@@ -1,7 +1,7 @@
 // `ambientd create-token`: mints one bearer token with the state directory's key and prints it on stdout.
 import { hasCode, type EnvMap } from '@ambient/core';
+import { mintToken, parseDuration } from '@ambient/spiffe';
 import { stateDirFrom } from '../config.js';
-import { mintToken, parseDuration } from '../tokens.js';
 import { flagMap, stringFlags, UsageError } from './args.js';
 
 export const CREATE_TOKEN_HELP = `usage: ambientd create-token --namespace NS --service-account SA [--node NODE] [--duration 24h] [--state-dir DIR]
@@ -38,7 +38,7 @@ export async function createTokenCommand(argv: readonly string[], env: EnvMap): 
     });
   } catch (err) {
     // A name the token cannot carry is a bad flag value; an unusable state directory is not.
-    if (hasCode(err, 'AMBIENTD_ERR_TOKEN')) throw new UsageError((err as Error).message);
+    if (hasCode(err, 'SPIFFE_ERR_TOKEN_CLAIMS')) throw new UsageError((err as Error).message);
     throw err;
   }
 }
