@@ -6,6 +6,7 @@ import { dialTcp, HboneError, splice, type HboneClient } from '@ambient/hbone';
 import type { WorkloadRecord } from '@ambient/mesh-state';
 import { ACCESS_LOG_COMPLETE, ACCESS_LOG_FAILED, ACCESS_LOG_OPENED, earlyDenyRecord, type ResponseFlag } from '@ambient/telemetry';
 import { CONNECT_TIMEOUT_MS, SOCKS_HANDSHAKE_TIMEOUT_MS, type ProxyContext } from './context.js';
+import { connectThroughGateway } from './double-hbone.js';
 import { planOutbound, type OutboundPlan } from './plan/outbound.js';
 import { reply, Reply, type ReplyCode } from './socks5/codec.js';
 import { socksHandshake } from './socks5/handshake.js';
@@ -44,8 +45,8 @@ export async function socksOutbound(ctx: ProxyContext, source: OutboundSource, s
     socket.end(reply(REFUSE_REPLY[plan.code]));
     return;
   }
-  const hbone = plan.kind === 'hbone';
-  const target = hbone ? plan.nextHop : plan.target;
+  const hbone = plan.kind === 'hbone' || plan.kind === 'double-hbone';
+  const target = plan.kind === 'hbone' ? plan.nextHop : plan.kind === 'double-hbone' ? plan.gateway.nextHop : plan.target;
   const connection = ctx.metrics.track(
     {
       reporter: 'source',
@@ -66,8 +67,9 @@ export async function socksOutbound(ctx: ProxyContext, source: OutboundSource, s
   );
   let upstream: Duplex;
   try {
-    upstream = hbone
-      ? await source.client.connect({ nextHop: plan.nextHop, authority: plan.authority, expectedIdentities: plan.expectedIdentities, sourceIp: source.address })
+    upstream =
+      plan.kind === 'hbone' ? await source.client.connect({ nextHop: plan.nextHop, authority: plan.authority, expectedIdentities: plan.expectedIdentities, sourceIp: source.address })
+      : plan.kind === 'double-hbone' ? await connectThroughGateway(source.client, plan, source.address)
       : await dialTcp({ host: plan.target.host, port: plan.target.port, localAddress: source.address, timeoutMs: CONNECT_TIMEOUT_MS });
   } catch (err) {
     const { code, flag } = failureReply(err);

@@ -1,14 +1,18 @@
-// The endpoints of a service that can take a connection on one port from one network, memoised per endpoint list:
+// The endpoints of a service that can take a connection on one port from one network (its own, or another one
+// through that network's gateway), memoised per endpoint list:
 // the store hands out the same frozen list until a batch changes the service or its endpoints, so the per-endpoint
 // port and network checks run once per change rather than once per connection.
 import type { ServiceRecord, WorkloadRecord } from '@ambient/mesh-state';
 import { targetPortOf, type Endpoint } from './load-balance.js';
 
 export interface Candidates {
-  /** Endpoints on the source's network with an address and a target port for the service port. */
+  /**
+   * Endpoints with an address and a target port for the service port: on the source's network, or on another one
+   * with a network gateway (reached by double HBONE).
+   */
   readonly usable: readonly Endpoint[];
-  /** How many otherwise usable endpoints are on other networks (reached by double HBONE, a later step). */
-  readonly remote: number;
+  /** How many otherwise usable endpoints are on other networks without a gateway, so out of reach. */
+  readonly unreachable: number;
 }
 
 const memo = new WeakMap<readonly WorkloadRecord[], Map<number, Map<string, Candidates>>>();
@@ -25,12 +29,12 @@ export function candidatesFor(endpoints: readonly WorkloadRecord[], service: Ser
 
 function compute(endpoints: readonly WorkloadRecord[], service: ServiceRecord, port: number, network: string): Candidates {
   const usable: Endpoint[] = [];
-  let remote = 0;
+  let unreachable = 0;
   for (const workload of endpoints) {
     const targetPort = targetPortOf(workload, service, port);
     if (targetPort === 0 || workload.addresses.length === 0) continue;
-    if (workload.network === network) usable.push(Object.freeze({ workload, targetPort }));
-    else remote++;
+    if (workload.network === network || workload.networkGateway !== undefined) usable.push(Object.freeze({ workload, targetPort }));
+    else unreachable++;
   }
-  return Object.freeze({ usable: Object.freeze(usable), remote });
+  return Object.freeze({ usable: Object.freeze(usable), unreachable });
 }

@@ -53,17 +53,22 @@ export function preferLocality(service: ServiceRecord, source: WorkloadRecord, c
 
 /** Random choice weighted by capacity; when every weight is 0, a uniform choice (rather than none). */
 export function pickWeighted<T extends { readonly workload: WorkloadRecord }>(candidates: readonly T[], random: () => number): T | undefined {
+  return pickByWeight(candidates, (c) => c.workload.capacity, random);
+}
+
+/** Random choice weighted by `weightOf`; when every weight is 0, a uniform choice (rather than none). */
+export function pickByWeight<T>(candidates: readonly T[], weightOf: (c: T) => number, random: () => number): T | undefined {
   if (candidates.length <= 1) return candidates[0];
   let total = 0;
-  for (const c of candidates) total += c.workload.capacity;
+  for (const c of candidates) total += weightOf(c);
   if (total === 0) return candidates[Math.min(candidates.length - 1, Math.floor(random() * candidates.length))];
   let point = random() * total;
   for (const c of candidates) {
-    point -= c.workload.capacity;
+    point -= weightOf(c);
     if (point < 0) return c;
   }
-  // random() may return a value so close to 1 that rounding leaves point at 0: take the last weighted endpoint.
-  return candidates.findLast((c) => c.workload.capacity > 0);
+  // random() may return a value so close to 1 that rounding leaves point at 0: take the last weighted candidate.
+  return candidates.findLast((c) => weightOf(c) > 0);
 }
 
 /** An address of the workload in the family of `like` (the address the client dialled), else its first. */

@@ -3,8 +3,10 @@
 // far side must prove — before any socket is touched.
 import type { MeshState, ServiceRecord, WorkloadRecord } from '@ambient/mesh-state';
 import { candidatesFor } from './candidates.js';
+import { throughGateway, type DoubleHbonePlan } from './double-hbone.js';
 import { addressFor, pickWeighted, preferLocality } from './load-balance.js';
 import { canonicalIp, hostPort, isIpLiteral, isLoopback, isPort } from './net.js';
+import { serviceWaypoint } from './service-waypoint.js';
 import { identitiesOf, isFromWaypoint, resolveWaypoint, type WaypointTarget } from './waypoint.js';
 
 export type OutboundPlan =
@@ -17,6 +19,7 @@ export type OutboundPlan =
       readonly service?: ServiceRecord;
       readonly viaWaypoint: boolean;
     }
+  | DoubleHbonePlan
   | { readonly kind: 'plaintext'; readonly target: { host: string; port: number }; readonly destination?: WorkloadRecord }
   | { readonly kind: 'passthrough'; readonly target: { host: string; port: number } }
   | { readonly kind: 'refuse'; readonly code: 'SELF_CALL' | 'NO_HEALTHY_UPSTREAM' | 'UNKNOWN_NAME' | 'UNSUPPORTED'; readonly reason: string };
@@ -27,7 +30,7 @@ export interface OutboundOptions {
   readonly hbonePort: number;
   /** Ports of this ztunnel's own listeners: a loopback call to one would loop back into ztunnel. */
   readonly illegalPorts: readonly number[];
-  /** [0, 1) source for load balancing; Math.random unless a test pins it. */
+  /** [0, 1) source for load balancing and weighted waypoints; Math.random unless a test pins it. */
   readonly random?: () => number;
 }
 
@@ -62,26 +65,29 @@ export function planOutbound(state: MeshState, source: WorkloadRecord, destinati
   return toWorkload(state, source, workload, ip, port, options);
 }
 
-/** Steps 3–4 and 7 for traffic addressed to a service: its waypoint, passthrough, or a chosen endpoint. */
+/** Steps 3–5 and 7 for traffic addressed to a service: its waypoint, passthrough, or a chosen endpoint. */
 function toService(state: MeshState, source: WorkloadRecord, to: Addressed, options: OutboundOptions): OutboundPlan {
   const { service, host, port } = to;
-  if (service.waypoint !== undefined) {
-    const waypoint = resolveWaypoint(state, service.waypoint);
-    if (!isFromWaypoint(source, waypoint)) return viaWaypoint(source, waypoint, service, hostPort(host, port), options);
-  }
+  const random = options.random ?? Math.random;
+  const waypoint = serviceWaypoint(state, source, service, random);
+  if (waypoint !== undefined) return viaWaypoint(state, source, waypoint, to, hostPort(host, port), random);
   if (service.loadBalancing?.mode === 'PASSTHROUGH') return { kind: 'passthrough', target: { host, port } };
   if (!hasPort(service, port)) {
     return refuse('NO_HEALTHY_UPSTREAM', `service ${service.key} has no port ${port}`);
   }
   const all = state.findEndpoints(service.key);
-  const { usable, remote } = candidatesFor(all, service, port, source.network);
-  if (usable.length === 0 && remote > 0) {
-    return refuse('UNSUPPORTED', `service ${service.key} has endpoints only on other networks; double HBONE is not supported yet`);
-  }
-  const chosen = pickWeighted(preferLocality(service, source, usable), options.random ?? Math.random);
+  const { usable, unreachable } = candidatesFor(all, service, port, source.network);
+  const chosen = pickWeighted(preferLocality(service, source, usable), random);
   if (chosen === undefined) {
-    const why = all.length === 0 ? 'no healthy endpoints' : `no endpoint that serves port ${port} here`;
+    const why =
+      all.length === 0 ? 'no healthy endpoints'
+      : usable.length === 0 && unreachable > 0 ? 'endpoints only on other networks, none with a network gateway'
+      : `no endpoint that serves port ${port} here`;
     return refuse('NO_HEALTHY_UPSTREAM', `service ${service.key} has ${why}`);
+  }
+  if (chosen.workload.network !== source.network) {
+    const peers = usable.map((e) => e.workload);
+    return throughGateway(state, { chosen: chosen.workload, peers, sansFrom: service }, { source, service, port, viaWaypoint: false }, random);
   }
   const podIp = addressFor(chosen.workload, isIpLiteral(host) ? host : undefined) as string;
   return direct(chosen.workload, podIp, chosen.targetPort, service, options);
@@ -91,7 +97,7 @@ function toService(state: MeshState, source: WorkloadRecord, to: Addressed, opti
 function toWorkload(state: MeshState, source: WorkloadRecord, workload: WorkloadRecord, ip: string, port: number, options: OutboundOptions): OutboundPlan {
   if (workload.waypoint !== undefined) {
     const waypoint = resolveWaypoint(state, workload.waypoint);
-    if (!isFromWaypoint(source, waypoint)) return viaWaypoint(source, waypoint, undefined, hostPort(ip, port), options);
+    if (!isFromWaypoint(source, waypoint)) return viaWaypoint(state, source, waypoint, undefined, hostPort(ip, port), options.random ?? Math.random);
   }
   return direct(workload, ip, port, undefined, options);
 }
@@ -109,16 +115,26 @@ function direct(workload: WorkloadRecord, podIp: string, targetPort: number, ser
   };
 }
 
-/** HBONE to the waypoint on its HBONE port; the authority stays the original destination, untranslated. */
+/**
+ * HBONE to the waypoint on its HBONE port; the authority stays the original destination, untranslated. A waypoint
+ * only on other networks is reached by double HBONE through its gateway, for service-addressed traffic only.
+ */
 function viaWaypoint(
-  source: WorkloadRecord, waypoint: WaypointTarget, service: ServiceRecord | undefined, authority: string, options: OutboundOptions,
+  state: MeshState, source: WorkloadRecord, waypoint: WaypointTarget, to: Addressed | undefined, authority: string, random: () => number,
 ): OutboundPlan {
   const where = waypoint.ref.kind === 'hostname' ? `${waypoint.ref.namespace}/${waypoint.ref.hostname}` : `${waypoint.ref.network}/${waypoint.ref.ip}`;
   const local = waypoint.workloads.filter((w) => w.network === source.network);
   if (local.length === 0 && waypoint.workloads.length > 0) {
-    return refuse('UNSUPPORTED', `waypoint ${where} is on another network; double HBONE is not supported yet`);
+    if (to === undefined) {
+      return refuse('UNSUPPORTED', `waypoint ${where} is on another network; only service-addressed traffic crosses networks`);
+    }
+    const reachable = waypoint.workloads.filter((w) => w.networkGateway !== undefined);
+    const picked = pickWeighted(reachable.map((workload) => ({ workload })), random);
+    if (picked === undefined) return refuse('NO_HEALTHY_UPSTREAM', `waypoint ${where} is only on other networks, none with a network gateway`);
+    const upstream = { chosen: picked.workload, peers: reachable, ...(waypoint.service ? { sansFrom: waypoint.service } : {}) };
+    return throughGateway(state, upstream, { source, service: to.service, port: to.port, viaWaypoint: true }, random);
   }
-  const chosen = pickWeighted(local.map((workload) => ({ workload })), options.random ?? Math.random);
+  const chosen = pickWeighted(local.map((workload) => ({ workload })), random);
   if (chosen === undefined) return refuse('NO_HEALTHY_UPSTREAM', `waypoint ${where} has no workload to send to`);
   return {
     kind: 'hbone',
@@ -126,7 +142,7 @@ function viaWaypoint(
     authority,
     expectedIdentities: identitiesOf(chosen.workload, waypoint.service),
     destination: chosen.workload,
-    ...(service === undefined ? {} : { service }),
+    ...(to === undefined ? {} : { service: to.service }),
     viaWaypoint: true,
   };
 }

@@ -1,5 +1,6 @@
 // One small mesh for the plan tables: a client, a service with two endpoints, a plain-TCP workload, waypoints for a
-// service and for a workload, a passthrough service, an empty one, and services reaching into another network.
+// service and for a workload, a passthrough service, an empty one, services reaching into another network through
+// its east-west gateway, and services splitting connections between weighted waypoints.
 import { Action, Scope, type Authorization } from '@ambient/api/security';
 import { LoadBalancing_Mode, TunnelProtocol, WorkloadStatus } from '@ambient/api/workload';
 import { authorization, ipBytes, meshOf, service, waypointAt, waypointByHost, workload } from '@ambient/mesh-state/testing';
@@ -7,6 +8,7 @@ import type { MeshState, WorkloadRecord } from '@ambient/mesh-state';
 
 export const ECHO = 'default/echo.default.svc.cluster.local';
 export const WAYPOINT_SVC = 'default/waypoint.default.svc.cluster.local';
+const EASTWEST_SVC = 'istio-system/eastwest.istio-system.svc.cluster.local';
 const LOCALITY = { region: 'r1', zone: 'z1', subzone: 's1' };
 
 export function world(): MeshState {
@@ -43,6 +45,27 @@ export function world(): MeshState {
     workload('hostless-1', undefined, { hostname: 'vm.example.com', services: { 'default/hostless.default.svc.cluster.local': { ports: [] } } }),
     service('v6', undefined, { addresses: [{ network: '', address: ipBytes('2001:db8::10') }, { network: '', address: ipBytes('10.96.0.70') }] }),
     workload('dual-1', undefined, { addresses: [ipBytes('10.0.7.1'), ipBytes('2001:db8::71')], services: { 'default/v6.default.svc.cluster.local': { ports: [] } } }),
+    // The network 'east', reached through the gateway ew-gw (by address or through its Service).
+    workload('ew-gw', '192.0.2.1', { network: 'east', namespace: 'istio-system', serviceAccount: 'eastwest', services: { [EASTWEST_SVC]: { ports: [] } } }),
+    service('eastwest', undefined, { namespace: 'istio-system', subjectAltNames: ['spiffe://cluster.local/ns/istio-system/sa/eastwest-alt'] }),
+    service('east-nogw', '10.96.0.51'),
+    workload('east-2', '10.1.0.2', { network: 'east', services: { 'default/east-nogw.default.svc.cluster.local': { ports: [] } } }),
+    service('mixed', '10.96.0.52', { subjectAltNames: ['spiffe://cluster.local/ns/default/sa/mixed-alt'] }),
+    workload('mixed-1', '10.0.8.1', { serviceAccount: 'mixed', services: { 'default/mixed.default.svc.cluster.local': { ports: [] } } }),
+    workload('mixed-2', '10.1.0.3', { network: 'east', serviceAccount: 'mixed-east', networkGateway: waypointByHost('istio-system', 'eastwest.istio-system.svc.cluster.local'), services: { 'default/mixed.default.svc.cluster.local': { ports: [] } } }),
+    service('lost-gw', '10.96.0.53'),
+    workload('east-3', '10.1.0.4', { network: 'east', networkGateway: waypointAt('192.0.2.99', 'east'), services: { 'default/lost-gw.default.svc.cluster.local': { ports: [] } } }),
+    service('far-gw', '10.96.0.54', { waypoint: waypointByHost('default', 'east-waypoint.default.svc.cluster.local') }),
+    service('east-waypoint', undefined, { subjectAltNames: ['spiffe://cluster.local/ns/default/sa/east-wp-alt'] }),
+    workload('east-wp-2', '10.1.9.1', { network: 'east', serviceAccount: 'waypoint', networkGateway: waypointAt('192.0.2.1', 'east'), services: { 'default/east-waypoint.default.svc.cluster.local': { ports: [] } } }),
+    workload('guarded-far', '10.0.4.9', { waypoint: waypointAt('10.0.9.7', 'east') }),
+    // Weighted waypoints: 'waypoint' (the Service above) and wp2 by address.
+    workload('wp2', '10.0.9.2', { serviceAccount: 'waypoint-v2' }),
+    service('canary', '10.96.0.80', { weightedWaypoints: [{ destination: waypointByHost('default', 'waypoint.default.svc.cluster.local'), weight: 90 }, { destination: waypointAt('10.0.9.2'), weight: 10 }] }),
+    workload('canary-1', '10.0.8.5', { services: { 'default/canary.default.svc.cluster.local': { ports: [] } } }),
+    service('canary-zero', '10.96.0.81', { weightedWaypoints: [{ destination: waypointByHost('default', 'waypoint.default.svc.cluster.local'), weight: 0 }, { destination: waypointAt('10.0.9.2'), weight: 5 }] }),
+    service('canary-even', '10.96.0.82', { weightedWaypoints: [{ destination: waypointByHost('default', 'waypoint.default.svc.cluster.local'), weight: 0 }, { destination: waypointAt('10.0.9.2'), weight: 0 }] }),
+    service('canary-lost', '10.96.0.83', { waypoint: waypointAt('10.0.9.2'), weightedWaypoints: [{ destination: waypointByHost('default', 'missing.default.svc.cluster.local'), weight: 1 }] }),
     service('same-san', '10.96.0.63', { subjectAltNames: ['spiffe://cluster.local/ns/default/sa/same'] }),
     workload('same-1', '10.0.7.2', { serviceAccount: 'same', services: { 'default/same-san.default.svc.cluster.local': { ports: [] } } }),
   );

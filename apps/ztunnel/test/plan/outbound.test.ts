@@ -2,8 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { LoadBalancing_Mode, LoadBalancing_Scope } from '@ambient/api/workload';
 import { meshOf, service, workload } from '@ambient/mesh-state/testing';
-import { planOutbound, type OutboundDestination, type OutboundPlan } from '../../src/plan/outbound.js';
+import { planOutbound, type OutboundDestination } from '../../src/plan/outbound.js';
 import { world, workloadOf } from './mesh.js';
+import { summary } from './summary.js';
 
 const ILLEGAL = [15001, 15006, 15008, 15080];
 const id = (sa: string, ns = 'default') => `spiffe://cluster.local/ns/${ns}/sa/${sa}`;
@@ -16,23 +17,6 @@ interface Row {
   readonly from?: string;
   readonly random?: number;
   readonly want: Record<string, unknown>;
-}
-
-/** Expected plans in brief: nextHop/target as 'host:port', destination/service by name. */
-function summary(plan: OutboundPlan): Record<string, unknown> {
-  switch (plan.kind) {
-    case 'hbone':
-      return {
-        kind: 'hbone', nextHop: `${plan.nextHop.host}:${plan.nextHop.port}`, authority: plan.authority,
-        ids: plan.expectedIdentities, to: plan.destination.name, service: plan.service?.name, waypoint: plan.viaWaypoint,
-      };
-    case 'plaintext':
-      return { kind: 'plaintext', target: `${plan.target.host}:${plan.target.port}`, to: plan.destination?.name };
-    case 'passthrough':
-      return { kind: 'passthrough', target: `${plan.target.host}:${plan.target.port}` };
-    case 'refuse':
-      return { kind: 'refuse', code: plan.code, reason: plan.reason };
-  }
 }
 
 const rows: Row[] = [
@@ -50,7 +34,7 @@ const rows: Row[] = [
   },
   { name: 'the waypoint itself calling its service goes to an endpoint', from: 'wp', to: { ip: '10.96.0.20', port: 80 }, want: { kind: 'hbone', nextHop: '10.0.4.2:15008', authority: '10.0.4.2:8080', to: 'reviews-1', waypoint: false } },
   { name: 'service waypoint that cannot be resolved', to: { ip: '10.96.0.22', port: 80 }, want: { kind: 'refuse', code: 'NO_HEALTHY_UPSTREAM', reason: 'waypoint default/missing.default.svc.cluster.local has no workload to send to' } },
-  { name: 'service waypoint on another network', to: { ip: '10.96.0.23', port: 80 }, want: { kind: 'refuse', code: 'UNSUPPORTED' } },
+  { name: 'service waypoint only on another network, without a gateway', to: { ip: '10.96.0.23', port: 80 }, want: { kind: 'refuse', code: 'NO_HEALTHY_UPSTREAM', reason: 'waypoint east/10.0.9.7 is only on other networks, none with a network gateway' } },
   // 4. service VIP to an endpoint
   {
     name: 'service VIP: endpoint port from its own mapping, expected = identity + service SANs',
@@ -69,8 +53,8 @@ const rows: Row[] = [
   { name: 'service endpoint with tunnel NONE: plain TCP to podIP:targetPort', to: { ip: '10.96.0.60', port: 80 }, want: { kind: 'plaintext', target: '10.0.2.2:8080', to: 'plain-1' } },
   { name: 'IPv6 VIP: endpoint address of the same family, bracketed authority', to: { ip: '2001:DB8:0::10', port: 80 }, want: { kind: 'hbone', nextHop: '2001:db8::71:15008', authority: '[2001:db8::71]:8080', to: 'dual-1' } },
   { name: 'IPv4 VIP of the same service: the IPv4 endpoint address', to: { ip: '10.96.0.70', port: 80 }, want: { kind: 'hbone', nextHop: '10.0.7.1:15008', authority: '10.0.7.1:8080' } },
-  // 5. endpoints on another network (double HBONE is a later step)
-  { name: 'service with endpoints only on another network', to: { ip: '10.96.0.50', port: 80 }, want: { kind: 'refuse', code: 'UNSUPPORTED', reason: 'service default/east-only.default.svc.cluster.local has endpoints only on other networks; double HBONE is not supported yet' } },
+  // 5. endpoints on another network: double HBONE (test/plan/double-hbone.test.ts has the rest)
+  { name: 'service with endpoints only on another network: through its gateway', to: { ip: '10.96.0.50', port: 80 }, want: { kind: 'double-hbone', gateway: '192.0.2.1:15008', authority: 'east-only.default.svc.cluster.local:80' } },
   { name: 'a workload IP of another network is not in this network: passthrough', to: { ip: '10.0.3.9', port: 80 }, want: { kind: 'passthrough', target: '10.0.3.9:80' } },
   // 6. workload waypoint for pod-addressed traffic
   { name: 'pod-addressed with a workload waypoint: to the waypoint, authority the pod', to: { ip: '10.0.4.1', port: 8080 }, want: { kind: 'hbone', nextHop: '10.0.9.1:15008', authority: '10.0.4.1:8080', ids: [id('waypoint')], to: 'wp', service: undefined, waypoint: true } },
