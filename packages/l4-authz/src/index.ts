@@ -14,5 +14,6 @@ export { evaluate, REASON_NO_ALLOW_POLICIES, REASON_NONE_ALLOWED } from './evalu
 export type { DecidedBy, Decision, DryRunMatch } from './evaluate.js';
 export { explain, explainWorkload } from './explain.js';
 export type { Explanation, PolicyExplanation, WorkloadExplanation } from './explain.js';
+export { policiesFromJson, policyFromJson, policyToJson } from './json.js';
 export { PolicyStore } from './store.js';
 export type { PolicyChange, PolicyListener } from './store.js';
