@@ -1,7 +1,8 @@
-// /config_dump in the shape ztunnel uses: workloads, services, policies and certificates as JSON lists.
+// /config_dump in the shape ztunnel uses: workloads, services, policies, certificates and open connections as JSON lists.
 import type { MeshState, ServiceRecord, WorkloadRecord } from '@ambient/mesh-state';
 import type { Policy } from '@ambient/l4-authz';
 import type { CertificateDump } from './certificates.js';
+import type { ConnectionDump } from './connections.js';
 import type { ZtunnelConfig } from './config.js';
 
 export interface ConfigDump {
@@ -9,16 +10,18 @@ export interface ConfigDump {
   readonly services: Record<string, unknown>[];
   readonly policies: unknown[];
   readonly certificates: readonly CertificateDump[];
+  readonly connections: readonly ConnectionDump[];
   readonly config: Record<string, unknown>;
 }
 
-export function configDump(state: MeshState, certificates: readonly CertificateDump[], config: ZtunnelConfig): ConfigDump {
+export function configDump(state: MeshState, certificates: readonly CertificateDump[], config: ZtunnelConfig, connections: readonly ConnectionDump[] = []): ConfigDump {
   const { workloads, services } = state.snapshot();
   return {
     workloads: workloads.map(workloadJson),
     services: services.map(serviceJson),
     policies: state.policies.all().map(policyJson),
     certificates,
+    connections,
     config: { ...config },
   };
 }

@@ -3,6 +3,7 @@ import type { Logger } from '@ambient/core';
 import type { MeshState } from '@ambient/mesh-state';
 import type { TcpMetrics } from '@ambient/telemetry';
 import type { ZtunnelConfig } from './config.js';
+import type { ConnectionRegistry } from './connections.js';
 import type { InboundTracker } from './inbound-tracker.js';
 
 export interface ProxyContext {
@@ -15,6 +16,8 @@ export interface ProxyContext {
   /** ztunnel's own ports: a connection to one of them on loopback would loop back into ztunnel. */
   readonly illegalPorts: readonly number[];
   readonly inbound: InboundTracker;
+  /** Open connections for /config_dump; tests that do not look at them leave it out. */
+  readonly connections?: ConnectionRegistry;
 }
 
 /** Connect timeout towards apps and peers (ztunnel's CONNECTION_TIMEOUT). */

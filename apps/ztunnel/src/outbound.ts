@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import { dialTcp, HboneError, splice, type HboneClient } from '@ambient/hbone';
 import type { WorkloadRecord } from '@ambient/mesh-state';
 import { ACCESS_LOG_COMPLETE, ACCESS_LOG_FAILED, ACCESS_LOG_OPENED, earlyDenyRecord, type ResponseFlag } from '@ambient/telemetry';
+import { hostPort, type OpenConnection } from './connections.js';
 import { CONNECT_TIMEOUT_MS, SOCKS_HANDSHAKE_TIMEOUT_MS, type ProxyContext } from './context.js';
 import { connectThroughGateway } from './double-hbone.js';
 import { planOutbound, type OutboundPlan } from './plan/outbound.js';
@@ -82,11 +83,21 @@ export async function socksOutbound(ctx: ProxyContext, source: OutboundSource, s
   socket.write(reply(Reply.SUCCEEDED, { address: socket.localAddress ?? '', port: socket.localPort ?? 0 }));
   if (early.length > 0) upstream.write(early);
   source.open.add(socket);
+  const open: OpenConnection = {
+    workload: source.workload,
+    direction: 'outbound',
+    src: hostPort(src.address, src.port),
+    originalDst: hostPort(named.address, named.port),
+    actualDst: hostPort(target.host, target.port),
+    protocol: hbone ? 'HBONE' : 'TCP',
+  };
+  ctx.connections?.opened(open);
   if (ctx.log.isLevelEnabled('debug')) ctx.log.debug(connection.openedRecord(), ACCESS_LOG_OPENED);
   const spliced = splice(socket, upstream);
   socket.resume(); // the handshake paused it so no byte after the request was lost
   const result = await spliced;
   source.open.delete(socket);
+  ctx.connections?.closed(open);
   connection.countRequestBytes(result.aToB + early.length);
   connection.countResponseBytes(result.bToA);
   const record = connection.close(result.error ? { error: result.error.message } : {});

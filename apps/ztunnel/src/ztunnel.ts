@@ -9,6 +9,7 @@ import { ADMIN_LOG_LEVELS, adminHandler, listenHttp, readinessHandler, type Http
 import { WorkloadCertificates } from './certificates.js';
 import type { ZtunnelConfig } from './config.js';
 import { configDump } from './config-dump.js';
+import { ConnectionRegistry } from './connections.js';
 import type { ProxyContext } from './context.js';
 import { ZtunnelError } from './errors.js';
 import { InboundTracker } from './inbound-tracker.js';
@@ -44,7 +45,8 @@ export async function startZtunnel(config: ZtunnelConfig, options: { logger: Log
     config.adminListen.port, config.metricsListen.port, config.readinessListen.port,
   ].filter((p) => p !== 0);
   const inbound = new InboundTracker(state, illegalPorts, log);
-  const ctx: ProxyContext = { config, state, metrics: metrics.tcp, log, network: '', illegalPorts, inbound };
+  const connections = new ConnectionRegistry();
+  const ctx: ProxyContext = { config, state, metrics: metrics.tcp, log, network: '', illegalPorts, inbound, connections };
   const ca = new CaClient({
     address: `${hostText(config.caAddress.host)}:${config.caAddress.port}`,
     rootPem,
@@ -76,7 +78,7 @@ export async function startZtunnel(config: ZtunnelConfig, options: { logger: Log
     listeners.push(
       await listenHttp(
         adminHandler({
-          configDump: () => configDump(state, certificates.dump(), config),
+          configDump: () => configDump(state, certificates.dump(), config, connections.dump()),
           logLevel: () => (log.level === 'silent' ? 'off' : log.level),
           setLogLevel: (level) => {
             if (!(ADMIN_LOG_LEVELS as readonly string[]).includes(level)) return false;

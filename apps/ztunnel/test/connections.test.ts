@@ -1,0 +1,171 @@
+// The open-connections list of /config_dump: a real SOCKS5 → HBONE tunnel and a plaintext inbound connection between
+// two in-process WorkloadProxy instances (sleep 127.0.14.1 → echo 127.0.24.1) appear while open, with both sides'
+// addresses, and are gone once closed; the registry orders its dump and forgets what it was told closed.
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '@ambient/core';
+import { meshOf, service, workload } from '@ambient/mesh-state/testing';
+import { createTestCa } from '@ambient/spiffe/testing';
+import { createMetricsEndpoint } from '@ambient/telemetry';
+import type { MeshState, WorkloadRecord } from '@ambient/mesh-state';
+import { readZtunnelConfig } from '../src/config.js';
+import { configDump } from '../src/config-dump.js';
+import { ConnectionRegistry, hostPort, type ConnectionDump, type OpenConnection } from '../src/connections.js';
+import type { ProxyContext } from '../src/context.js';
+import { InboundTracker } from '../src/inbound-tracker.js';
+import { WorkloadProxy } from '../src/workload-proxy.js';
+import { roundTrip, socksConnect } from './support/socks-client.js';
+
+const SLEEP_IP = '127.0.14.1';
+const ECHO_IP = '127.0.24.1';
+const ECHO_SVC = 'default/echo.default.svc.cluster.local';
+const PORTS = { hbone: 26008, socks: 26080, plaintext: 26006 };
+
+let state: MeshState;
+let ctx: ProxyContext & { connections: ConnectionRegistry };
+let proxies: WorkloadProxy[] = [];
+let app: net.Server;
+
+const find = (name: string): WorkloadRecord => {
+  const w = state.findWorkloadByUid(`Kubernetes//Pod/default/${name}`);
+  if (!w) throw new Error(`no ${name}`);
+  return w;
+};
+
+async function waitFor<T>(what: string, check: () => T | undefined): Promise<T> {
+  for (let i = 0; i < 200; i++) {
+    const value = check();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+beforeAll(async () => {
+  const ca = createTestCa();
+  state = meshOf(
+    workload('sleep', SLEEP_IP, { serviceAccount: 'sleep', node: 'node-a' }),
+    workload('echo', ECHO_IP, { serviceAccount: 'echo', node: 'node-b', services: { [ECHO_SVC]: { ports: [{ servicePort: 80, targetPort: 8080 }] } } }),
+    service('echo', '127.96.4.1'),
+  );
+  const config = readZtunnelConfig({
+    '--node': 'node-a', '--token-file': 'unused', '--root-cert': 'unused',
+    '--hbone-port': String(PORTS.hbone), '--socks5-port': String(PORTS.socks), '--inbound-plaintext-port': String(PORTS.plaintext),
+  });
+  const log = createLogger({ name: 'ztunnel', level: 'silent' });
+  const illegalPorts = Object.values(PORTS);
+  ctx = {
+    config, state, metrics: createMetricsEndpoint().tcp, log, network: '', illegalPorts,
+    inbound: new InboundTracker(state, illegalPorts, log),
+    connections: new ConnectionRegistry(),
+  };
+  app = net.createServer((socket) => {
+    socket.on('error', () => undefined);
+    socket.pipe(socket);
+  });
+  await new Promise<void>((resolve) => app.listen(8080, ECHO_IP, resolve));
+  proxies = [
+    await WorkloadProxy.start(ctx, find('sleep'), SLEEP_IP, ca.issueSvid('spiffe://cluster.local/ns/default/sa/sleep')),
+    await WorkloadProxy.start(ctx, find('echo'), ECHO_IP, ca.issueSvid('spiffe://cluster.local/ns/default/sa/echo')),
+  ];
+});
+
+afterAll(async () => {
+  for (const proxy of proxies) await proxy.close(0);
+  ctx?.inbound.close();
+  app?.close();
+});
+
+describe('open connections in /config_dump', () => {
+  it('lists a SOCKS5 → HBONE tunnel on both sides while it is open and drops it when it closes', async () => {
+    const { reply, socket } = await socksConnect({ host: SLEEP_IP, port: PORTS.socks }, ECHO_IP, 8080, SLEEP_IP);
+    expect(reply).toBe(0);
+    expect(await roundTrip(socket, 'ping')).toBe('ping');
+    const dump = await waitFor('both sides', () => {
+      const list = configDump(state, [], ctx.config, ctx.connections.dump()).connections;
+      return list.length === 2 ? list : undefined;
+    });
+    const app = `${SLEEP_IP}:${socket.localPort}`;
+    const [inbound, outbound] = dump as [ConnectionDump, ConnectionDump];
+    expect(outbound).toEqual({
+      workload: { uid: 'Kubernetes//Pod/default/sleep', name: 'sleep', namespace: 'default' },
+      direction: 'outbound',
+      src: app,
+      originalDst: `${ECHO_IP}:8080`,
+      actualDst: `${ECHO_IP}:${PORTS.hbone}`,
+      protocol: 'HBONE',
+    });
+    expect(inbound).toMatchObject({
+      workload: { uid: 'Kubernetes//Pod/default/echo', name: 'echo', namespace: 'default' },
+      direction: 'inbound',
+      originalDst: `${ECHO_IP}:8080`,
+      actualDst: `${ECHO_IP}:8080`,
+      protocol: 'HBONE',
+    });
+    // The tunnel's source is the sleep ztunnel's TLS socket, which leaves from sleep's own address.
+    expect(inbound.src).toMatch(new RegExp(`^${SLEEP_IP.replaceAll('.', '\\.')}:\\d+$`));
+    socket.end();
+    await waitFor('the tunnel to close', () => (ctx.connections.size === 0 ? true : undefined));
+    expect(configDump(state, [], ctx.config, ctx.connections.dump()).connections).toEqual([]);
+  });
+
+  it('lists plaintext inbound as TCP', async () => {
+    const socket = net.connect({ host: ECHO_IP, port: PORTS.plaintext, localAddress: SLEEP_IP });
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    expect(await roundTrip(socket, 'plain')).toBe('plain');
+    const [entry] = await waitFor('the plaintext connection', () => {
+      const list = ctx.connections.dump().filter((c) => c.protocol === 'TCP');
+      return list.length === 1 ? list : undefined;
+    });
+    expect(entry).toEqual({
+      workload: { uid: 'Kubernetes//Pod/default/echo', name: 'echo', namespace: 'default' },
+      direction: 'inbound',
+      src: `${SLEEP_IP}:${socket.localPort}`,
+      originalDst: `${ECHO_IP}:8080`,
+      actualDst: `${ECHO_IP}:8080`,
+      protocol: 'TCP',
+    });
+    socket.end();
+    await waitFor('the connection to close', () => (ctx.connections.size === 0 ? true : undefined));
+  });
+});
+
+describe('ConnectionRegistry', () => {
+  const entry = (name: string, direction: 'inbound' | 'outbound', src: string): OpenConnection => ({
+    workload: { ...find(name) },
+    direction,
+    src,
+    originalDst: 'echo.default.mesh:80',
+    actualDst: '127.0.24.1:15008',
+    protocol: 'HBONE',
+  });
+
+  it('dumps in a stable order and forgets closed connections', () => {
+    const registry = new ConnectionRegistry();
+    const a = entry('sleep', 'outbound', '127.0.14.1:2');
+    const b = entry('echo', 'inbound', '127.0.14.1:1');
+    const c = entry('sleep', 'inbound', '127.0.24.1:3');
+    for (const x of [a, b, c]) registry.opened(x);
+    expect(registry.dump().map((d) => `${d.workload.name} ${d.direction} ${d.src}`)).toEqual([
+      'echo inbound 127.0.14.1:1',
+      'sleep inbound 127.0.24.1:3',
+      'sleep outbound 127.0.14.1:2',
+    ]);
+    registry.closed(b);
+    registry.closed(b);
+    expect(registry.size).toBe(2);
+    expect(JSON.parse(JSON.stringify(registry.dump()[0]))).toEqual({
+      workload: { uid: 'Kubernetes//Pod/default/sleep', name: 'sleep', namespace: 'default' },
+      direction: 'inbound',
+      src: '127.0.24.1:3',
+      originalDst: 'echo.default.mesh:80',
+      actualDst: '127.0.24.1:15008',
+      protocol: 'HBONE',
+    });
+  });
+
+  it('brackets IPv6 hosts', () => {
+    expect(hostPort('::1', 15008)).toBe('[::1]:15008');
+    expect(hostPort('127.0.0.1', 80)).toBe('127.0.0.1:80');
+  });
+});
