@@ -7,7 +7,9 @@ export type ZtunnelErrorCode =
   /** --token-file or --root-cert cannot be read. */
   | 'ZTUNNEL_ERR_FILE'
   /** The requested capture mode cannot run on this machine. */
-  | 'ZTUNNEL_ERR_CAPTURE';
+  | 'ZTUNNEL_ERR_CAPTURE'
+  /** A PROXY protocol v2 header cannot carry these addresses or TLVs. */
+  | 'ZTUNNEL_ERR_PROXY_PROTOCOL';
 
 export class ZtunnelError extends AmbientError<ZtunnelErrorCode> {
   static override readonly family: string = 'ZTUNNEL';

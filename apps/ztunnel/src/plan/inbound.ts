@@ -2,7 +2,8 @@
 // target the local workload that was dialled, which port does it serve, and does L4 policy allow the peer.
 // The HTTP status of a refusal is ztunnel's: 400 bad target, 503 nothing to connect to, 401 denied by policy.
 import { evaluate, type Decision, type Identity } from '@ambient/l4-authz';
-import type { MeshState, WorkloadRecord } from '@ambient/mesh-state';
+import type { MeshState, ServiceRecord, WorkloadRecord } from '@ambient/mesh-state';
+import { routeAppTunnel, type AppTunnelPlan } from './app-tunnel.js';
 import { targetPortOf } from './load-balance.js';
 import { canonicalIp, hostPort, isPort } from './net.js';
 import { resolveWaypoint } from './waypoint.js';
@@ -18,6 +19,8 @@ export interface InboundRequest {
   readonly srcIp: string;
   /** This ztunnel's network, the scope of every address lookup. */
   readonly network: string;
+  /** An HBONE CONNECT: only those honour the local workload's application_tunnel (plaintext inbound ignores it). */
+  readonly hbone?: boolean;
 }
 
 export interface InboundOptions {
@@ -25,7 +28,15 @@ export interface InboundOptions {
 }
 
 export type InboundPlan =
-  | { readonly kind: 'allow'; readonly workload: WorkloadRecord; readonly target: { host: string; port: number }; readonly decision: Decision }
+  | {
+      readonly kind: 'allow';
+      readonly workload: WorkloadRecord;
+      /** Where to connect: the dialled address and target port, or the application tunnel's. */
+      readonly target: { host: string; port: number };
+      readonly decision: Decision;
+      /** Set when the workload has an application_tunnel: a PROXY header goes first when its protocol is PROXY. */
+      readonly appTunnel?: AppTunnelPlan;
+    }
   | { readonly kind: 'refuse'; readonly status: 400 | 401 | 503; readonly reason: string; readonly decision?: Decision };
 
 type Refuse = Extract<InboundPlan, { kind: 'refuse' }>;
@@ -51,15 +62,18 @@ export function planInbound(state: MeshState, request: InboundRequest, options: 
   const local = state.findWorkloadByAddress({ network: request.network, ip: dialled });
   const targetIp = canonicalIp(host);
   let targetPort = port;
+  let service: ServiceRecord | undefined;
+  const tunnel = request.hbone === true ? local?.applicationTunnel : undefined;
   if (targetIp !== undefined) {
-    if (targetIp !== dialled && !(local !== undefined && isWaypointOf(state, local, request.network, targetIp))) {
+    // A workload with its own tunnel gets the target in the PROXY header and decides itself (ztunnel does not check).
+    if (targetIp !== dialled && tunnel === undefined && !(local !== undefined && isWaypointOf(state, local, request.network, targetIp))) {
       return refuse(400, `target ${hostPort(targetIp, port)} is not the dialled address ${dialled}`);
     }
     if (local === undefined) return refuse(503, `no local workload at ${dialled} on network "${request.network}"`);
   } else {
     if (local === undefined) return refuse(503, `no local workload at ${dialled} on network "${request.network}"`);
     // A hostname target (from a network gateway) names a service; the local workload must be one of its endpoints.
-    const service = state.findServiceByHostname(host, local.namespace);
+    service = state.findServiceByHostname(host, local.namespace);
     if (service === undefined) return refuse(503, `no service has hostname ${host}`);
     if (!local.services.has(service.key)) return refuse(400, `${local.namespace}/${local.name} is not an endpoint of ${service.key}`);
     targetPort = targetPortOf(local, service, port);
@@ -71,9 +85,17 @@ export function planInbound(state: MeshState, request: InboundRequest, options: 
     srcIdentity = parseIdentity(request.peerIdentity);
     if (srcIdentity === undefined) return refuse(401, `peer identity "${request.peerIdentity}" is not spiffe://<trust domain>/ns/<namespace>/sa/<service account>`);
   }
-  const decision = evaluate({ srcIp, srcIdentity, dstIp: dialled, dstPort: targetPort }, state.policies.findApplicable(local));
+  let target = { host: dialled, port: targetPort };
+  let appTunnel: AppTunnelPlan | undefined;
+  if (tunnel !== undefined) {
+    const route = routeAppTunnel({ tunnel, dialled, targetPort, authority: request.authority, network: request.network, ...(service ? { service } : {}) });
+    if (typeof route === 'string') return refuse(503, route);
+    ({ upstream: target, appTunnel } = route);
+  }
+  // As ztunnel, policy sees the port actually connected to (the tunnel port when one is set), on the dialled address.
+  const decision = evaluate({ srcIp, srcIdentity, dstIp: dialled, dstPort: target.port }, state.policies.findApplicable(local));
   if (!decision.allowed) return refuse(401, decision.reason, decision);
-  return { kind: 'allow', workload: local, target: { host: dialled, port: targetPort }, decision };
+  return { kind: 'allow', workload: local, target, decision, ...(appTunnel ? { appTunnel } : {}) };
 }
 
 /**
