@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import type { CommandContext } from './context.js';
 import { registerVersion } from './commands/version.js';
 import { registerCreateToken } from './commands/create-token.js';
+import { registerAuthz } from './commands/authz.js';
 
 /** Builds the program; `context` carries the process's streams and environment so tests can run commands in-process. */
 export function buildProgram(context: CommandContext): Command {
@@ -21,4 +22,4 @@ export function buildProgram(context: CommandContext): Command {
 }
 
 /** Every command module's `register`; one line per command. */
-const COMMANDS: readonly ((program: Command, context: CommandContext) => void)[] = [registerVersion, registerCreateToken];
+const COMMANDS: readonly ((program: Command, context: CommandContext) => void)[] = [registerVersion, registerCreateToken, registerAuthz];
