@@ -1,123 +1,145 @@
-// Macro bench, one run: app → SOCKS5 → ztunnel (sleep) → HBONE → ztunnel (echo) → app, with the proxies in a
-// child process, against direct TCP to the same app measured in the same run. Throughput, 1-byte round trips on a
-// keep-alive connection (p50/p99 and what the tunnel adds), new tunnelled connections per second, CPU per GB.
+// Macro bench, one run, side by side: a real ambientd and two real ztunnel processes (app → SOCKS5 → ztunnel A →
+// HBONE → ztunnel B → app) against a stunnel4 pair on the same path and against direct TCP. iperf3 throughput both
+// ways and CPU-s/GB of both proxies, 1-byte keep-alive round trips, new tunnelled connections per second, memory
+// per idle tunnel. Ratios are what to read: absolute figures move with the shared machine's load.
+// BENCH_SECONDS (iperf3 run, default 3), BENCH_IDLE (idle tunnels, default 1000), BENCH_ONLY (comma list of
+// throughput,latency,connections,memory), BENCH_CPU_PROF=DIR (run the ztunnels under --cpu-prof, profiles in DIR).
 import { spawn } from 'node:child_process';
-import net from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { formatRatioTable } from '@ambient/core';
-import { socksConnect } from '../test/support/socks-client.js';
-import { PAIR } from './pair-addresses.js';
+import { formatRatioTable, type BenchRow } from '@ambient/core';
+import {
+  connectionRate, echoLatency, freePort, idleMemoryPerConnection, iperf, percentile, startEchoProcess, startIperfServer,
+  stunnelPair, tcpDial, writeBenchCertificates, type BenchPath, type Dial,
+} from '@ambient/hbone/testing';
+import { ECHO_IP, SLEEP_IP, SOCKS_PORT, startMesh } from './mesh.js';
+import { socksDial } from './socks-dial.js';
 
-const BYTES = 256 * 1024 * 1024;
-const ROUND_TRIPS = 3_000;
-const CONNECTIONS = 600;
-const APP_PORT = 8080;
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 3);
+const IDLE = Number(process.env['BENCH_IDLE'] ?? 1000);
+const CONCURRENCY = 16;
+const ONLY = new Set((process.env['BENCH_ONLY'] ?? 'throughput,latency,connections,memory').split(','));
+const PROFILE_DIR = process.env['BENCH_CPU_PROF'];
+const LOADER = fileURLToPath(new URL('../../../tools/source-loader.mjs', import.meta.url));
+const SHIM = fileURLToPath(new URL('./socks-shim.ts', import.meta.url));
 
-const child = spawn(process.execPath, ['--import', fileURLToPath(new URL('../../../tools/source-loader.mjs', import.meta.url)), fileURLToPath(new URL('./pair.ts', import.meta.url))], {
-  stdio: ['pipe', 'pipe', 'inherit'],
-});
-await new Promise<void>((resolve, reject) => {
-  child.stdout.setEncoding('utf8').on('data', (s: string) => s.includes('ready') && resolve());
-  child.once('exit', (code) => reject(new Error(`pair exited ${code}`)));
-});
-
-// The app: a sink that answers "done" after BYTES, or echoes single bytes.
-const app = net.createServer({ noDelay: true }, (socket) => {
-  socket.on('error', () => undefined);
-  let received = 0;
-  socket.on('data', (chunk: Buffer) => {
-    if (chunk[0] === 0x42 && received === 0 && chunk.length <= 2) return void socket.write(chunk);
-    received += chunk.length;
-    if (received >= BYTES) socket.end('done');
-  });
-});
-await new Promise<void>((resolve) => app.listen(APP_PORT, PAIR.echo, resolve));
-
-const direct = (): Promise<net.Socket> =>
-  new Promise((resolve, reject) => {
-    const s = net.connect({ host: PAIR.echo, port: APP_PORT, noDelay: true }, () => resolve(s));
-    s.once('error', reject);
-  });
-const tunnelled = async (): Promise<net.Socket> => {
-  const { reply, socket } = await socksConnect({ host: PAIR.sleep, port: PAIR.socks }, PAIR.echo, APP_PORT);
-  if (reply !== 0) throw new Error(`SOCKS reply ${reply}`);
-  socket.setNoDelay(true);
-  return socket;
+const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
+console.log(`load average at start: ${load()}`);
+const dir = mkdtempSync(join(tmpdir(), 'ztunnel-bench-'));
+writeBenchCertificates(dir);
+const iperfPort = await freePort(ECHO_IP);
+const iperfServer = startIperfServer(iperfPort, ECHO_IP);
+const echo = await startEchoProcess(ECHO_IP);
+const mesh = await startMesh({ dir, ztunnelNodeFlags: PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : [] });
+const socks = { host: SLEEP_IP, port: SOCKS_PORT };
+const stopping: (() => void)[] = [];
+const pathTo = async (port: number) => {
+  const stunnel = await stunnelPair({ host: ECHO_IP, port }, dir);
+  stopping.push(() => stunnel.stop());
+  return stunnel;
 };
 
-async function throughput(open: () => Promise<net.Socket>): Promise<{ mbps: number; cpuSecondsPerGb: number }> {
-  const socket = await open();
-  const chunk = Buffer.alloc(256 * 1024, 7);
-  const cpu = process.cpuUsage();
-  const childCpu = await childCpuSeconds();
-  const started = process.hrtime.bigint();
-  const done = new Promise<void>((resolve) => socket.once('end', resolve));
-  socket.resume();
-  for (let sent = 0; sent < BYTES; sent += chunk.length) if (!socket.write(chunk)) await new Promise((r) => socket.once('drain', r));
-  await done;
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const used = process.cpuUsage(cpu);
-  const cpuSeconds = (used.user + used.system) / 1e6 + ((await childCpuSeconds()) - childCpu);
-  socket.destroy();
-  return { mbps: BYTES / 1e6 / seconds, cpuSecondsPerGb: cpuSeconds / (BYTES / 1e9) };
+async function shim(args: string[]): Promise<BenchPath> {
+  const child = spawn(process.execPath, ['--import', LOADER, SHIM, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  stopping.push(() => child.kill('SIGKILL'));
+  const port = await new Promise<number>((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (l) => l.startsWith('READY ') && resolve(Number(l.slice(6))));
+    child.once('exit', (code) => reject(new Error(`socks-shim exited with ${code}`)));
+  });
+  return { name: 'shim', port, pids: [child.pid ?? 0], stop: () => child.kill('SIGKILL') };
 }
 
-async function latency(open: () => Promise<net.Socket>): Promise<{ p50: number; p99: number }> {
-  const socket = await open();
-  const samples: number[] = [];
-  const one = Buffer.from([0x42]);
-  for (let i = 0; i < ROUND_TRIPS; i++) {
-    const t = process.hrtime.bigint();
-    const back = new Promise((resolve) => socket.once('data', resolve));
-    socket.write(one);
-    await back;
-    samples.push(Number(process.hrtime.bigint() - t) / 1e6);
-  }
-  socket.destroy();
-  samples.sort((a, b) => a - b);
-  return { p50: samples[Math.floor(samples.length * 0.5)] ?? 0, p99: samples[Math.floor(samples.length * 0.99)] ?? 0 };
-}
+const vs = (value: number, base: number): string => `${(value / base).toFixed(2)}× direct`;
 
-async function connectionsPerSecond(open: () => Promise<net.Socket>): Promise<number> {
-  const started = process.hrtime.bigint();
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next++ < CONNECTIONS) {
-      const socket = await open();
-      const back = new Promise((resolve) => socket.once('data', resolve));
-      socket.write(Buffer.from([0x42]));
-      await back;
-      const closed = new Promise((resolve) => socket.once('close', resolve));
-      socket.end();
-      await closed;
+async function throughput(): Promise<void> {
+  const stunnel = await pathTo(iperfPort);
+  const plainShim = await shim(['plain', ECHO_IP, String(iperfPort)]);
+  const stunnelShim = await shim(['plain', '127.0.0.1', String(stunnel.port)]);
+  const socksShim = await shim(['socks', ECHO_IP, String(iperfPort), socks.host, String(socks.port)]);
+  const runs: [string, { port: number; host?: string; pids?: number[]; extraPids?: number[] }][] = [
+    ['direct', { port: iperfPort, host: ECHO_IP }],
+    ['shim alone (its own cost)', { port: plainShim.port, extraPids: plainShim.pids }],
+    ['stunnel pair', { port: stunnel.port, pids: stunnel.pids }],
+    ['shim + stunnel pair', { port: stunnelShim.port, pids: stunnel.pids, extraPids: stunnelShim.pids }],
+    ['shim (SOCKS5) + ztunnel pair', { port: socksShim.port, pids: mesh.ztunnelPids, extraPids: socksShim.pids }],
+  ];
+  for (const reverse of [false, true]) {
+    const rows: BenchRow[] = [];
+    const cpu: BenchRow[] = [];
+    let direct = 0;
+    for (const [name, target] of runs) {
+      const r = await iperf({ ...target, seconds: SECONDS, reverse });
+      direct ||= r.gbps;
+      // The baseline keeps its plain name: formatRatioTable finds it by name.
+      const plain = name === 'direct' || name === 'stunnel pair';
+      rows.push({ name: plain ? name : `${name} (${vs(r.gbps, direct)})`, value: r.gbps, unit: 'Gbit/s' });
+      if (name.includes('shim')) cpu.push({ name: `${name}: the shim`, value: r.extraCpuSecondsPerGB, unit: 'CPU-s/GB', lowerIsBetter: true });
+      if (target.pids) cpu.push({ name: `${name}: both proxies`, value: r.cpuSecondsPerGB, unit: 'CPU-s/GB', lowerIsBetter: true });
     }
-  };
-  await Promise.all(Array.from({ length: 16 }, worker));
-  return CONNECTIONS / (Number(process.hrtime.bigint() - started) / 1e9);
+    const way = reverse ? 'download (iperf3 -R)' : 'upload';
+    console.log(formatRatioTable(`throughput ${way}, iperf3 ${SECONDS}s, one connection`, rows, 'stunnel pair'));
+    console.log(formatRatioTable(`CPU seconds per GB, ${way}`, cpu, 'stunnel pair: both proxies'));
+  }
 }
 
-/** CPU seconds the proxy process used so far (from /proc, Linux). */
-async function childCpuSeconds(): Promise<number> {
-  const { readFile } = await import('node:fs/promises');
-  const fields = (await readFile(`/proc/${child.pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+async function latency(): Promise<void> {
+  const stunnel = await pathTo(echo.port);
+  const dials: [string, Dial][] = [
+    ['direct', tcpDial(echo.port, ECHO_IP)],
+    ['stunnel pair', tcpDial(stunnel.port)],
+    ['ztunnel pair (SOCKS5 client)', socksDial(socks, { host: ECHO_IP, port: echo.port })],
+  ];
+  const p50: BenchRow[] = [];
+  const p99: BenchRow[] = [];
+  let base = { p50: 0, p99: 0 };
+  for (const [name, dial] of dials) {
+    const t = await echoLatency(dial, 5000, 2000);
+    const r = { p50: percentile(t, 50) / 1000, p99: percentile(t, 99) / 1000 };
+    if (name === 'direct') base = r;
+    const added = (k: 'p50' | 'p99') => (name === 'direct' ? '' : ` (+${(r[k] - base[k]).toFixed(3)} ms over direct)`);
+    p50.push({ name: `${name}${added('p50')}`, value: r.p50, unit: 'ms', lowerIsBetter: true });
+    p99.push({ name: `${name}${added('p99')}`, value: r.p99, unit: 'ms', lowerIsBetter: true });
+  }
+  console.log(formatRatioTable('1-byte echo round trip p50, keep-alive connection, 5,000 after 2,000 warm-up', p50, 'direct'));
+  console.log(formatRatioTable('1-byte echo round trip p99, keep-alive connection', p99, 'direct'));
 }
 
-const d = { tp: await throughput(direct), lat: await latency(direct), cps: await connectionsPerSecond(direct) };
-const z = { tp: await throughput(tunnelled), lat: await latency(tunnelled), cps: await connectionsPerSecond(tunnelled) };
+async function connections(): Promise<void> {
+  const stunnel = await pathTo(echo.port);
+  const ztunnel = socksDial(socks, { host: ECHO_IP, port: echo.port });
+  await connectionRate(ztunnel, CONCURRENCY, 500);
+  const rows: BenchRow[] = [];
+  const direct = await connectionRate(tcpDial(echo.port, ECHO_IP), CONCURRENCY, 2000);
+  rows.push({ name: 'direct', value: direct, unit: 'conn/s' });
+  const s = await connectionRate(tcpDial(stunnel.port), CONCURRENCY, 2000);
+  rows.push({ name: 'stunnel pair', value: s, unit: 'conn/s' });
+  const z = await connectionRate(ztunnel, CONCURRENCY, 2000);
+  rows.push({ name: `ztunnel pair, SOCKS5 + CONNECT on a pooled session (${vs(z, direct)})`, value: z, unit: 'conn/s' });
+  console.log(formatRatioTable(`new connections/s, each open + 1-byte echo + close, ${CONCURRENCY} in flight (stunnel: a TLS handshake each)`, rows, 'stunnel pair'));
+}
 
-console.log(`ztunnel pair (SOCKS5 → HBONE → app) against direct TCP; ${BYTES / 1024 / 1024} MiB, ${ROUND_TRIPS} round trips, ${CONNECTIONS} connections`);
-const table = (title: string, unit: string, direct: number, tunnel: number, lowerIsBetter = false): string =>
-  formatRatioTable(title, [
-    { name: 'direct TCP', value: direct, unit, lowerIsBetter },
-    { name: 'ztunnel pair', value: tunnel, unit, lowerIsBetter },
-  ]);
-console.log(table('throughput, one connection', 'MB/s', d.tp.mbps, z.tp.mbps));
-console.log(table('CPU per GB moved (bench and proxy processes)', 'CPU-s/GB', d.tp.cpuSecondsPerGb, z.tp.cpuSecondsPerGb, true));
-console.log(table('1-byte round trip p50, keep-alive connection', 'ms', d.lat.p50, z.lat.p50, true));
-console.log(table('1-byte round trip p99, keep-alive connection', 'ms', d.lat.p99, z.lat.p99, true));
-console.log(table('new connections with one round trip, 16 at a time', 'conn/s', d.cps, z.cps));
-console.log(`added latency over direct: p50 ${(z.lat.p50 - d.lat.p50).toFixed(3)} ms, p99 ${(z.lat.p99 - d.lat.p99).toFixed(3)} ms`);
-child.stdin.end();
-app.close();
-await new Promise((resolve) => child.once('exit', resolve));
+async function memory(): Promise<void> {
+  const stunnel = await pathTo(echo.port);
+  const rows: BenchRow[] = [
+    { name: 'stunnel pair', value: (await idleMemoryPerConnection(tcpDial(stunnel.port), stunnel.pids, IDLE)) / 1024, unit: 'KiB/conn', lowerIsBetter: true },
+    { name: 'ztunnel pair', value: (await idleMemoryPerConnection(socksDial(socks, { host: ECHO_IP, port: echo.port }), mesh.ztunnelPids, IDLE)) / 1024, unit: 'KiB/conn', lowerIsBetter: true },
+  ];
+  console.log(formatRatioTable(`memory per idle connection (RSS growth of both proxies, ${IDLE} connections)`, rows, 'stunnel pair'));
+}
+
+try {
+  if (ONLY.has('throughput')) await throughput();
+  if (ONLY.has('latency')) await latency();
+  if (ONLY.has('connections')) await connections();
+  if (ONLY.has('memory')) await memory();
+  console.log(`load average at end: ${load()}`);
+} finally {
+  for (const stop of stopping) stop();
+  await mesh.stop();
+  iperfServer.kill();
+  echo.child.kill();
+  rmSync(dir, { recursive: true, force: true });
+}

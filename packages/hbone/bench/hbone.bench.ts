@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import { formatRatioTable, type BenchRow } from '@ambient/core';
 import { HboneClient } from '../src/index.js';
 import { readMaterial } from './certs.js';
-import { hbonePath, nodeTlsPath, stunnelPath, writeCertificates, type Path } from './paths.js';
-import { echoLatency, freePort, iperf, openIdle, percentile, rssBytes, startEchoProcess, startIperfServer } from './measure.js';
+import { echoLatency, freePort, iperf, openIdle, percentile, rssBytes, startEchoProcess, startIperfServer, stunnelPair, tcpDial, writeBenchCertificates } from '../src/testing/index.js';
+import { hbonePath, nodeTlsPath, type Path } from './paths.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const dir = mkdtempSync(join(tmpdir(), 'hbone-bench-'));
-writeCertificates(dir);
+writeBenchCertificates(dir);
 const iperfPort = await freePort();
 const iperfServer = startIperfServer(iperfPort);
 const echo = await startEchoProcess();
@@ -21,7 +21,7 @@ await new Promise((r) => setTimeout(r, 300));
 
 type PathFactory = (target: number, dir: string) => Promise<Path>;
 const paths: [string, PathFactory][] = [
-  ['stunnel pair', stunnelPath],
+  ['stunnel pair', (target, d) => stunnelPair({ host: '127.0.0.1', port: target }, d)],
   ['node TLS pair', nodeTlsPath],
   ['hbone pair', hbonePath],
 ];
@@ -40,11 +40,11 @@ try {
   const up: BenchRow[] = [];
   const down: BenchRow[] = [];
   const cpu: BenchRow[] = [];
-  up.push({ name: 'direct', value: (await iperf(iperfPort, [], SECONDS)).gbps, unit: 'Gbit/s' });
+  up.push({ name: 'direct', value: (await iperf({ port: iperfPort, seconds: SECONDS })).gbps, unit: 'Gbit/s' });
   for (const [name, factory] of paths) {
     await withPath(factory, iperfPort, async (p) => {
-      const u = await iperf(p.port, p.pids, SECONDS);
-      const d = await iperf(p.port, p.pids, SECONDS, true);
+      const u = await iperf({ port: p.port, pids: p.pids, seconds: SECONDS });
+      const d = await iperf({ port: p.port, pids: p.pids, seconds: SECONDS, reverse: true });
       up.push({ name, value: u.gbps, unit: 'Gbit/s' });
       down.push({ name, value: d.gbps, unit: 'Gbit/s' });
       cpu.push({ name, value: u.cpuSecondsPerGB, unit: 'CPU-s/GB', lowerIsBetter: true });
@@ -57,13 +57,13 @@ try {
   // 2. 1-byte echo latency on a kept-alive connection, after warm-up.
   const p50: BenchRow[] = [];
   const p99: BenchRow[] = [];
-  const direct = await echoLatency(echo.port, 5000, 1000);
+  const direct = await echoLatency(tcpDial(echo.port), 5000, 1000);
   const base = { p50: percentile(direct, 50), p99: percentile(direct, 99) };
   p50.push({ name: 'direct', value: base.p50, unit: 'µs', lowerIsBetter: true });
   p99.push({ name: 'direct', value: base.p99, unit: 'µs', lowerIsBetter: true });
   for (const [name, factory] of paths) {
     await withPath(factory, echo.port, async (p) => {
-      const t = await echoLatency(p.port, 5000, 2000);
+      const t = await echoLatency(tcpDial(p.port), 5000, 2000);
       p50.push({ name, value: percentile(t, 50), unit: 'µs', lowerIsBetter: true });
       p99.push({ name: `${name} (added ${Math.round(percentile(t, 99) - base.p99)} µs)`, value: percentile(t, 99), unit: 'µs', lowerIsBetter: true });
     });
@@ -124,9 +124,9 @@ try {
   const memory: BenchRow[] = [];
   for (const [name, factory] of paths) {
     await withPath(factory, echo.port, async (p) => {
-      await openIdle(p.port, 20).then((close) => close());
+      await openIdle(tcpDial(p.port), 20).then((close) => close());
       const before = p.pids.reduce((t, pid) => t + rssBytes(pid), 0);
-      const close = await openIdle(p.port, 1000);
+      const close = await openIdle(tcpDial(p.port), 1000);
       await new Promise((r) => setTimeout(r, 300));
       const after = p.pids.reduce((t, pid) => t + rssBytes(pid), 0);
       close();
@@ -150,7 +150,7 @@ async function serverPortOf(p: Path): Promise<number> {
 
 /** New connections per second through a fresh stunnel pair: each one is a full TLS handshake. */
 async function newTlsConnectionsPerSecond(): Promise<number> {
-  return withPath(stunnelPath, echo.port, async (p) => {
+  return withPath((target, d) => stunnelPair({ host: '127.0.0.1', port: target }, d), echo.port, async (p) => {
     let done = 0;
     const until = Date.now() + 2000;
     while (Date.now() < until) {

@@ -1,0 +1,184 @@
+// Measurements the data-path benchmarks share (hbone's and ztunnel's): CPU time and RSS of processes from /proc,
+// iperf3 throughput, 1-byte echo round trips, connection rates and idle connections through any way of dialling.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import net, { type AddressInfo } from 'node:net';
+import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const TICKS_PER_SECOND = 100;
+
+/** Opens one connection through the path under test (plain TCP, a SOCKS5 handshake …), connected and ready. */
+export type Dial = () => Promise<net.Socket>;
+
+/** A Dial for plain TCP to host:port, without Nagle. */
+export function tcpDial(port: number, host = '127.0.0.1'): Dial {
+  return () =>
+    new Promise((resolve, reject) => {
+      const s = net.connect({ host, port, noDelay: true });
+      s.once('connect', () => {
+        s.off('error', reject);
+        resolve(s);
+      });
+      s.once('error', reject);
+    });
+}
+
+/** user + system CPU seconds of a process, from /proc. */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
+export function rssBytes(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+  return Number(line?.split(/\s+/)[1] ?? 0) * 1024;
+}
+
+const totalCpu = (pids: readonly number[]): number => pids.reduce((t, p) => t + cpuSeconds(p), 0);
+
+export interface Throughput {
+  readonly gbps: number;
+  readonly bytes: number;
+  /** CPU seconds of `pids` per 10⁹ bytes moved (0 without pids). */
+  readonly cpuSecondsPerGB: number;
+  /** The same for `extraPids` (a shim in front of the path, counted apart). */
+  readonly extraCpuSecondsPerGB: number;
+}
+
+export interface IperfOptions {
+  readonly port: number;
+  readonly host?: string;
+  readonly seconds: number;
+  /** Download direction (iperf3 -R): the server sends. */
+  readonly reverse?: boolean;
+  /** Processes whose CPU counts as the path's. */
+  readonly pids?: readonly number[];
+  readonly extraPids?: readonly number[];
+}
+
+/** iperf3 for `seconds` through host:port, with the CPU time the given processes spent meanwhile. */
+export async function iperf(options: IperfOptions): Promise<Throughput> {
+  const { pids = [], extraPids = [] } = options;
+  const before = [totalCpu(pids), totalCpu(extraPids)];
+  const args = ['-c', options.host ?? '127.0.0.1', '-p', String(options.port), '-t', String(options.seconds), '-J', ...(options.reverse ? ['-R'] : [])];
+  const { stdout } = await run('iperf3', args, { maxBuffer: 16 << 20 });
+  const after = [totalCpu(pids), totalCpu(extraPids)];
+  const end = (JSON.parse(stdout) as { end: { sum_received: { bits_per_second: number; bytes: number } } }).end.sum_received;
+  const perGb = (i: number) => (((after[i] ?? 0) - (before[i] ?? 0)) / end.bytes) * 1e9;
+  return { gbps: end.bits_per_second / 1e9, bytes: end.bytes, cpuSecondsPerGB: perGb(0), extraCpuSecondsPerGB: perGb(1) };
+}
+
+export function startIperfServer(port: number, host = '127.0.0.1'): ChildProcess {
+  return spawn('iperf3', ['-s', '-B', host, '-p', String(port)], { stdio: 'ignore' });
+}
+
+/** An echo server (1-byte ping-pongs, idle connections) in its own process, so it takes no CPU from the bench's. */
+export async function startEchoProcess(host = '127.0.0.1', port = 0): Promise<{ port: number; child: ChildProcess }> {
+  const code = `const s=require('net').createServer({allowHalfOpen:true},c=>{c.setNoDelay(true);c.on('error',()=>{});c.pipe(c)});s.listen(${port},${JSON.stringify(host)},()=>console.log(s.address().port))`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const bound = await new Promise<number>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', (line) => resolve(Number(line.trim())));
+    child.once('exit', (code) => reject(new Error(`echo process exited with ${code} before it listened`)));
+  });
+  return { port: bound, child };
+}
+
+export function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+/** Round-trip times (µs, sorted) of 1-byte ping-pongs on one kept-alive connection to an echo, after a warm-up. */
+export async function echoLatency(dial: Dial, rounds: number, warmup: number): Promise<number[]> {
+  const socket = await dial();
+  const times: number[] = [];
+  const one = Buffer.from([1]);
+  for (let i = 0; i < warmup + rounds; i++) {
+    const start = process.hrtime.bigint();
+    const got = new Promise((r) => socket.once('data', r));
+    socket.write(one);
+    await got;
+    if (i >= warmup) times.push(Number(process.hrtime.bigint() - start) / 1000);
+  }
+  socket.destroy();
+  return times.sort((a, b) => a - b);
+}
+
+/** One whole connection to an echo: open, one byte there and back, graceful close. */
+export async function echoOnce(dial: Dial): Promise<void> {
+  const s = await dial();
+  await new Promise<void>((resolve, reject) => {
+    s.once('data', () => s.end());
+    s.once('close', () => resolve());
+    s.once('error', reject);
+    s.write('x');
+  });
+}
+
+/** Whole echo connections per second, `concurrency` at a time, for `ms` milliseconds. */
+export async function connectionRate(dial: Dial, concurrency: number, ms: number): Promise<number> {
+  let done = 0;
+  const started = Date.now();
+  const until = started + ms;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (Date.now() < until) {
+        await echoOnce(dial);
+        done += 1;
+      }
+    }),
+  );
+  return done / ((Date.now() - started) / 1000);
+}
+
+/** Opens `count` connections to an echo through `dial`, proves each with one byte, keeps them idle; returns a closer. */
+export async function openIdle(dial: Dial, count: number): Promise<() => void> {
+  const sockets: net.Socket[] = [];
+  for (let i = 0; i < count; i++) {
+    const s = await dial();
+    s.on('error', () => undefined);
+    const echoed = new Promise((r) => s.once('data', r));
+    s.write('x');
+    await echoed;
+    sockets.push(s);
+  }
+  return () => sockets.forEach((s) => s.destroy());
+}
+
+/** RSS growth per connection (bytes) of `pids` when `count` idle connections are opened through `dial`. */
+export async function idleMemoryPerConnection(dial: Dial, pids: readonly number[], count: number): Promise<number> {
+  await openIdle(dial, 20).then((close) => close());
+  await new Promise((r) => setTimeout(r, 200));
+  const rss = () => pids.reduce((t, pid) => t + rssBytes(pid), 0);
+  const before = rss();
+  const close = await openIdle(dial, count);
+  await new Promise((r) => setTimeout(r, 300));
+  const after = rss();
+  close();
+  return (after - before) / count;
+}
+
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer().listen(0, host, () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+    s.once('error', reject);
+  });
+}
+
+/** Resolves once something accepts connections on host:port (tries for about 5 s). */
+export async function waitForPort(port: number, host = '127.0.0.1'): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, host);
+      s.once('connect', () => (s.destroy(), resolve(true)));
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing listens on ${host}:${port}`);
+}

@@ -1,0 +1,55 @@
+// The C baseline of the data-path benchmarks: a stunnel4 pair (client mode → server mode, TLS 1.3, mutual
+// certificates from a test CA), each side its own process so its CPU and memory can be read from /proc.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tlsMaterialFromSvid } from '@ambient/spiffe';
+import { createTestCa, issueTestSvid } from '@ambient/spiffe/testing';
+import { freePort, waitForPort } from './measure.js';
+
+/** A path under test: where the measuring client connects, and the processes that make it up. */
+export interface BenchPath {
+  readonly name: string;
+  readonly port: number;
+  readonly pids: number[];
+  stop(): void;
+}
+
+/** Writes `client` and `server` certificates (.crt, .key, .ca) for spiffe://cluster.local/ns/bench/sa/<side>. */
+export function writeBenchCertificates(dir: string): void {
+  const ca = createTestCa();
+  for (const side of ['client', 'server']) {
+    const m = tlsMaterialFromSvid(issueTestSvid(`spiffe://cluster.local/ns/bench/sa/${side}`, ca));
+    writeFileSync(join(dir, `${side}.crt`), m.cert);
+    writeFileSync(join(dir, `${side}.key`), m.key);
+    writeFileSync(join(dir, `${side}.ca`), m.ca);
+  }
+}
+
+export function benchPath(name: string, port: number, children: ChildProcess[]): BenchPath {
+  return { name, port, pids: children.map((c) => c.pid ?? 0), stop: () => children.forEach((c) => c.kill('SIGKILL')) };
+}
+
+/**
+ * Starts a stunnel pair on 127.0.0.1 forwarding to target, with the certificates `writeBenchCertificates` left in
+ * `dir`. Both sides disable Nagle, as the Node proxies do.
+ */
+export async function stunnelPair(target: { host: string; port: number }, dir: string): Promise<BenchPath> {
+  const entry = await freePort();
+  const middle = await freePort();
+  const common = ['foreground = yes', 'pid =', 'debug = 3', 'sslVersionMin = TLSv1.3', 'socket = l:TCP_NODELAY=1', 'socket = r:TCP_NODELAY=1'];
+  const conf = (side: string, lines: string[]) => {
+    const file = join(dir, `stunnel-${side}-${entry}.conf`);
+    writeFileSync(file, [...common, `[${side}]`, ...lines].join('\n') + '\n');
+    return file;
+  };
+  const serverConf = conf('server', [`accept = 127.0.0.1:${middle}`, `connect = ${target.host}:${target.port}`, `cert = ${dir}/server.crt`,
+    `key = ${dir}/server.key`, `CAfile = ${dir}/server.ca`, 'verifyChain = yes']);
+  const clientConf = conf('client', ['client = yes', `accept = 127.0.0.1:${entry}`, `connect = 127.0.0.1:${middle}`,
+    `cert = ${dir}/client.crt`, `key = ${dir}/client.key`, `CAfile = ${dir}/client.ca`, 'verifyChain = yes']);
+  const server = spawn('stunnel4', [serverConf], { stdio: 'ignore' });
+  const client = spawn('stunnel4', [clientConf], { stdio: 'ignore' });
+  await waitForPort(entry);
+  await waitForPort(middle);
+  return benchPath('stunnel pair', entry, [client, server]);
+}
