@@ -1,5 +1,6 @@
-// Outbound for one local workload: a SOCKS5 request becomes a plan (planOutbound), then an HBONE tunnel with the
-// workload's certificate or a plain TCP connection, with the SOCKS5 reply CONTRACTS.md gives for each failure.
+// Outbound for one local workload: a destination (from a SOCKS5 request or a transparently captured connection)
+// becomes a plan (planOutbound), then an HBONE tunnel with the workload's certificate or a plain TCP connection;
+// SOCKS5 answers each failure with the reply CONTRACTS.md gives.
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { dialTcp, HboneError, splice, type HboneClient } from '@ambient/hbone';
@@ -8,21 +9,30 @@ import { ACCESS_LOG_COMPLETE, ACCESS_LOG_FAILED, ACCESS_LOG_OPENED, earlyDenyRec
 import { hostPort, type OpenConnection } from './connections.js';
 import { CONNECT_TIMEOUT_MS, SOCKS_HANDSHAKE_TIMEOUT_MS, type ProxyContext } from './context.js';
 import { connectThroughGateway } from './double-hbone.js';
-import { planOutbound, type OutboundPlan } from './plan/outbound.js';
+import { planOutbound, type OutboundDestination, type OutboundPlan } from './plan/outbound.js';
 import { reply, Reply, type ReplyCode } from './socks5/codec.js';
 import { socksHandshake } from './socks5/handshake.js';
 
 export interface OutboundSource {
   /** Replaced when the control plane updates the workload. */
   workload: WorkloadRecord;
-  /** The workload's own address: tunnels and plain connections leave from it. */
+  /** The workload's own address: tunnels and plain connections leave from it ('' in iptables capture: the node's). */
   readonly address: string;
   readonly client: HboneClient;
   /** Open outbound connections, so a drain can wait for them and cut the rest. */
   readonly open: Set<Socket>;
 }
 
-const REFUSE_REPLY: Record<Extract<OutboundPlan, { kind: 'refuse' }>['code'], ReplyCode> = {
+type RefuseCode = Extract<OutboundPlan, { kind: 'refuse' }>['code'];
+
+/** How the capture in front answers the app: SOCKS5 replies, or (transparent capture) nothing but a close. */
+export interface OutboundAnswer {
+  refused(code: RefuseCode): void;
+  failed(err: unknown): void;
+  connected(): void;
+}
+
+const REFUSE_REPLY: Record<RefuseCode, ReplyCode> = {
   UNKNOWN_NAME: Reply.HOST_UNREACHABLE,
   NO_HEALTHY_UPSTREAM: Reply.CONNECTION_REFUSED,
   SELF_CALL: Reply.NOT_ALLOWED,
@@ -38,12 +48,21 @@ export async function socksOutbound(ctx: ProxyContext, source: OutboundSource, s
     ctx.log.debug({ src: `${src.address}:${src.port}`, reason: handshake.reason }, 'SOCKS5 request refused');
     return;
   }
-  const { destination, early } = handshake;
+  await carryOutbound(ctx, source, socket, handshake.destination, handshake.early, {
+    refused: (code) => socket.end(reply(REFUSE_REPLY[code])),
+    failed: (err) => socket.end(reply(failureReply(err).code)),
+    connected: () => socket.write(reply(Reply.SUCCEEDED, { address: socket.localAddress ?? '', port: socket.localPort ?? 0 })),
+  });
+}
+
+/** Plans and runs one outbound connection from `source.workload` to `destination`, to its end. */
+export async function carryOutbound(ctx: ProxyContext, source: OutboundSource, socket: Socket, destination: OutboundDestination, early: Buffer, answer: OutboundAnswer): Promise<void> {
+  const src = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
   const plan = planOutbound(ctx.state, source.workload, destination, { hbonePort: ctx.config.hbonePort, illegalPorts: ctx.illegalPorts });
   const named = 'hostname' in destination ? { address: destination.hostname, port: destination.port } : { address: destination.ip, port: destination.port };
   if (plan.kind === 'refuse') {
     ctx.log.warn(earlyDenyRecord('source', src, named, plan.reason), ACCESS_LOG_FAILED);
-    socket.end(reply(REFUSE_REPLY[plan.code]));
+    answer.refused(plan.code);
     return;
   }
   const hbone = plan.kind === 'hbone' || plan.kind === 'double-hbone';
@@ -73,14 +92,13 @@ export async function socksOutbound(ctx: ProxyContext, source: OutboundSource, s
       : plan.kind === 'double-hbone' ? await connectThroughGateway(source.client, plan, source.address)
       : await dialTcp({ host: plan.target.host, port: plan.target.port, localAddress: source.address, timeoutMs: CONNECT_TIMEOUT_MS });
   } catch (err) {
-    const { code, flag } = failureReply(err);
-    const record = connection.close({ error: (err as Error).message, responseFlags: flag });
+    const record = connection.close({ error: (err as Error).message, responseFlags: failureReply(err).flag });
     if (record) ctx.log.error(record, ACCESS_LOG_COMPLETE);
-    socket.end(reply(code));
+    answer.failed(err);
     return;
   }
   upstream.on('error', () => undefined);
-  socket.write(reply(Reply.SUCCEEDED, { address: socket.localAddress ?? '', port: socket.localPort ?? 0 }));
+  answer.connected();
   if (early.length > 0) upstream.write(early);
   source.open.add(socket);
   const open: OpenConnection = {
