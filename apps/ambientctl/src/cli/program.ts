@@ -2,6 +2,8 @@
 import { Command } from 'commander';
 import type { CommandContext } from './context.js';
 import { registerVersion } from './commands/version.js';
+import { registerUp } from './commands/up.js';
+import { registerExec } from './commands/exec.js';
 import { registerCreateToken } from './commands/create-token.js';
 import { registerAuthz } from './commands/authz.js';
 
@@ -22,4 +24,4 @@ export function buildProgram(context: CommandContext): Command {
 }
 
 /** Every command module's `register`; one line per command. */
-const COMMANDS: readonly ((program: Command, context: CommandContext) => void)[] = [registerVersion, registerCreateToken, registerAuthz];
+const COMMANDS: readonly ((program: Command, context: CommandContext) => void)[] = [registerVersion, registerUp, registerExec, registerCreateToken, registerAuthz];

@@ -1,0 +1,63 @@
+// `ambientctl up [DIR] [--netns] [--walkthrough]` and the hidden `sample-app` command that runs an example's apps.
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { usageError } from '../../errors.js';
+import { runUp } from '../../up/run-up.js';
+import { startHttpEcho } from '../../up/sample-app.js';
+import { listenForStop } from '../../up/signals.js';
+import type { CommandContext } from '../context.js';
+
+const DEFAULT_EXAMPLE = 'examples/quickstart';
+
+export function registerUp(program: Command, context: CommandContext): void {
+  const line = (stream: NodeJS.WritableStream) => (text: string) => void stream.write(`${text}\n`);
+  program
+    .command('up')
+    .description(
+      'Run a local mesh from an example directory: ambientd, one ztunnel per node named in DIR/mesh (label ambient.dev/node), ' +
+        "and the sample apps of DIR/example.yaml, each its own process with its log in .ambient/logs/. Prints 'mesh ready' once " +
+        'everything answers, writes .ambient/run.json, and runs until Ctrl-C, which stops everything (ztunnels first).',
+    )
+    .argument('[DIR]', 'example directory with mesh/*.yaml and an optional example.yaml', DEFAULT_EXAMPLE)
+    .option('--netns', 'run each node in its own network namespace with transparent capture (Linux, root)')
+    .option('--walkthrough', "after 'mesh ready', show certificates, an allowed and a denied request, and the metrics (npm start does)")
+    .action(async (dir: string, options: { netns?: boolean; walkthrough?: boolean }) => {
+      if (options.netns) {
+        throw usageError('--netns needs transparent capture in network namespaces (ztunnel --capture iptables), which this build of ambientctl up does not support yet; run without --netns for the loopback mesh');
+      }
+      const stop = listenForStop();
+      try {
+        await runUp({
+          dir: resolve(context.cwd, dir),
+          cwd: context.cwd,
+          env: { ...context.env },
+          print: line(context.stdout),
+          warn: line(context.stderr),
+          walkthrough: options.walkthrough === true,
+          commands: program.commands.map((c) => c.name()),
+          stopRequested: stop.requested,
+        });
+      } finally {
+        stop.dispose();
+      }
+    });
+
+  program
+    .command('sample-app', { hidden: true })
+    .description('Run one of an example\'s sample apps until SIGTERM (up starts these; not for direct use).')
+    .argument('<KIND>', 'http-echo')
+    .requiredOption('--workload <NS/NAME>', 'the workload the app serves as')
+    .requiredOption('--listen <HOST:PORT>', 'where it listens')
+    .action(async (kind: string, options: { workload: string; listen: string }) => {
+      if (kind !== 'http-echo') throw usageError(`unknown sample app "${kind}"; the only one is http-echo`);
+      const stop = listenForStop();
+      try {
+        const app = await startHttpEcho(options.workload, options.listen);
+        line(context.stdout)(`${options.workload} (http-echo) listening on ${app.address}`);
+        await stop.requested;
+        await app.close();
+      } finally {
+        stop.dispose();
+      }
+    });
+}

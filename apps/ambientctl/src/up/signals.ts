@@ -1,0 +1,19 @@
+// Ctrl-C and SIGTERM for the long-running commands (up, sample-app): the first one asks for a stop, later ones are
+// swallowed while the stop runs (`npm start` forwards the terminal's Ctrl-C a second time), so children never
+// outlive their supervisor because it died mid-drain.
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+export interface StopSignal {
+  /** Resolves with the first signal's name. */
+  readonly requested: Promise<string>;
+  /** Removes the handlers once the command is done. */
+  dispose(): void;
+}
+
+export function listenForStop(): StopSignal {
+  let resolve!: (signal: string) => void;
+  const requested = new Promise<string>((r) => (resolve = r));
+  const handler = (signal: NodeJS.Signals): void => resolve(signal);
+  for (const signal of SIGNALS) process.on(signal, handler);
+  return { requested, dispose: () => SIGNALS.forEach((signal) => process.off(signal, handler)) };
+}
