@@ -67,3 +67,20 @@ function readObject(doc: SourceDocument, envelope: Envelope, f: Fields): ConfigO
       return { kind: envelope.kind, envelope, source, text: doc.text };
   }
 }
+
+/**
+ * The objects of a file set that pass validation, each key once (its first definition in path order, as MeshConfig
+ * serves it), for tools that look at the config as a whole (`ambientctl analyze`). Problems come from MeshConfig.
+ */
+export function readConfigObjects(files: readonly ConfigFile[]): ConfigObject[] {
+  const seen = new Set<string>();
+  const out: ConfigObject[] = [];
+  for (const file of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+    for (const o of readConfigFile(file).objects) {
+      if (seen.has(o.envelope.key)) continue;
+      seen.add(o.envelope.key);
+      out.push(o);
+    }
+  }
+  return out;
+}
