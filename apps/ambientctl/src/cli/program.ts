@@ -6,6 +6,8 @@ import { registerUp } from './commands/up.js';
 import { registerExec } from './commands/exec.js';
 import { registerCreateToken } from './commands/create-token.js';
 import { registerAuthz } from './commands/authz.js';
+import { registerZtunnelConfig } from './commands/ztunnel-config.js';
+import { registerProxyStatus } from './commands/proxy-status.js';
 
 /** Builds the program; `context` carries the process's streams and environment so tests can run commands in-process. */
 export function buildProgram(context: CommandContext): Command {
@@ -24,4 +26,4 @@ export function buildProgram(context: CommandContext): Command {
 }
 
 /** Every command module's `register`; one line per command. */
-const COMMANDS: readonly ((program: Command, context: CommandContext) => void)[] = [registerVersion, registerUp, registerExec, registerCreateToken, registerAuthz];
+const COMMANDS: readonly ((program: Command, context: CommandContext) => void)[] = [registerVersion, registerUp, registerExec, registerCreateToken, registerAuthz, registerZtunnelConfig, registerProxyStatus];

@@ -1,0 +1,164 @@
+// A real mesh for the ztunnel-config and proxy-status tests: ambientd and two ztunnels as processes on 127.2.x.y
+// (no other test uses those), the quickstart's shape (sleep and curl on node-a, echo on node-b behind
+// echo.default.mesh, only sleep allowed), an echo app, and one SOCKS5 connection sleep → echo held open on demand.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const AMBIENTD = fileURLToPath(new URL('../../ambientd/bin/ambientd.js', import.meta.url));
+const ZTUNNEL = fileURLToPath(new URL('../../ztunnel/bin/ztunnel.js', import.meta.url));
+
+export const MESH = {
+  ambientd: '127.2.0.254',
+  nodes: { 'node-a': '127.2.0.1', 'node-b': '127.2.0.2' },
+  sleep: '127.2.1.1',
+  curl: '127.2.1.2',
+  echo: '127.2.2.1',
+  vip: '127.96.2.10',
+} as const;
+
+const CONFIG = `apiVersion: v1
+kind: Namespace
+metadata: { name: default, labels: { istio.io/dataplane-mode: ambient } }
+---
+apiVersion: v1
+kind: Namespace
+metadata: { name: guest, labels: { istio.io/dataplane-mode: ambient } }
+---
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: { name: sleep, namespace: default }
+spec: { address: ${MESH.sleep}, serviceAccount: sleep, labels: { app: sleep, ambient.dev/node: node-a } }
+---
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: { name: curl, namespace: guest }
+spec: { address: ${MESH.curl}, serviceAccount: curl, labels: { app: curl, ambient.dev/node: node-a } }
+---
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: { name: echo, namespace: default }
+spec: { address: ${MESH.echo}, serviceAccount: echo, labels: { app: echo, ambient.dev/node: node-b } }
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: echo, namespace: default }
+spec:
+  hosts: [echo.default.mesh]
+  addresses: [${MESH.vip}]
+  ports: [{ number: 80, targetPort: 8080, name: http, protocol: HTTP }]
+  resolution: STATIC
+  workloadSelector: { labels: { app: echo } }
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: { name: echo-allow-sleep, namespace: default }
+spec:
+  selector: { matchLabels: { app: echo } }
+  action: ALLOW
+  rules: [{ from: [{ source: { principals: [cluster.local/ns/default/sa/sleep] } }] }]
+`;
+
+export interface Mesh {
+  readonly dir: string;
+  /** ambientd's debug address (HOST:PORT). */
+  readonly debug: string;
+  /** Admin address per node. */
+  readonly admin: Readonly<Record<string, string>>;
+  /** Opens sleep → echo.default.mesh:80 over SOCKS5 and keeps it open until `stop`. */
+  connect(): Promise<net.Socket>;
+  stop(): Promise<void>;
+}
+
+export async function startMesh(): Promise<Mesh> {
+  const dir = mkdtempSync(join(tmpdir(), 'ambientctl-zc-'));
+  const stateDir = join(dir, 'state');
+  mkdirSync(join(dir, 'config'));
+  writeFileSync(join(dir, 'config', 'mesh.yaml'), CONFIG);
+  const children: ChildProcess[] = [];
+  const sockets: net.Socket[] = [];
+  const echo = net.createServer((s) => (s.on('error', () => undefined), s.pipe(s)));
+  const stop = async (): Promise<void> => {
+    for (const s of sockets) s.destroy();
+    await Promise.all(children.reverse().map((c) => (c.exitCode === null ? new Promise((r) => (c.once('exit', r), c.kill('SIGTERM'))) : undefined)));
+    echo.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await new Promise<void>((resolve, reject) => echo.once('error', reject).listen(8080, MESH.echo, resolve));
+    const ambientd = await start(children, AMBIENTD, ['--config', join(dir, 'config'), '--state-dir', stateDir, '--grpc-listen', `${MESH.ambientd}:0`, '--debug-listen', `${MESH.ambientd}:0`], 'ambientd ready');
+    const admin: Record<string, string> = {};
+    for (const [node, ip] of Object.entries(MESH.nodes)) {
+      const token = spawnSync(process.execPath, [AMBIENTD, 'create-token', '--namespace', 'istio-system', '--service-account', 'ztunnel', '--node', node, '--state-dir', stateDir], { encoding: 'utf8' });
+      if (token.status !== 0) throw new Error(`create-token failed: ${token.stderr}`);
+      writeFileSync(join(dir, `${node}.jwt`), token.stdout.trim());
+      const flags = ['--node', node, '--xds-address', ambientd['grpc'] ?? '', '--token-file', join(dir, `${node}.jwt`), '--root-cert', join(stateDir, 'root-cert.pem')];
+      const z = await start(children, ZTUNNEL, [...flags, '--admin-listen', `${ip}:0`, '--metrics-listen', `${ip}:0`, '--readiness-listen', `${ip}:0`], 'ztunnel started');
+      admin[node] = z['admin'] ?? '';
+      await until(`${node} ready`, async () => (await fetch(`http://${z['readiness'] ?? ''}/healthz/ready`)).status === 200);
+    }
+    const connect = async (): Promise<net.Socket> => {
+      const socket = await socks(`${MESH.sleep}`, 'echo.default.mesh', 80);
+      sockets.push(socket);
+      return socket;
+    };
+    return { dir, debug: ambientd['debug'] ?? '', admin, connect, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** Starts a bin and resolves with the fields of its `ready` log line (the addresses it bound). */
+function start(children: ChildProcess[], bin: string, args: string[], ready: string): Promise<Record<string, string>> {
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  children.push(child);
+  let log = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${bin} did not log "${ready}":\n${log}`)), 90_000);
+    child.once('exit', (code) => reject(new Error(`${bin} exited with ${code}:\n${log}`)));
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      log += chunk;
+      const line = log.split('\n').find((l) => l.startsWith('{') && l.includes(`"msg":"${ready}"`));
+      if (line) {
+        clearTimeout(timer);
+        resolve(JSON.parse(line) as Record<string, string>);
+      }
+    });
+  });
+}
+
+async function until(what: string, check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (await check().catch(() => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** A SOCKS5 CONNECT by name through the workload's ztunnel listener (15080), leaving from the workload's address. */
+function socks(workload: string, host: string, port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: workload, port: 15080, localAddress: workload });
+    socket.once('error', reject);
+    let stage = 0;
+    let buffered = Buffer.alloc(0);
+    socket.write(Buffer.from([5, 1, 0]));
+    socket.on('data', function onData(chunk: Buffer) {
+      buffered = Buffer.concat([buffered, chunk]);
+      if (stage === 0 && buffered.length >= 2) {
+        buffered = buffered.subarray(2);
+        stage = 1;
+        socket.write(Buffer.concat([Buffer.from([5, 1, 0, 3, host.length]), Buffer.from(host), Buffer.from([port >> 8, port & 0xff])]));
+      }
+      if (stage === 1 && buffered.length >= 10) {
+        socket.off('data', onData);
+        if (buffered[1] === 0) resolve(socket);
+        else reject(new Error(`SOCKS5 reply ${buffered[1]}`));
+      }
+    });
+  });
+}
