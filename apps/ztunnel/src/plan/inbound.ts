@@ -21,6 +21,8 @@ export interface InboundRequest {
   readonly network: string;
   /** An HBONE CONNECT: only those honour the local workload's application_tunnel (plaintext inbound ignores it). */
   readonly hbone?: boolean;
+  /** The CONNECT's x-forwarded-network (double HBONE through a gateway); not part of the decision. */
+  readonly forwardedNetwork?: string;
 }
 
 export interface InboundOptions {

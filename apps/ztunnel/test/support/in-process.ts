@@ -1,0 +1,42 @@
+// An in-process ztunnel data path for tests: a ProxyContext over a shared MeshState on one network, with JSON log
+// lines collected for assertions, and workload proxies started on their own loopback addresses.
+import { Writable } from 'node:stream';
+import { createLogger } from '@ambient/core';
+import type { MeshState } from '@ambient/mesh-state';
+import { createMetricsEndpoint } from '@ambient/telemetry';
+import { readZtunnelConfig } from '../../src/config.js';
+import type { ProxyContext } from '../../src/context.js';
+import { InboundTracker } from '../../src/inbound-tracker.js';
+
+export interface TestPorts {
+  readonly hbone: number;
+  readonly socks: number;
+  readonly plaintext: number;
+}
+
+export interface TestContext {
+  readonly ctx: ProxyContext;
+  /** Every log line so far, parsed. */
+  readonly lines: Record<string, unknown>[];
+}
+
+export function testContext(state: MeshState, network: string, ports: TestPorts): TestContext {
+  const lines: Record<string, unknown>[] = [];
+  const config = readZtunnelConfig({
+    '--node': `node-${network || 'default'}`, '--token-file': 'unused', '--root-cert': 'unused',
+    '--hbone-port': String(ports.hbone), '--socks5-port': String(ports.socks), '--inbound-plaintext-port': String(ports.plaintext),
+  });
+  const log = createLogger({
+    name: 'ztunnel',
+    level: 'debug',
+    destination: new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString().split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    }),
+  });
+  const illegalPorts = Object.values(ports);
+  const ctx: ProxyContext = { config, state, metrics: createMetricsEndpoint().tcp, log, network, illegalPorts, inbound: new InboundTracker(state, illegalPorts, log) };
+  return { ctx, lines };
+}
