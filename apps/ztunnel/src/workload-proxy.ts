@@ -28,7 +28,8 @@ export class WorkloadProxy {
     this.#hbone = new HboneServer({ tls, handler: inbound.handler, onTunnelDone: inbound.onTunnelDone, log: ctx.log });
     this.#client = new HboneClient({ tls });
     this.#source = { workload, address, client: this.#client, open: new Set() };
-    this.#socks = net.createServer({ noDelay: true }, (socket) => this.#track(socket, socksOutbound(ctx, this.#source, socket)));
+    // Half-open: a client's FIN must not end the way back before the destination has answered.
+    this.#socks = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.#track(socket, socksOutbound(ctx, this.#source, socket)));
     this.#plaintext = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
       const current = this.#source.workload;
       this.#track(socket, plaintextInbound(ctx, current, socket, plaintextTargetPort(current)));

@@ -181,6 +181,28 @@ describe('WorkloadProxy in loopback capture', () => {
     again.destroy();
   });
 
+  it('keeps the way back open after the SOCKS5 client half-closes (the answer comes after its FIN)', async () => {
+    // An app that answers only once the request side has ended, as `nc -N` and HTTP/1.0 clients rely on.
+    const late = net.createServer({ allowHalfOpen: true }, (socket) => {
+      let question = '';
+      socket.on('data', (chunk: Buffer) => (question += chunk.toString()));
+      socket.once('end', () => socket.end(`answer to ${question}`));
+    });
+    await new Promise<void>((resolve) => late.listen(8081, ECHO_IP, resolve));
+    try {
+      const { reply, socket } = await socksConnect(SOCKS, ECHO_IP, 8081);
+      expect(reply).toBe(0);
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+      const ended = new Promise((resolve) => socket.once('end', resolve));
+      socket.end('the question');
+      await ended;
+      expect(answer).toBe('answer to the question');
+    } finally {
+      late.close();
+    }
+  });
+
   it('carries a flood of 200 concurrent tunnels, each with its own bytes', async () => {
     const sockets = await Promise.all(Array.from({ length: 200 }, () => tunnel()));
     const answers = await Promise.all(sockets.map((s, i) => roundTrip(s, `tunnel ${i}`)));
