@@ -6,6 +6,7 @@ import { registerUp } from './commands/up.js';
 import { registerExec } from './commands/exec.js';
 import { registerCreateToken } from './commands/create-token.js';
 import { registerAuthz } from './commands/authz.js';
+import { registerAnalyze } from './commands/analyze.js';
 import { registerZtunnelConfig } from './commands/ztunnel-config.js';
 import { registerProxyStatus } from './commands/proxy-status.js';
 
@@ -26,4 +27,4 @@ export function buildProgram(context: CommandContext): Command {
 }
 
 /** Every command module's `register`; one line per command. */
-const COMMANDS: readonly ((program: Command, context: CommandContext) => void)[] = [registerVersion, registerUp, registerExec, registerCreateToken, registerAuthz, registerZtunnelConfig, registerProxyStatus];
+const COMMANDS: readonly ((program: Command, context: CommandContext) => void)[] = [registerVersion, registerUp, registerExec, registerCreateToken, registerAuthz, registerAnalyze, registerZtunnelConfig, registerProxyStatus];
