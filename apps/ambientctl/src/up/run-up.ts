@@ -85,13 +85,12 @@ async function startMesh(plan: UpPlan, layout: AmbientLayout, o: UpOptions, s: S
     const args = ['--node', z.node, '--xds-address', grpc, '--token-file', tokenFile, '--root-cert', rootCert, '--admin-listen', z.admin, '--metrics-listen', z.metrics, '--readiness-listen', z.readiness];
     ztunnels.push({ ...z, component: s.start(`ztunnel ${z.node}`, [BINS.ztunnel, ...args]) });
   }
-  await Promise.all(
-    ztunnels.map(async (z) => {
-      await s.waitFor(`ztunnel ${z.node} readiness`, STARTUP_TIMEOUT_MS, async () => ((await httpGet(z.readiness, '/healthz/ready'))?.status === 200 ? true : undefined));
-      const local = plan.workloads.filter((w) => w.node === z.node).length;
-      o.print(`ztunnel ${z.node} ready (${local} workload${local === 1 ? '' : 's'}, certificates issued)`);
-    }),
-  );
+  // All started at once; reported in node order so the output is the same every run.
+  for (const z of ztunnels) {
+    await s.waitFor(`ztunnel ${z.node} readiness`, STARTUP_TIMEOUT_MS, async () => ((await httpGet(z.readiness, '/healthz/ready'))?.status === 200 ? true : undefined));
+    const local = plan.workloads.filter((w) => w.node === z.node).length;
+    o.print(`ztunnel ${z.node} ready (${local} workload${local === 1 ? '' : 's'}, certificates issued)`);
+  }
   for (const { app } of apps) {
     await s.waitFor(`app ${app.workload}`, STARTUP_TIMEOUT_MS, async () => ((await tcpAnswers(app.listen)) ? true : undefined));
     o.print(`app ${app.workload} ready (${app.kind} on ${app.listen})`);

@@ -25,6 +25,8 @@ export function registerUp(program: Command, context: CommandContext): void {
       if (options.netns) {
         throw usageError('--netns needs transparent capture in network namespaces (ztunnel --capture iptables), which this build of ambientctl up does not support yet; run without --netns for the loopback mesh');
       }
+      // A closed terminal or a dead pipe must not crash the supervisor mid-stop and orphan its children.
+      for (const stream of [context.stdout, context.stderr]) stream.on('error', () => undefined);
       const stop = listenForStop();
       try {
         await runUp({
