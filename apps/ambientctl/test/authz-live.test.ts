@@ -1,4 +1,5 @@
-// `ambientctl authz eval --admin/--node`: policies from a ztunnel's /config_dump over real HTTP on loopback. The dump
+// `ambientctl authz eval --admin/--node`: policies from a ztunnel's /config_dump over real HTTP on loopback (read as
+// ztunnel-config reads it). The dump
 // is built as ztunnel builds it (quickstart YAML → ambientd's translation → xDS → l4-authz policies → JSON).
 import { createServer, type Server } from 'node:http';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -99,11 +100,11 @@ describe('authz eval against a live ztunnel', () => {
   });
 
   it.each([
-    ['an unknown node', ['--node', 'node-z', ...TO_ECHO, ...SLEEP], 2, '--node node-z: the local mesh has no ztunnel on that node (nodes: node-b)'],
+    ['an unknown node', ['--node', 'node-z', ...TO_ECHO, ...SLEEP], 2, 'no ztunnel for node "node-z" in the local mesh (nodes: node-b)'],
     ['an unknown destination without a namespace', ['--dst-ip', '127.9.9.9', '--dst-port', '80', ...SLEEP], 2, 'knows no workload at --dst-ip 127.9.9.9; pass --dst-namespace'],
     ['a namespace that contradicts the workload', ['--dst-namespace', 'guest', ...TO_ECHO, ...SLEEP], 2, '--dst-namespace guest does not match the workload at 127.1.2.1, which is in namespace default'],
     ['labels, which the ztunnel already knows', ['--dst-labels', 'app=echo', ...TO_ECHO, ...SLEEP], 2, '--dst-labels applies to -f only'],
-    ['a malformed admin address', ['--admin', 'localhost', ...TO_ECHO, ...SLEEP], 2, '--admin "localhost" is not HOST:PORT'],
+    ['a malformed admin address', ['--admin', 'localhost', ...TO_ECHO, ...SLEEP], 2, '--admin must be HOST:PORT, not "localhost"'],
   ])('refuses %s', async (_, args, code, message) => {
     const [first, ...rest] = args as [string, ...string[]];
     const r = await evaluate(...(first === '--node' || first === '--admin' ? [first, ...rest] : ['--admin', admin, first, ...rest]));
@@ -117,7 +118,7 @@ describe('authz eval against a live ztunnel', () => {
     const dead = `127.0.0.1:${(closed.address() as AddressInfo).port}`;
     await new Promise((resolve) => closed.close(resolve));
     const r = await evaluate('--admin', dead, ...TO_ECHO, ...SLEEP);
-    expect(r).toEqual({ code: 1, out: '', err: `ambientctl: cannot reach the ztunnel admin endpoint ${dead}: ECONNREFUSED\n` });
+    expect(r).toEqual({ code: 1, out: '', err: `ambientctl: cannot reach the ztunnel admin at ${dead} (connection refused): is it running?\n` });
   });
 
   it('exits 1 without a local mesh for --node', async () => {
@@ -129,9 +130,9 @@ describe('authz eval against a live ztunnel', () => {
 
 describe('authz eval against a ztunnel that answers badly', () => {
   it.each([
-    ['not JSON', 'oops', 'answered /config_dump with something that is not JSON'],
-    ['a malformed policy', JSON.stringify({ workloads: [], policies: [{ name: 'x', namespace: 'y', scope: 'EVERYWHERE', action: 'ALLOW', rules: [] }] }), 'whose policies[0].scope: "EVERYWHERE" is not one of GLOBAL, NAMESPACE, WORKLOAD_SELECTOR'],
-    ['no policies list', JSON.stringify({ workloads: [] }), 'whose policies: must be a list'],
+    ['not JSON', 'oops', 'is not JSON'],
+    ['a malformed policy', JSON.stringify({ workloads: [], policies: [{ name: 'x', namespace: 'y', scope: 'EVERYWHERE', action: 'ALLOW', rules: [] }] }), 'has unusable policies: policies[0].scope: "EVERYWHERE" is not one of GLOBAL, NAMESPACE, WORKLOAD_SELECTOR'],
+    ['no policies list', JSON.stringify({ workloads: [] }), 'has unusable policies: policies: must be a list'],
   ])('exits 1 for %s', async (_, text, message) => {
     body = text;
     const r = await evaluate('--admin', admin, '--dst-namespace', 'default', ...TO_ECHO, ...SLEEP);

@@ -53,19 +53,19 @@ interface DumpWorkload {
 }
 
 /** Evaluates against what a running ztunnel holds: its policies and the workload it knows at --dst-ip. */
-export function evaluateDump(dump: unknown, request: EvalRequest, admin: string): AuthzReport {
+export function evaluateDump(dump: unknown, request: EvalRequest, source: string): AuthzReport {
   const d = (typeof dump === 'object' && dump !== null ? dump : {}) as { policies?: unknown; workloads?: unknown };
   let policies: Policy[];
   try {
     policies = policiesFromJson(d.policies);
   } catch (err) {
-    throw new AmbientctlError('AMBIENTCTL_ERR_UNREACHABLE', `ztunnel at ${admin} answered a config dump whose ${(err as Error).message}`);
+    throw new AmbientctlError('AMBIENTCTL_ERR_INPUT', `the config dump from ${source} has unusable policies: ${(err as Error).message}`);
   }
   const workloads = (Array.isArray(d.workloads) ? d.workloads : []) as DumpWorkload[];
   const dst = request.connection.dstIp;
   const workload = workloads.find((w) => Array.isArray(w.addresses) && w.addresses.includes(dst));
   if (workload === undefined) {
-    if (request.dstNamespace === undefined) throw usageError(`ztunnel at ${admin} knows no workload at --dst-ip ${dst}; pass --dst-namespace to evaluate its namespace's policies anyway`);
+    if (request.dstNamespace === undefined) throw usageError(`${source} knows no workload at --dst-ip ${dst}; pass --dst-namespace to evaluate its namespace's policies anyway`);
     return live(policies, request, { namespace: request.dstNamespace, selectedBy: [] });
   }
   const namespace = String(workload.namespace);

@@ -2,12 +2,12 @@
 // running ztunnel's policies, exactly as ztunnel would; prints ALLOW or DENY first; exit 0 allow, 1 deny, 2 bad input.
 import type { Command } from 'commander';
 import { evaluateDump, evaluateFiles, type AuthzReport } from '../../authz/evaluate.js';
-import { fetchConfigDump, ztunnelAdmin } from '../../authz/live.js';
 import { reportData, reportText } from '../../authz/report.js';
 import { parseEvalRequest, type EvalFlags } from '../../authz/request.js';
 import { readInputFiles } from '../../config-files.js';
 import { usageError } from '../../errors.js';
 import { formatData, parseOutputMode } from '../../output/format.js';
+import { loadDumps } from '../../ztunnel-config/source.js';
 import type { CommandContext } from '../context.js';
 
 const GREEN = '\u001b[32m';
@@ -50,8 +50,10 @@ async function evaluate(flags: EvalFlags, context: CommandContext): Promise<Auth
   const live = flags.file === undefined;
   const request = parseEvalRequest(flags, live);
   if (!live) return evaluateFiles(await readInputFiles(flags.file ?? [], context.cwd, '-f'), request);
-  const admin = await ztunnelAdmin(flags, context.cwd);
-  return evaluateDump(await fetchConfigDump(admin), request, admin);
+  // The same admin lookup and /config_dump read as `ztunnel-config` (--admin, or --node through .ambient/run.json).
+  const [dump] = await loadDumps({ ...(flags.admin === undefined ? {} : { admin: flags.admin }), ...(flags.node === undefined ? {} : { node: flags.node }) }, context, 'first');
+  if (dump === undefined) throw usageError('no ztunnel to ask');
+  return evaluateDump(dump.raw, request, dump.source);
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
