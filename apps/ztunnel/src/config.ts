@@ -1,5 +1,6 @@
 // ztunnel's one frozen config, read from an env-like map of flags keyed '--flag' (CONTRACTS.md, ztunnel).
 import { ConfigReader, type EnvMap, type HostPort } from '@ambient/core';
+import { interfacePatternProblem } from './capture/rules.js';
 
 export type CaptureMode = 'loopback' | 'iptables';
 
@@ -13,6 +14,8 @@ export interface ZtunnelConfig {
   /** Trust anchor for the control plane's serving certificate. */
   readonly rootCert: string;
   readonly capture: CaptureMode;
+  /** iptables capture: the workload-facing interfaces (an `iptables -i` match such as `vw+`). */
+  readonly workloadInterfaces: string;
   readonly adminListen: HostPort;
   readonly metricsListen: HostPort;
   readonly readinessListen: HostPort;
@@ -34,6 +37,7 @@ export const ZTUNNEL_FLAGS = [
   'token-file',
   'root-cert',
   'capture',
+  'workload-interfaces',
   'admin-listen',
   'metrics-listen',
   'readiness-listen',
@@ -65,6 +69,9 @@ export function readZtunnelConfig(env: EnvMap): ZtunnelConfig {
     inboundPlaintextPort: r.int('--inbound-plaintext-port', 15006, PORT),
     outboundPort: r.int('--outbound-port', 15001, PORT),
   };
+  const workloadInterfaces = r.string('--workload-interfaces', 'vw+');
+  const interfaceProblem = interfacePatternProblem(workloadInterfaces);
+  if (interfaceProblem) r.problem(`--workload-interfaces ${interfaceProblem}`);
   if (new Set(Object.values(ports)).size !== 4) r.problem('--hbone-port, --socks5-port, --inbound-plaintext-port and --outbound-port must differ');
   return r.done({
     node,
@@ -73,6 +80,7 @@ export function readZtunnelConfig(env: EnvMap): ZtunnelConfig {
     tokenFile: r.string('--token-file'),
     rootCert: r.string('--root-cert'),
     capture: r.oneOf('--capture', ['loopback', 'iptables'] as const, 'loopback'),
+    workloadInterfaces,
     adminListen: r.hostPort('--admin-listen', '127.0.0.1:15000'),
     metricsListen: r.hostPort('--metrics-listen', '127.0.0.1:15020'),
     readinessListen: r.hostPort('--readiness-listen', '127.0.0.1:15021'),

@@ -45,12 +45,13 @@ export function hboneInbound(ctx: ProxyContext): { handler: (req: TunnelRequest)
 
 /**
  * The plaintext side (15006): no peer identity. In loopback mode nothing redirects traffic here, so the target port
- * is the workload's one service target port; a workload serving several ports cannot be reached this way.
+ * is the workload's one service target port; a workload serving several ports cannot be reached this way. In
+ * iptables capture the caller passes the original destination (`dialled`), which names the workload and port.
  */
-export async function plaintextInbound(ctx: ProxyContext, workload: WorkloadRecord, socket: Socket, targetPort: number | undefined): Promise<void> {
+export async function plaintextInbound(ctx: ProxyContext, workload: WorkloadRecord, socket: Socket, targetPort: number | undefined, dialled?: { address: string; port: number }): Promise<void> {
   socket.on('error', () => undefined);
   const src = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
-  const dst = { address: socket.localAddress ?? '', port: socket.localPort ?? 0 };
+  const dst = dialled ?? { address: socket.localAddress ?? '', port: socket.localPort ?? 0 };
   if (targetPort === undefined) {
     const reason = `${workload.namespace}/${workload.name} has no single service target port for plaintext inbound`;
     ctx.log.warn(earlyDenyRecord('destination', src, dst, reason), ACCESS_LOG_FAILED);

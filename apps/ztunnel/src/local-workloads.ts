@@ -1,31 +1,44 @@
-// Keeps one WorkloadProxy per workload on this node in step with the mesh state: starts a proxy once the
-// workload's certificate is issued, restarts it when its address or identity changes, closes it when it leaves.
+// Keeps one WorkloadProxy (or, in iptables capture, another ServedWorkload) per workload on this node in step with
+// the mesh state: starts it once the workload's certificate is issued, restarts it when its address or identity
+// changes, closes it when it leaves.
 import type { MeshState, WorkloadRecord } from '@ambient/mesh-state';
+import type { Svid } from '@ambient/spiffe';
 import type { WorkloadCertificates } from './certificates.js';
 import type { ProxyContext } from './context.js';
 import { WorkloadProxy } from './workload-proxy.js';
 
-interface Slot {
+/** What LocalWorkloads keeps per local workload. */
+export interface ServedWorkload {
+  update(workload: WorkloadRecord): void;
+  rotate(svid: Svid): void;
+  close(deadlineMs: number): Promise<void>;
+}
+
+export type StartServing<P extends ServedWorkload> = (ctx: ProxyContext, workload: WorkloadRecord, address: string, svid: Svid) => Promise<P>;
+
+interface Slot<P> {
   /** uid + address + identity: a change of any of them means new listeners. */
   readonly key: string;
   readonly workload: WorkloadRecord;
-  proxy?: WorkloadProxy;
+  proxy?: P;
   starting?: Promise<void>;
   failed?: string;
   stopped: boolean;
 }
 
-export class LocalWorkloads {
+export class LocalWorkloads<P extends ServedWorkload = WorkloadProxy> {
   readonly #ctx: ProxyContext;
   readonly #certificates: WorkloadCertificates;
-  readonly #slots = new Map<string, Slot>();
+  readonly #startServing: StartServing<P>;
+  readonly #slots = new Map<string, Slot<P>>();
   readonly #unsubscribe: () => void;
   readonly #unrotate: () => void;
   #closed = false;
 
-  constructor(ctx: ProxyContext, certificates: WorkloadCertificates) {
+  constructor(ctx: ProxyContext, certificates: WorkloadCertificates, startServing?: StartServing<P>) {
     this.#ctx = ctx;
     this.#certificates = certificates;
+    this.#startServing = startServing ?? (WorkloadProxy.start as unknown as StartServing<P>);
     this.#unsubscribe = ctx.state.subscribe(() => this.sync());
     this.#unrotate = certificates.onIssued((svid) => {
       for (const slot of this.#slots.values()) if (slot.workload.identity === svid.identity) slot.proxy?.rotate(svid);
@@ -64,7 +77,7 @@ export class LocalWorkloads {
     return out;
   }
 
-  proxies(): WorkloadProxy[] {
+  proxies(): P[] {
     return [...this.#slots.values()].flatMap((s) => (s.proxy ? [s.proxy] : []));
   }
 
@@ -83,7 +96,7 @@ export class LocalWorkloads {
   }
 
   #start(workload: WorkloadRecord, address: string, key: string): void {
-    const slot: Slot = { key, workload, stopped: false };
+    const slot: Slot<P> = { key, workload, stopped: false };
     this.#slots.set(workload.uid, slot);
     if (address === '') {
       slot.failed = 'it has no address to listen on';
@@ -91,7 +104,7 @@ export class LocalWorkloads {
     }
     slot.starting = this.#certificates
       .fetch(workload.identity)
-      .then((svid) => (slot.stopped ? undefined : WorkloadProxy.start(this.#ctx, workload, address, svid)))
+      .then((svid) => (slot.stopped ? undefined : this.#startServing(this.#ctx, workload, address, svid)))
       .then(
         async (proxy) => {
           if (!proxy) return;
@@ -110,7 +123,7 @@ export class LocalWorkloads {
       );
   }
 
-  #stop(slot: Slot): void {
+  #stop(slot: Slot<P>): void {
     slot.stopped = true;
     this.#slots.delete(slot.workload.uid);
     const proxy = slot.proxy;

@@ -1,5 +1,6 @@
 // Assembles one ztunnel: xDS into MeshState, local workload certificates through the CA, per-workload listeners
-// (loopback capture), admin / metrics / readiness endpoints, and the drain that ends it.
+// (loopback capture) or node listeners and nat rules (iptables capture), admin / metrics / readiness endpoints, and
+// the drain that ends it.
 import { readFileSync } from 'node:fs';
 import type { Logger } from '@ambient/core';
 import { CaClient } from '@ambient/ca-grpc';
@@ -9,6 +10,8 @@ import { ADMIN_LOG_LEVELS, adminHandler, listenHttp, readinessHandler, type Http
 import { WorkloadCertificates } from './certificates.js';
 import type { ZtunnelConfig } from './config.js';
 import { configDump } from './config-dump.js';
+import { NodeCapture } from './capture/node-capture.js';
+import { requireNodeNamespace, requireOriginalDst } from './capture/support.js';
 import { ConnectionRegistry } from './connections.js';
 import type { ProxyContext } from './context.js';
 import { ZtunnelError } from './errors.js';
@@ -34,7 +37,8 @@ export interface Ztunnel {
 export async function startZtunnel(config: ZtunnelConfig, options: { logger: Logger }): Promise<Ztunnel> {
   const log = options.logger;
   if (config.capture === 'iptables') {
-    throw new ZtunnelError('ZTUNNEL_ERR_CAPTURE', '--capture iptables is not available yet in this version: use --capture loopback');
+    requireOriginalDst();
+    requireNodeNamespace();
   }
   const rootPem = readFile(config.rootCert, '--root-cert');
   readFile(config.tokenFile, '--token-file');
@@ -54,7 +58,7 @@ export async function startZtunnel(config: ZtunnelConfig, options: { logger: Log
     clusterId: config.clusterId,
   });
   const certificates = new WorkloadCertificates(ca.fetchSvid);
-  const workloads = new LocalWorkloads(ctx, certificates);
+  const workloads = config.capture === 'iptables' ? new NodeCapture(ctx, certificates) : new LocalWorkloads(ctx, certificates);
   const xds = connectXds(config, state, rootPem, log);
   let synced = false;
   void xds.ready().then(() => {
@@ -75,6 +79,7 @@ export async function startZtunnel(config: ZtunnelConfig, options: { logger: Log
     await metrics.shutdown();
   };
   try {
+    if (workloads instanceof NodeCapture) await workloads.start(config.workloadInterfaces);
     listeners.push(
       await listenHttp(
         adminHandler({

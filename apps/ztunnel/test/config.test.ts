@@ -19,6 +19,7 @@ describe('readZtunnelConfig', () => {
       tokenFile: 't',
       rootCert: 'r',
       capture: 'loopback',
+      workloadInterfaces: 'vw+',
       adminListen: { host: '127.0.0.1', port: 15000 },
       metricsListen: { host: '127.0.0.1', port: 15020 },
       readinessListen: { host: '127.0.0.1', port: 15021 },
@@ -52,6 +53,10 @@ describe('readZtunnelConfig', () => {
     }
   });
 
+  it.each(['eth0;x', 'a-very-long-interface-name+', 'vw*'])('refuses --workload-interfaces %j', (pattern) => {
+    expect(() => readZtunnelConfig({ ...required, '--workload-interfaces': pattern })).toThrow(/--workload-interfaces must be an interface name or prefix for iptables -i/);
+  });
+
   it('refuses two per-workload ports that collide', () => {
     expect(() => readZtunnelConfig({ ...required, '--socks5-port': '15008' })).toThrow(/must differ/);
   });
@@ -82,7 +87,8 @@ describe('the ztunnel command', () => {
   });
 
   it.each([
-    [['--capture', 'iptables'], /--capture iptables is not available yet in this version: use --capture loopback/],
+    // Run here in PID 1's namespace, where the capture rules would catch the machine's own traffic.
+    [['--capture', 'iptables'], /--capture iptables redirects every TCP connection forwarded through its network namespace, so it runs only in a node namespace/],
     [['--root-cert', '/nonexistent/root.pem'], /--root-cert \/nonexistent\/root.pem cannot be read: ENOENT/],
   ])('exits 2 with one sentence for %j', async (extra, message) => {
     const args = ['--node', 'node-a', '--token-file', bin, '--root-cert', bin, ...extra];

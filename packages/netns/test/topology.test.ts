@@ -27,7 +27,8 @@ describe('a two-node topology', () => {
   it('carries TCP from a workload on one node to a workload on the other, and from the host to a workload', async () => {
     const echo = topology.workload('echo');
     const server = topology.spawn(echo.namespace, [process.execPath, '-e', `require('net').createServer(s=>s.end('pong from '+s.remoteAddress)).listen(7000,'${echo.ip}',()=>console.log('up'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
-    await once(server.stdout!, 'data');
+    if (!server.stdout) throw new Error('no stdout pipe');
+    await once(server.stdout, 'data');
     const fromSleep = await topology.exec(topology.workload('sleep').namespace, [process.execPath, '-e', NODE_CLIENT, echo.ip, '7000']);
     expect(fromSleep).toBe('pong from 10.1.0.2');
     const fromHost = await topology.exec(topology.host('cp').namespace, [process.execPath, '-e', NODE_CLIENT, echo.ip, '7000']);

@@ -15,6 +15,7 @@ workloads whose Workload.node is NAME.
   --token-file FILE               bearer token for xDS and CA calls (required)
   --root-cert FILE                trust anchor for the control plane's certificate (required)
   --capture loopback|iptables     listeners per workload on its own address, or transparent capture (default loopback)
+  --workload-interfaces PATTERN   iptables capture: the workloads' veths, as iptables -i matches them (default vw+)
   --admin-listen HOST:PORT        /config_dump /logging /quitquitquit (default 127.0.0.1:15000)
   --metrics-listen HOST:PORT      /metrics (default 127.0.0.1:15020)
   --readiness-listen HOST:PORT    /healthz/ready (default 127.0.0.1:15021)

@@ -1,0 +1,107 @@
+// iptables capture at node level: one listener each for outbound (15001), inbound HBONE (15008) and inbound
+// plaintext (15006) in the node's namespace, the nat rules that redirect workload traffic to them, and the local
+// workloads they hand connections to — chosen by the connection's source (outbound) or original destination
+// (inbound), both read from the kernel (SO_ORIGINAL_DST), since after REDIRECT the socket only shows the node.
+import net, { type Server, type Socket } from 'node:net';
+import { getOriginalDst, type OriginalDst } from '@ambient/original-dst';
+import type { WorkloadCertificates } from '../certificates.js';
+import type { ProxyContext } from '../context.js';
+import { ZtunnelError } from '../errors.js';
+import { LocalWorkloads } from '../local-workloads.js';
+import { CapturedWorkload } from './captured-workload.js';
+import { installCapture, removeCapture } from './iptables.js';
+
+type Direction = 'outbound' | 'inbound HBONE' | 'inbound plaintext';
+
+export class NodeCapture {
+  readonly #ctx: ProxyContext;
+  readonly #workloads: LocalWorkloads<CapturedWorkload>;
+  readonly #servers: Server[] = [];
+  #installed = false;
+
+  constructor(ctx: ProxyContext, certificates: WorkloadCertificates) {
+    this.#ctx = ctx;
+    this.#workloads = new LocalWorkloads(ctx, certificates, CapturedWorkload.start);
+  }
+
+  /** Binds the three listeners, then installs the rules that send traffic to them. */
+  async start(workloadInterfaces: string): Promise<void> {
+    const { outboundPort, hbonePort, inboundPlaintextPort } = this.#ctx.config;
+    await this.#listen(outboundPort, 'outbound', (socket) => this.#outbound(socket));
+    await this.#listen(hbonePort, 'inbound HBONE', (socket) => this.#inbound(socket, 'inbound HBONE'));
+    // Plaintext keeps half-closes, as loopback's 15006 does: the app's reply may follow the client's FIN.
+    await this.#listen(inboundPlaintextPort, 'inbound plaintext', (socket) => this.#inbound(socket, 'inbound plaintext'), true);
+    await installCapture({ workloadInterfaces, outboundPort, hbonePort, inboundPlaintextPort });
+    this.#installed = true;
+    this.#ctx.log.info({ workloadInterfaces, outboundPort, hbonePort, inboundPlaintextPort }, 'iptables capture installed');
+  }
+
+  pending(): string[] {
+    return this.#workloads.pending();
+  }
+
+  /** Removes the rules, stops accepting, lets carried connections finish up to `deadlineMs`. */
+  async close(deadlineMs: number): Promise<void> {
+    if (this.#installed) await removeCapture();
+    this.#installed = false;
+    for (const server of this.#servers) server.close();
+    await this.#workloads.close(deadlineMs);
+  }
+
+  #outbound(socket: Socket): void {
+    const dst = this.#originalDst(socket, 'outbound');
+    if (!dst) return;
+    const src = socket.remoteAddress ?? '';
+    const workload = this.#served(src);
+    if (!workload) return this.#refuse(socket, 'outbound', `source ${src} is no local workload`, dst);
+    workload.carryOutbound(socket, { ip: dst.address, port: dst.port });
+  }
+
+  #inbound(socket: Socket, direction: Direction): void {
+    const dst = this.#originalDst(socket, direction);
+    if (!dst) return;
+    const workload = this.#served(dst.address);
+    if (!workload) return this.#refuse(socket, direction, `destination ${dst.address} is no local workload served here`, dst);
+    if (direction === 'inbound HBONE') workload.serveHbone(socket);
+    else workload.carryPlaintext(socket, dst);
+  }
+
+  #served(address: string): CapturedWorkload | undefined {
+    return this.#workloads.proxies().find((w) => w.address === address);
+  }
+
+  /** The kernel's original destination; undefined (socket closed, logged) when there is none to be had. */
+  #originalDst(socket: Socket, direction: Direction): OriginalDst | undefined {
+    socket.on('error', () => undefined);
+    let dst: OriginalDst | undefined;
+    try {
+      dst = getOriginalDst(socket);
+    } catch (err) {
+      this.#refuse(socket, direction, (err as Error).message);
+      return undefined;
+    }
+    if (!dst || (dst.address === socket.localAddress && dst.port === socket.localPort)) {
+      // Dialled directly rather than redirected: there is no destination to carry it to.
+      this.#refuse(socket, direction, 'not redirected by the capture rules (no original destination)');
+      return undefined;
+    }
+    return dst;
+  }
+
+  #refuse(socket: Socket, direction: Direction, reason: string, dst?: OriginalDst): void {
+    const src = `${socket.remoteAddress ?? ''}:${socket.remotePort ?? 0}`;
+    this.#ctx.log.warn({ direction, src, ...(dst ? { dst: `${dst.address}:${dst.port}` } : {}), reason }, 'captured connection closed');
+    socket.destroy();
+  }
+
+  async #listen(port: number, what: Direction, onConnection: (socket: Socket) => void, allowHalfOpen = false): Promise<void> {
+    const server = net.createServer({ noDelay: true, allowHalfOpen }, onConnection);
+    this.#servers.push(server);
+    // IPv4 only (as ztunnel with IPV6_ENABLED=false): the rules are iptables, not ip6tables, and a v4 listener keeps
+    // peer addresses plain (no ::ffff: forms for the policy and workload lookups).
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err) => reject(new ZtunnelError('ZTUNNEL_ERR_LISTEN', `cannot listen for ${what} capture on 0.0.0.0:${port}: ${err.message}`, { cause: err })));
+      server.listen(port, '0.0.0.0', () => resolve());
+    });
+  }
+}

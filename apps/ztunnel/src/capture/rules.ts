@@ -1,0 +1,57 @@
+// The iptables nat rules of node-level transparent capture, as a pure list (table-tested). ztunnel runs in the
+// node's namespace; workloads sit behind veths matched by an interface pattern. Exclusion of ztunnel's own
+// connections is by where packets enter: capture happens in PREROUTING, which only sees packets arriving from
+// another namespace, so sockets ztunnel opens itself (HBONE out, connections to apps, xDS) never pass it. No mark
+// and no owner match are needed; the one OUTPUT rule catches only HBONE to a workload on this very node.
+
+/** Chains of our own, so removal never touches rules we did not write. */
+export const CHAINS = { prerouting: 'AMBIENT_PREROUTING', output: 'AMBIENT_OUTPUT' } as const;
+
+export interface CaptureRuleOptions {
+  /** iptables interface match for the workload-facing veths, e.g. `vw+`. */
+  readonly workloadInterfaces: string;
+  readonly outboundPort: number;
+  readonly hbonePort: number;
+  readonly inboundPlaintextPort: number;
+}
+
+/** `iptables -t nat` argument lists (without the binary) that install capture, in order. */
+export function captureRules(o: CaptureRuleOptions): string[][] {
+  const pre = CHAINS.prerouting;
+  const out = CHAINS.output;
+  const redirect = (port: number): string[] => ['-j', 'REDIRECT', '--to-ports', String(port)];
+  return [
+    ['-N', pre],
+    ['-N', out],
+    // Outbound: every new TCP connection a workload opens goes to 15001, except to the node itself.
+    ['-A', pre, '-i', o.workloadInterfaces, '-p', 'tcp', '-m', 'addrtype', '--dst-type', 'LOCAL', '-j', 'RETURN'],
+    ['-A', pre, '-i', o.workloadInterfaces, '-p', 'tcp', ...redirect(o.outboundPort)],
+    // Inbound from the wire: only what is on its way to a workload (not to the node's own addresses).
+    ['-A', pre, '-p', 'tcp', '-m', 'addrtype', '--dst-type', 'LOCAL', '-j', 'RETURN'],
+    ['-A', pre, '-p', 'tcp', '--dport', String(o.hbonePort), ...redirect(o.hbonePort)],
+    ['-A', pre, '-p', 'tcp', ...redirect(o.inboundPlaintextPort)],
+    // ztunnel's own HBONE to a workload on this node (same-node traffic) comes back to its 15008.
+    ['-A', out, '-o', o.workloadInterfaces, '-p', 'tcp', '--dport', String(o.hbonePort), ...redirect(o.hbonePort)],
+    ['-A', 'PREROUTING', '-j', pre],
+    ['-A', 'OUTPUT', '-j', out],
+  ];
+}
+
+/** The argument lists that remove capture; each may fail harmlessly when that part is already gone. */
+export function removalRules(): string[][] {
+  return [
+    ['-D', 'PREROUTING', '-j', CHAINS.prerouting],
+    ['-D', 'OUTPUT', '-j', CHAINS.output],
+    ['-F', CHAINS.prerouting],
+    ['-F', CHAINS.output],
+    ['-X', CHAINS.prerouting],
+    ['-X', CHAINS.output],
+  ];
+}
+
+const INTERFACE = /^[A-Za-z0-9_.-]{1,15}\+?$/;
+
+/** Why `pattern` is not an iptables interface match, or undefined when it is one. */
+export function interfacePatternProblem(pattern: string): string | undefined {
+  return INTERFACE.test(pattern) ? undefined : `must be an interface name or prefix for iptables -i (letters, digits, '_', '.', '-', at most 15, optional trailing '+'), got "${pattern}"`;
+}

@@ -1,0 +1,153 @@
+// iptables capture for real (root, as CI runs; fails rather than skips without it): ambientd on the wire, two
+// ztunnel processes with --capture iptables in node namespaces, sleep (node-a) and echo (node-b) in their own.
+// Unchanged apps — curl, iperf3 — reach echo by pod IP and by VIP through HBONE; a DENY policy refuses; tcpdump on
+// node-a's wire shows TLS on 15008 and never the payload, which the same capture on sleep's veth does show.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTopology, removeLeftovers, runCommand, runPrefix, type Topology } from '@ambient/netns';
+import { policy, startAmbientd, startCapturingZtunnel, writeMeshConfig, type NsProcess } from './support/netns-mesh.js';
+
+const FAMILY = 'ambztcap';
+const VIP = '10.96.0.10';
+const SLEEP_ID = 'spiffe://cluster.local/ns/default/sa/sleep';
+const ECHO_ID = 'spiffe://cluster.local/ns/default/sa/echo';
+// The app: an HTTP server that answers with the body it got and who sent it.
+const ECHO_APP = `require('http').createServer((q,s)=>{let b='';q.on('data',c=>b+=c).on('end',()=>s.end('hello from echo, got ['+b+'] from '+q.socket.remoteAddress+'\\n'))}).listen(8080,process.argv[1],()=>console.log('listening'))`;
+
+let topology: Topology;
+let dir: string;
+let ambientd: NsProcess;
+const ztunnels: Record<string, NsProcess> = {};
+
+const ns = (workloadOrNode: string): string => topology.layout.workloads.find((w) => w.name === workloadOrNode)?.namespace ?? topology.node(workloadOrNode).namespace;
+const curl = (from: string, ...args: string[]): Promise<string> => topology.exec(ns(from), ['curl', '-sS', '--max-time', '10', ...args]);
+const echoIp = (): string => topology.workload('echo').ip;
+const accessLogs = (node: string, direction: string) => ztunnels[node]?.lines().filter((l) => l['msg'] === 'connection complete' && l['direction'] === direction) ?? [];
+
+/** Resolves on the first chunk a piped stream of a child gives (a server saying it listens). */
+async function firstChunk(stream: NodeJS.ReadableStream | null): Promise<void> {
+  if (!stream) throw new Error('the child has no pipe to read');
+  await once(stream, 'data');
+}
+
+async function until<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+beforeAll(async () => {
+  if (process.getuid?.() !== 0) throw new Error('this test needs root (ip netns, veth pairs, iptables): run it as root, as CI does; it is not skipped on purpose');
+  await removeLeftovers(FAMILY);
+  topology = await createTopology({
+    prefix: runPrefix(FAMILY),
+    nodes: [{ name: 'node-a', workloads: ['sleep', 'stranger'] }, { name: 'node-b', workloads: ['echo'] }],
+    hosts: ['cp'],
+  });
+  dir = mkdtempSync(join(tmpdir(), 'ztunnel-netns-'));
+  const configDir = join(dir, 'config');
+  const stateDir = join(dir, 'state');
+  writeMeshConfig(configDir, topology, VIP);
+  ambientd = startAmbientd(topology, 'cp', configDir, stateDir);
+  await ambientd.waitFor('ambientd ready');
+  for (const node of ['node-a', 'node-b']) ztunnels[node] = startCapturingZtunnel(topology, node, 'cp', dir, stateDir);
+  const app = topology.spawn(ns('echo'), [process.execPath, '-e', ECHO_APP, echoIp()], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await firstChunk(app.stdout);
+  for (const node of ['node-a', 'node-b']) {
+    await ztunnels[node]?.waitFor('ztunnel ready');
+  }
+}, 240_000);
+
+afterAll(async () => {
+  // Kills every process inside (ztunnels, ambientd, apps, tcpdump) and deletes the namespaces with their rules.
+  await topology?.destroy();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}, 60_000);
+
+describe('--capture iptables in network namespaces', () => {
+  it('installs its rules in the node namespace', async () => {
+    const rules = await topology.exec(ns('node-a'), ['iptables', '-w', '5', '-t', 'nat', '-S']);
+    expect(rules).toContain('-A PREROUTING -j AMBIENT_PREROUTING');
+    expect(rules).toContain('-A AMBIENT_PREROUTING -i vw+ -p tcp -j REDIRECT --to-ports 15001');
+  });
+
+  it('carries curl from sleep to echo\'s pod IP over HBONE, with both identities in the access logs', async () => {
+    const body = await curl('sleep', `http://${echoIp()}:8080/`);
+    // ztunnel connects to the app from the node side of echo's veth (no source spoofing without IP_TRANSPARENT).
+    expect(body).toBe(`hello from echo, got [] from ${topology.workload('echo').gateway}\n`);
+    const inbound = await until('node-b\'s inbound access log', () => accessLogs('node-b', 'inbound').find((l) => l['dst.addr'] === `${echoIp()}:8080` || l['dst.hbone_addr'] === `${echoIp()}:8080`));
+    expect(inbound).toMatchObject({ 'src.identity': SLEEP_ID, 'dst.identity': ECHO_ID, 'dst.workload': 'echo' });
+    const outbound = await until('node-a\'s outbound access log', () => accessLogs('node-a', 'outbound')[0]);
+    expect(outbound).toMatchObject({ 'src.identity': SLEEP_ID, 'dst.identity': ECHO_ID, 'dst.addr': `${echoIp()}:15008`, 'src.workload': 'sleep' });
+  });
+
+  it('reaches echo by its service VIP', async () => {
+    expect(await curl('sleep', `http://${VIP}/`)).toMatch(/^hello from echo/);
+    const viaVip = await until('an outbound log naming the service', () => accessLogs('node-a', 'outbound').find((l) => l['dst.service'] === 'echo.default.mesh'));
+    expect(viaVip['dst.addr']).toBe(`${echoIp()}:15008`);
+  });
+
+  it('carries a 1-second iperf3 run through the tunnel', async () => {
+    const server = topology.spawn(ns('echo'), ['iperf3', '-s', '-1', '--forceflush', '-B', echoIp(), '-p', '5201'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    await firstChunk(server.stdout);
+    const report = JSON.parse(await topology.exec(ns('sleep'), ['iperf3', '-c', echoIp(), '-p', '5201', '-t', '1', '-J'])) as { end: { sum_received: { bytes: number; bits_per_second: number } } };
+    expect(report.end.sum_received.bytes).toBeGreaterThan(1_000_000);
+    await until('iperf3 in node-b\'s access log', () => accessLogs('node-b', 'inbound').find((l) => String(l['dst.addr']).endsWith(':5201') || String(l['dst.hbone_addr']).endsWith(':5201')));
+  }, 30_000);
+
+  it('puts only TLS on port 15008 on the wire: the payload seen on sleep\'s veth never crosses in clear', async () => {
+    const payload = `PAYLOAD-${randomBytes(8).toString('hex')}`;
+    const wireFile = join(dir, 'wire.pcap');
+    const vethFile = join(dir, 'veth.pcap');
+    const captures = [
+      topology.spawn(ns('node-a'), ['tcpdump', '-i', topology.node('node-a').wireInterface, '-U', '--immediate-mode', '-n', '-w', wireFile, 'tcp'], { stdio: ['ignore', 'ignore', 'pipe'] }),
+      topology.spawn(ns('node-a'), ['tcpdump', '-i', topology.workload('sleep').nodeInterface, '-U', '--immediate-mode', '-n', '-w', vethFile, 'tcp'], { stdio: ['ignore', 'ignore', 'pipe'] }),
+    ];
+    for (const c of captures) await firstChunk(c.stderr); // "listening on …"
+    expect(await curl('sleep', '--data-binary', payload, `http://${echoIp()}:8080/`)).toContain(`got [${payload}]`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    for (const c of captures) {
+      c.kill('SIGINT');
+      await once(c, 'exit');
+    }
+    const count = async (file: string, filter: string): Promise<number> => (await runCommand(['tcpdump', '-r', file, '-nn', filter])).split('\n').filter((l) => l.trim() !== '').length;
+    // The check can see a payload: on the workload's own veth the request is plain HTTP.
+    expect(readFileSync(vethFile).includes(payload)).toBe(true);
+    expect(readFileSync(wireFile).includes(payload)).toBe(false);
+    expect(await count(wireFile, 'tcp port 15008')).toBeGreaterThan(0);
+    // TLS application-data records (content type 23) at the start of segments on 15008.
+    expect(await count(wireFile, 'tcp port 15008 and tcp[((tcp[12:1] & 0xf0) >> 2):1] = 0x17')).toBeGreaterThan(0);
+    // Nothing else between the nodes during the request (15012 is xDS/CA to ambientd, itself TLS).
+    expect(await count(wireFile, 'not port 15008 and not port 15012')).toBe(0);
+  }, 30_000);
+
+  it('closes an outbound connection from an address that is no mesh workload, and logs why', async () => {
+    await expect(curl('stranger', `http://${echoIp()}:8080/`)).rejects.toThrow(/curl .* failed \(exit (52|56)\)/);
+    const closed = await until('the refusal in node-a\'s log', () => ztunnels['node-a']?.lines().find((l) => l['msg'] === 'captured connection closed'));
+    expect(closed).toMatchObject({ direction: 'outbound', reason: `source ${topology.workload('stranger').ip} is no local workload`, dst: `${echoIp()}:8080` });
+  });
+
+  it('takes plaintext from outside the mesh on 15006 and applies echo\'s policy without a peer identity', async () => {
+    await expect(topology.exec(topology.host('cp').namespace, ['curl', '-sS', '--max-time', '10', `http://${echoIp()}:8080/`])).rejects.toThrow(/failed \(exit (52|56)\)/);
+    const denied = await until('the plaintext refusal', () => ztunnels['node-b']?.lines().find((l) => l['msg'] === 'connection failed' && l['src.addr'] === `${topology.host('cp').wireIp}:${String(l['src.addr']).split(':')[1]}`));
+    expect(denied).toMatchObject({ direction: 'inbound', 'dst.addr': `${echoIp()}:8080` });
+  });
+
+  it('refuses sleep once a DENY policy for it arrives', { timeout: 40_000 }, async () => {
+    writeFileSync(join(dir, 'config', 'deny.yaml'), policy('echo-deny-sleep', 'DENY'));
+    await until('node-b to know the DENY policy', async () => (await topology.exec(ns('node-b'), ['curl', '-sS', 'http://127.0.0.1:15000/config_dump'])).includes('echo-deny-sleep'));
+    await expect(curl('sleep', `http://${echoIp()}:8080/`)).rejects.toThrow(/failed \(exit (52|56)\)/);
+    const denied = await until('the 401 in node-a\'s access log', () => accessLogs('node-a', 'outbound').find((l) => String(l['error']).includes('401')));
+    expect(denied).toMatchObject({ 'src.identity': SLEEP_ID, 'dst.identity': ECHO_ID, bytes_sent: 0 });
+    const refused = await until('the refusal in node-b\'s log', () => ztunnels['node-b']?.lines().find((l) => l['msg'] === 'connection failed' && l['dst.addr'] === `${echoIp()}:15008`));
+    expect(refused['error']).toBe('explicitly denied by: default/echo-deny-sleep');
+  });
+});

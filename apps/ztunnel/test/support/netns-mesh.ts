@@ -1,0 +1,115 @@
+// A mesh in network namespaces for the capture test: ambientd as a host on the wire, one ztunnel per node with
+// --capture iptables, workloads behind veths; processes started with `ip netns exec` and logging JSON on stderr.
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Topology } from '@ambient/netns';
+import { createNodeToken } from './processes.js';
+
+const AMBIENTD = fileURLToPath(new URL('../../../ambientd/bin/ambientd.js', import.meta.url));
+const ZTUNNEL = fileURLToPath(new URL('../../bin/ztunnel.js', import.meta.url));
+export const GRPC_PORT = 15012;
+
+/** A process inside a namespace whose stderr JSON lines are kept for assertions. */
+export interface NsProcess {
+  readonly child: ChildProcess;
+  lines(): Record<string, unknown>[];
+  /** Resolves with the first line whose msg is `msg`; rejects if the process exits first or after `ms`. */
+  waitFor(msg: string, ms?: number): Promise<Record<string, unknown>>;
+}
+
+export function spawnLogged(topology: Topology, namespace: string, argv: readonly string[]): NsProcess {
+  const child = topology.spawn(namespace, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let text = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+  const lines = (): Record<string, unknown>[] => text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const waitFor = async (msg: string, ms = 90_000): Promise<Record<string, unknown>> => {
+    const until = Date.now() + ms;
+    for (;;) {
+      const found = lines().find((l) => l['msg'] === msg);
+      if (found) return found;
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${argv.join(' ')} ended (${child.exitCode ?? child.signalCode}) before "${msg}":\n${text}`);
+      if (Date.now() > until) throw new Error(`no "${msg}" from ${argv.join(' ')} within ${ms} ms:\n${text}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+  return { child, lines, waitFor };
+}
+
+/** The mesh's YAML for a topology with sleep (node-a) and echo (node-b): echo's VIP, and only sleep may call echo. */
+export function writeMeshConfig(dir: string, topology: Topology, vip: string): void {
+  mkdirSync(dir, { recursive: true });
+  const entry = (name: string): string => {
+    const w = topology.workload(name);
+    return `apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata:
+  name: ${name}
+  namespace: default
+spec:
+  address: ${w.ip}
+  serviceAccount: ${name}
+  labels:
+    app: ${name}
+    ambient.dev/node: ${w.node}
+`;
+  };
+  writeFileSync(join(dir, 'namespace.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: default\n  labels:\n    istio.io/dataplane-mode: ambient\n');
+  writeFileSync(join(dir, 'workloads.yaml'), `${entry('sleep')}---\n${entry('echo')}`);
+  writeFileSync(
+    join(dir, 'services.yaml'),
+    `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata:
+  name: echo
+  namespace: default
+spec:
+  hosts: [echo.default.mesh]
+  addresses: [${vip}]
+  ports:
+    - { number: 80, targetPort: 8080, name: http, protocol: HTTP }
+  resolution: STATIC
+  workloadSelector:
+    labels: { app: echo }
+`,
+  );
+  writeFileSync(join(dir, 'policies.yaml'), policy('echo-allow-sleep', 'ALLOW'));
+}
+
+/** An AuthorizationPolicy on echo for the sleep principal. */
+export function policy(name: string, action: 'ALLOW' | 'DENY'): string {
+  return `apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata:
+  name: ${name}
+  namespace: default
+spec:
+  selector:
+    matchLabels: { app: echo }
+  action: ${action}
+  rules:
+    - from:
+        - source:
+            principals: [cluster.local/ns/default/sa/sleep]
+`;
+}
+
+export function startAmbientd(topology: Topology, host: string, configDir: string, stateDir: string): NsProcess {
+  const listen = `${topology.host(host).wireIp}:${GRPC_PORT}`;
+  return spawnLogged(topology, topology.host(host).namespace, [
+    process.execPath, AMBIENTD, '--config', configDir, '--state-dir', stateDir, '--grpc-listen', listen, '--debug-listen', '127.0.0.1:15014',
+  ]);
+}
+
+/** A ztunnel with --capture iptables in `node`'s namespace; admin, metrics and readiness on that namespace's loopback. */
+export function startCapturingZtunnel(topology: Topology, node: string, controlPlane: string, dir: string, stateDir: string): NsProcess {
+  const tokenFile = join(dir, `${node}.token`);
+  writeFileSync(tokenFile, createNodeToken(stateDir, node));
+  const n = topology.node(node);
+  return spawnLogged(topology, n.namespace, [
+    process.execPath, ZTUNNEL, '--node', node, '--capture', 'iptables', '--workload-interfaces', `${n.workloadInterfacePrefix}+`,
+    '--xds-address', `${topology.host(controlPlane).wireIp}:${GRPC_PORT}`, '--token-file', tokenFile, '--root-cert', join(stateDir, 'root-cert.pem'),
+    '--admin-listen', '127.0.0.1:15000', '--metrics-listen', '127.0.0.1:15020', '--readiness-listen', '127.0.0.1:15021',
+  ]);
+}
