@@ -71,6 +71,19 @@ describe('against a running mesh', () => {
     expect((JSON.parse(b.out) as { identity: string }[]).map((c) => c.identity)).toEqual(['spiffe://cluster.local/ns/default/sa/echo']);
   });
 
+  it('prints every table with all, the per-node ones covering both nodes', async () => {
+    const all = await run(['zc', 'all', '--with-headers'], {}, cwd);
+    expect(all.code).toBe(0);
+    const [, workloads, services, policies, secrets, connections] = all.out.split(/\n------ \w+ INFO ------\n\n/);
+    expect(workloads).toBe(golden('workloads.txt'));
+    expect(services).toBe(golden('services.txt'));
+    expect(policies).toBe(golden('policies.txt'));
+    expect(secrets?.match(/ Leaf /g)).toHaveLength(3);
+    expect(connections?.match(/ (Inbound|Outbound) /g)?.sort()).toEqual([' Inbound ', ' Outbound ']);
+    const json = JSON.parse((await run(['zc', 'all', '-o', 'json'], {}, cwd)).out) as { certificates: unknown[]; connections: unknown[]; workloads: unknown[] };
+    expect([json.workloads.length, json.certificates.length, json.connections.length]).toEqual([3, 3, 2]);
+  });
+
   it('prints both ztunnels in proxy-status, from the run file and from --debug', async () => {
     const expected = golden('proxy-status.txt');
     expect(await run(['ps'], {}, cwd)).toEqual({ code: 0, out: expected, err: '' });

@@ -20,6 +20,16 @@ export const MESH = {
   vip: '127.96.2.10',
 } as const;
 
+/** A WorkloadEntry whose service account and app label are its name, on `node`. */
+function workloadEntry(namespace: string, name: string, address: string, node: string): string {
+  return `---
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: { name: ${name}, namespace: ${namespace} }
+spec: { address: ${address}, serviceAccount: ${name}, labels: { app: ${name}, ambient.dev/node: ${node} } }
+`;
+}
+
 const CONFIG = `apiVersion: v1
 kind: Namespace
 metadata: { name: default, labels: { istio.io/dataplane-mode: ambient } }
@@ -27,22 +37,7 @@ metadata: { name: default, labels: { istio.io/dataplane-mode: ambient } }
 apiVersion: v1
 kind: Namespace
 metadata: { name: guest, labels: { istio.io/dataplane-mode: ambient } }
----
-apiVersion: networking.istio.io/v1
-kind: WorkloadEntry
-metadata: { name: sleep, namespace: default }
-spec: { address: ${MESH.sleep}, serviceAccount: sleep, labels: { app: sleep, ambient.dev/node: node-a } }
----
-apiVersion: networking.istio.io/v1
-kind: WorkloadEntry
-metadata: { name: curl, namespace: guest }
-spec: { address: ${MESH.curl}, serviceAccount: curl, labels: { app: curl, ambient.dev/node: node-a } }
----
-apiVersion: networking.istio.io/v1
-kind: WorkloadEntry
-metadata: { name: echo, namespace: default }
-spec: { address: ${MESH.echo}, serviceAccount: echo, labels: { app: echo, ambient.dev/node: node-b } }
----
+${workloadEntry('default', 'sleep', MESH.sleep, 'node-a')}${workloadEntry('guest', 'curl', MESH.curl, 'node-a')}${workloadEntry('default', 'echo', MESH.echo, 'node-b')}---
 apiVersion: networking.istio.io/v1
 kind: ServiceEntry
 metadata: { name: echo, namespace: default }

@@ -3,17 +3,14 @@
 // addresses, and are gone once closed; the registry orders its dump and forgets what it was told closed.
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '@ambient/core';
 import { meshOf, service, workload } from '@ambient/mesh-state/testing';
 import { createTestCa } from '@ambient/spiffe/testing';
-import { createMetricsEndpoint } from '@ambient/telemetry';
 import type { MeshState, WorkloadRecord } from '@ambient/mesh-state';
-import { readZtunnelConfig } from '../src/config.js';
 import { configDump } from '../src/config-dump.js';
 import { ConnectionRegistry, hostPort, type ConnectionDump, type OpenConnection } from '../src/connections.js';
 import type { ProxyContext } from '../src/context.js';
-import { InboundTracker } from '../src/inbound-tracker.js';
 import { WorkloadProxy } from '../src/workload-proxy.js';
+import { testContext } from './support/in-process.js';
 import { roundTrip, socksConnect } from './support/socks-client.js';
 
 const SLEEP_IP = '127.0.14.1';
@@ -48,17 +45,7 @@ beforeAll(async () => {
     workload('echo', ECHO_IP, { serviceAccount: 'echo', node: 'node-b', services: { [ECHO_SVC]: { ports: [{ servicePort: 80, targetPort: 8080 }] } } }),
     service('echo', '127.96.4.1'),
   );
-  const config = readZtunnelConfig({
-    '--node': 'node-a', '--token-file': 'unused', '--root-cert': 'unused',
-    '--hbone-port': String(PORTS.hbone), '--socks5-port': String(PORTS.socks), '--inbound-plaintext-port': String(PORTS.plaintext),
-  });
-  const log = createLogger({ name: 'ztunnel', level: 'silent' });
-  const illegalPorts = Object.values(PORTS);
-  ctx = {
-    config, state, metrics: createMetricsEndpoint().tcp, log, network: '', illegalPorts,
-    inbound: new InboundTracker(state, illegalPorts, log),
-    connections: new ConnectionRegistry(),
-  };
+  ctx = { ...testContext(state, '', PORTS).ctx, connections: new ConnectionRegistry() };
   app = net.createServer((socket) => {
     socket.on('error', () => undefined);
     socket.pipe(socket);

@@ -10,6 +10,7 @@ import { allData, allText } from '../../ztunnel-config/all.js';
 import { setLogLevel } from '../../ztunnel-config/log.js';
 import { policyTable, selectPolicies } from '../../ztunnel-config/policies.js';
 import { loadDumps, type SourceOptions } from '../../ztunnel-config/source.js';
+import type { ConfigDump } from '../../ztunnel-config/dump.js';
 import type { Table } from '../../ztunnel-config/table.js';
 import { selectServices, selectWorkloads, serviceTable, workloadTable } from '../../ztunnel-config/workloads.js';
 import type { CommandContext } from '../context.js';
@@ -29,33 +30,25 @@ export function registerZtunnelConfig(program: Command, context: CommandContext)
     .option('--workload-namespace <ns>', 'only workloads in this namespace')
     .option('--workload-node <node>', 'only workloads on this node')
     .action(async (opts: Common & { address?: string; workloadNamespace?: string; workloadNode?: string }) => {
-      const mode = parseOutputMode(opts.output);
-      const [dump] = await loadDumps(opts, context, 'first');
-      const filter = { ...pick('address', opts.address), ...pick('namespace', opts.workloadNamespace), ...pick('node', opts.workloadNode) };
-      print(context, mode, () => selectWorkloads(first(dump), filter), () => workloadTable(first(dump), filter));
+      const filter = { address: opts.address, namespace: opts.workloadNamespace, node: opts.workloadNode };
+      await show(context, opts, 'first', (d) => selectWorkloads(one(d), filter), (d) => workloadTable(one(d), filter));
     });
 
   view(zc, 'service', ['services', 'svc', 's'], 'list the services: NAMESPACE, SERVICE NAME, SERVICE VIP, WAYPOINT, ENDPOINTS (healthy/total)')
     .option('--service-namespace <ns>', 'only services in this namespace')
     .action(async (opts: Common & { serviceNamespace?: string }) => {
-      const mode = parseOutputMode(opts.output);
-      const [dump] = await loadDumps(opts, context, 'first');
-      print(context, mode, () => selectServices(first(dump), opts.serviceNamespace), () => serviceTable(first(dump), opts.serviceNamespace));
+      await show(context, opts, 'first', (d) => selectServices(one(d), opts.serviceNamespace), (d) => serviceTable(one(d), opts.serviceNamespace));
     });
 
   view(zc, 'policy', ['policies', 'pol', 'p'], 'list the authorization policies: NAMESPACE, POLICY NAME, ACTION, SCOPE')
     .option('--policy-namespace <ns>', 'only policies in this namespace')
     .action(async (opts: Common & { policyNamespace?: string }) => {
-      const mode = parseOutputMode(opts.output);
-      const [dump] = await loadDumps(opts, context, 'first');
-      print(context, mode, () => selectPolicies(first(dump), opts.policyNamespace), () => policyTable(first(dump), opts.policyNamespace));
+      await show(context, opts, 'first', (d) => selectPolicies(one(d), opts.policyNamespace), (d) => policyTable(one(d), opts.policyNamespace));
     });
 
   view(zc, 'certificate', ['certificates', 'certs', 'cert'], "list the workload certificates of every ztunnel (or --node's): leaf, intermediates and roots with validity")
     .action(async (opts: Common) => {
-      const mode = parseOutputMode(opts.output);
-      const dumps = await loadDumps(opts, context, 'every');
-      print(context, mode, () => selectCertificates(dumps), () => certificateTable(dumps, new Date()));
+      await show(context, opts, 'every', selectCertificates, (d) => certificateTable(d, new Date()));
     });
 
   view(zc, 'connections', ['cons'], "list the open connections of every ztunnel's workloads (or --node's): WORKLOAD, DIRECTION, LOCAL, REMOTE, REMOTE TARGET, PROTOCOL")
@@ -63,10 +56,8 @@ export function registerZtunnelConfig(program: Command, context: CommandContext)
     .option('--raw', 'show IP addresses instead of service and workload names')
     .option('--workload-namespace <ns>', 'only connections of workloads in this namespace')
     .action(async (opts: Common & { direction?: string; raw?: boolean; workloadNamespace?: string }) => {
-      const mode = parseOutputMode(opts.output);
-      const filter: ConnectionFilter = { ...pick('direction', direction(opts.direction)), ...pick('namespace', opts.workloadNamespace), raw: opts.raw === true };
-      const dumps = await loadDumps(opts, context, 'every');
-      print(context, mode, () => selectConnections(dumps, filter), () => connectionTable(dumps, filter));
+      const filter: ConnectionFilter = { direction: direction(opts.direction), namespace: opts.workloadNamespace, raw: opts.raw === true };
+      await show(context, opts, 'every', (d) => selectConnections(d, filter), (d) => connectionTable(d, filter));
     });
 
   view(zc, 'all', [], 'print every table (workloads, services, policies, certificates, connections), or the whole dump with -o json|yaml')
@@ -103,9 +94,12 @@ function view(parent: Command, name: string, aliases: string[], description: str
     .option('-f, --file <dump.json>', 'read a saved config dump instead of asking a ztunnel');
 }
 
-function print(context: CommandContext, mode: ReturnType<typeof parseOutputMode>, data: () => unknown, table: () => Table): void {
-  context.stdout.write(render(mode, mode === 'short' ? undefined : data(), () => {
-    const t = table();
+/** Loads the dumps the view needs and prints its table, or its raw data for -o json|yaml. */
+async function show(context: CommandContext, opts: Common, scope: 'first' | 'every', data: (dumps: ConfigDump[]) => unknown, table: (dumps: ConfigDump[]) => Table): Promise<void> {
+  const mode = parseOutputMode(opts.output);
+  const dumps = await loadDumps(opts, context, scope);
+  context.stdout.write(render(mode, mode === 'short' ? undefined : data(dumps), () => {
+    const t = table(dumps);
     return formatTable(t.headers, t.rows);
   }));
 }
@@ -116,12 +110,9 @@ function direction(value: string | undefined): Direction | undefined {
   throw usageError(`--direction must be inbound or outbound, not "${value}"`);
 }
 
-/** `{ key: value }` when the value is set: filters are exactOptionalPropertyTypes-friendly. */
-function pick<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
-}
-
-function first<T>(value: T | undefined): T {
-  if (value === undefined) throw new Error('no config dump was loaded');
-  return value;
+/** The one dump a mesh-wide view reads (loadDumps returns at least one). */
+function one(dumps: readonly ConfigDump[]): ConfigDump {
+  const [dump] = dumps;
+  if (!dump) throw new Error('no config dump was loaded');
+  return dump;
 }
