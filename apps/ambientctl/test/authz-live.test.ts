@@ -1,36 +1,20 @@
 // `ambientctl authz eval --admin/--node`: policies from a ztunnel's /config_dump over real HTTP on loopback (read as
-// ztunnel-config reads it). The dump
-// is built as ztunnel builds it (quickstart YAML → ambientd's translation → xDS → l4-authz policies → JSON).
+// ztunnel-config reads it). The dump is one a real ztunnel served (recorded by ztunnel-config-record.ts from a mesh of
+// the quickstart's shape on 127.2.x.y: sleep and curl on node-a, echo on node-b, only sleep allowed to echo).
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MeshConfig, type Configz } from '@ambient/mesh-config';
-import { fromXdsAuthorizations } from '@ambient/l4-authz/xds';
 import { writeRunFile, type RunFile } from '../src/index.js';
 import { run } from './support/run-cli.js';
 
-const MESH = fileURLToPath(new URL('../../../examples/quickstart/mesh/', import.meta.url));
-const SLEEP = ['--src-ip', '127.1.1.1', '--src-identity', 'spiffe://cluster.local/ns/default/sa/sleep'];
-const CURL = ['--src-ip', '127.1.1.2', '--src-identity', 'spiffe://cluster.local/ns/guest/sa/curl'];
-const TO_ECHO = ['--dst-ip', '127.1.2.1', '--dst-port', '8080'];
-
-function quickstartDump(): unknown {
-  const files = readdirSync(MESH).filter((n) => n.endsWith('.yaml')).map((n) => ({ path: n, text: readFileSync(join(MESH, n), 'utf8') }));
-  const t = new MeshConfig().update(files);
-  const { accepted } = fromXdsAuthorizations([...t.authorizations.values()]);
-  const workloads = (t.configz as Configz).workloads as { workloadName: string; namespace: string; addresses: string[]; authorizationPolicies: string[] }[];
-  return {
-    workloads: workloads.map((w) => ({ name: w.workloadName, namespace: w.namespace, addresses: w.addresses, authorizationPolicies: w.authorizationPolicies })),
-    services: [],
-    // What ztunnel's config dump does with its policy store: plain JSON of each Policy.
-    policies: accepted.map((p) => JSON.parse(JSON.stringify(p)) as unknown),
-    certificates: [],
-  };
-}
+const RECORDED = readFileSync(fileURLToPath(new URL('./golden/node-b.config_dump.json', import.meta.url)), 'utf8');
+const SLEEP = ['--src-ip', '127.2.1.1', '--src-identity', 'spiffe://cluster.local/ns/default/sa/sleep'];
+const CURL = ['--src-ip', '127.2.1.2', '--src-identity', 'spiffe://cluster.local/ns/guest/sa/curl'];
+const TO_ECHO = ['--dst-ip', '127.2.2.1', '--dst-port', '8080'];
 
 let body = '';
 let server: Server;
@@ -45,7 +29,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   admin = `127.0.0.1:${(server.address() as AddressInfo).port}`;
   const runFile: RunFile = {
-    version: 1, dir: MESH, mode: 'loopback', startedAt: '2026-11-26T00:00:00.000Z', pid: 1,
+    version: 1, dir: cwd, mode: 'loopback', startedAt: '2026-11-26T00:00:00.000Z', pid: 1,
     ambientd: { pid: 2, grpc: '127.1.0.254:15012', debug: '127.1.0.254:15014', stateDir: '/s', rootCert: '/s/root-cert.pem' },
     ztunnels: [{ node: 'node-b', pid: 3, admin, metrics: '127.1.0.2:15020', readiness: '127.1.0.2:15021' }],
     workloads: [], apps: [],
@@ -61,7 +45,7 @@ const evaluate = (...args: string[]) => run(['authz', 'eval', ...args], {}, cwd)
 
 describe('authz eval against a live ztunnel', () => {
   beforeAll(() => {
-    body = JSON.stringify(quickstartDump());
+    body = RECORDED;
   });
 
   it('allows default/sleep to echo with the workload and its policies from the dump', async () => {
@@ -73,7 +57,7 @@ describe('authz eval against a live ztunnel', () => {
         'ALLOW',
         'policy: default/echo-allow-sleep rule 0',
         'reason: allowed by: default/echo-allow-sleep',
-        'connection: 127.1.1.1 (spiffe://cluster.local/ns/default/sa/sleep) -> 127.1.2.1:8080',
+        'connection: 127.2.1.1 (spiffe://cluster.local/ns/default/sa/sleep) -> 127.2.2.1:8080',
         'destination: workload default/echo; selected by default/echo-allow-sleep',
         '',
         'POLICY                       ACTION     SCOPE                RESULT',
@@ -93,6 +77,18 @@ describe('authz eval against a live ztunnel', () => {
     });
   });
 
+  it.each([
+    ['sleep', SLEEP],
+    ['curl', CURL],
+    ['plaintext', ['--src-ip', '127.2.1.1']],
+  ])('decides %s → echo as the same policies from YAML do offline', async (_, source) => {
+    const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+    const live = JSON.parse((await evaluate('--admin', admin, ...TO_ECHO, ...source, '-o', 'json')).out) as Record<string, unknown>;
+    const offline = JSON.parse((await run(['authz', 'eval', '-f', 'examples/quickstart/mesh', '--dst-namespace', 'default', '--dst-labels', 'app=echo', ...TO_ECHO, ...source, '-o', 'json'], {}, ROOT)).out) as Record<string, unknown>;
+    const essence = (r: Record<string, unknown>) => ({ decision: r['decision'], policy: r['policy'], rule: r['rule'], reason: r['reason'], policies: (r['policies'] as Record<string, unknown>[]).map((p) => ({ ...p, source: null })) });
+    expect(essence(live)).toEqual(essence(offline));
+  });
+
   it('evaluates a namespace for an address the ztunnel does not know when --dst-namespace is given', async () => {
     const r = await evaluate('--admin', admin, '--dst-namespace', 'default', '--dst-ip', '127.9.9.9', '--dst-port', '80', ...CURL);
     expect(r.code).toBe(0);
@@ -102,7 +98,7 @@ describe('authz eval against a live ztunnel', () => {
   it.each([
     ['an unknown node', ['--node', 'node-z', ...TO_ECHO, ...SLEEP], 2, 'no ztunnel for node "node-z" in the local mesh (nodes: node-b)'],
     ['an unknown destination without a namespace', ['--dst-ip', '127.9.9.9', '--dst-port', '80', ...SLEEP], 2, 'knows no workload at --dst-ip 127.9.9.9; pass --dst-namespace'],
-    ['a namespace that contradicts the workload', ['--dst-namespace', 'guest', ...TO_ECHO, ...SLEEP], 2, '--dst-namespace guest does not match the workload at 127.1.2.1, which is in namespace default'],
+    ['a namespace that contradicts the workload', ['--dst-namespace', 'guest', ...TO_ECHO, ...SLEEP], 2, '--dst-namespace guest does not match the workload at 127.2.2.1, which is in namespace default'],
     ['labels, which the ztunnel already knows', ['--dst-labels', 'app=echo', ...TO_ECHO, ...SLEEP], 2, '--dst-labels applies to -f only'],
     ['a malformed admin address', ['--admin', 'localhost', ...TO_ECHO, ...SLEEP], 2, '--admin must be HOST:PORT, not "localhost"'],
   ])('refuses %s', async (_, args, code, message) => {
