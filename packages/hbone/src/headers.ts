@@ -1,5 +1,5 @@
 // The regular headers an HBONE CONNECT carries: forwarded, baggage, traceparent (reference §2.3). Pure.
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 export interface Forwarded {
   /** `for=` — the original client's ip:port. */
@@ -62,8 +62,18 @@ export interface TraceParent {
 }
 
 /** A fresh W3C traceparent, one per outbound connection (connection-level tracing). */
+/** Random bytes for trace ids, drawn 24 at a time: one CSPRNG call per 170 tunnels instead of two per tunnel. */
+const RANDOM_POOL = Buffer.alloc(4096);
+let randomOffset = RANDOM_POOL.length;
+
 export function newTraceParent(): string {
-  return `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-00`;
+  if (randomOffset + 24 > RANDOM_POOL.length) {
+    randomFillSync(RANDOM_POOL);
+    randomOffset = 0;
+  }
+  const at = randomOffset;
+  randomOffset += 24;
+  return `00-${RANDOM_POOL.toString('hex', at, at + 16)}-${RANDOM_POOL.toString('hex', at + 16, at + 24)}-00`;
 }
 
 export function parseTraceParent(header: string | undefined): TraceParent | undefined {

@@ -3,9 +3,10 @@
 import { createLogger } from '@ambient/core';
 import type { ZtunnelConfig } from '../config.js';
 import { startZtunnel } from '../ztunnel.js';
+import { batchedStderr } from './batched-stderr.js';
 
 export async function run(config: ZtunnelConfig): Promise<void> {
-  const log = createLogger({ name: 'ztunnel' });
+  const log = createLogger({ name: 'ztunnel', destination: batchedStderr() });
   const ztunnel = await startZtunnel(config, { logger: log });
   log.info({ node: config.node, admin: ztunnel.adminAddress, metrics: ztunnel.metricsAddress, readiness: ztunnel.readinessAddress }, 'ztunnel started');
   void ztunnel.ready().then(() => log.info({ node: config.node }, 'ztunnel ready'));

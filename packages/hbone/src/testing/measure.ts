@@ -79,7 +79,7 @@ export async function startEchoProcess(host = '127.0.0.1', port = 0): Promise<{ 
   const code = `const s=require('net').createServer({allowHalfOpen:true},c=>{c.setNoDelay(true);c.on('error',()=>{});c.pipe(c)});s.listen(${port},${JSON.stringify(host)},()=>console.log(s.address().port))`;
   const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
   const bound = await new Promise<number>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', (line) => resolve(Number(line.trim())));
+    createInterface({ input: child.stdout }).once('line', (line) => resolve(Number(line.trim())));
     child.once('exit', (code) => reject(new Error(`echo process exited with ${code} before it listened`)));
   });
   return { port: bound, child };
