@@ -2,7 +2,7 @@
 // messages about objects that are valid on their own but do not do what their author meant.
 import type { Match, Policy } from '@ambient/l4-authz';
 import { ANALYZER_CODES, type AnalysisMessage, type AnalyzerCode } from './messages.js';
-import { labelText, selects, type Located, type MeshView, type PolicyView } from './mesh-view.js';
+import { labelText, selects, type Located, type MeshView } from './mesh-view.js';
 
 type Analyzer = (view: MeshView) => AnalysisMessage[];
 
@@ -91,4 +91,3 @@ function referencedAccounts(policy: Policy | undefined): Set<[string, string]> {
   return new Set(seen.values());
 }
 
-export type { PolicyView };
