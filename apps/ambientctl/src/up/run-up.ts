@@ -54,7 +54,9 @@ export async function runUp(o: UpOptions): Promise<void> {
     }
     if (err instanceof ComponentDied) {
       const lines = await err.component.tail(8);
-      o.warn(`${err.message}; last lines of ${relative(o.cwd, err.component.logFile)}:`);
+      const log = relative(o.cwd, err.component.logFile);
+      // A process killed outright may not have flushed its log.
+      o.warn(lines.length === 0 ? `${err.message}; its log ${log} is empty` : `${err.message}; last lines of ${log}:`);
       for (const line of lines) o.warn(`  ${line.length > 400 ? `${line.slice(0, 400)}…` : line}`);
     }
     await stop(supervisor, layout);

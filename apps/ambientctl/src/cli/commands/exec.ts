@@ -12,6 +12,7 @@ import type { CommandContext } from '../context.js';
 export function registerExec(program: Command, context: CommandContext): void {
   program
     .command('exec')
+    .summary("run a command as a workload of the local mesh, through its ztunnel's SOCKS5 listener")
     .description(
       "Run COMMAND as workload NS/WORKLOAD of the mesh 'ambientctl up' runs: ALL_PROXY and all_proxy point at that workload's " +
         'SOCKS5 listener (socks5h://ADDRESS:15080), so curl and other proxy-aware tools connect through its ztunnel. ' +

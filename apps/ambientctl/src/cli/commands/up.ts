@@ -13,6 +13,7 @@ export function registerUp(program: Command, context: CommandContext): void {
   const line = (stream: NodeJS.WritableStream) => (text: string) => void stream.write(`${text}\n`);
   program
     .command('up')
+    .summary('run a local mesh from an example directory until Ctrl-C')
     .description(
       'Run a local mesh from an example directory: ambientd, one ztunnel per node named in DIR/mesh (label ambient.dev/node), ' +
         "and the sample apps of DIR/example.yaml, each its own process with its log in .ambient/logs/. Prints 'mesh ready' once " +
@@ -52,7 +53,7 @@ export function registerUp(program: Command, context: CommandContext): void {
     .requiredOption('--listen <HOST:PORT>', 'where it listens')
     .action(async (kind: string, options: { workload: string; listen: string }) => {
       if (kind !== 'http-echo') throw usageError(`unknown sample app "${kind}"; the only one is http-echo`);
-      const stop = listenForStop();
+      const stop = listenForStop({ watchParent: true });
       try {
         const app = await startHttpEcho(options.workload, options.listen);
         line(context.stdout)(`${options.workload} (http-echo) listening on ${app.address}`);
