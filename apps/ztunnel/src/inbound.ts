@@ -6,6 +6,7 @@ import { dialTcp, splice, type Refusal, type SpliceResult, type TunnelDone, type
 import type { WorkloadRecord } from '@ambient/mesh-state';
 import { ACCESS_LOG_COMPLETE, ACCESS_LOG_FAILED, ACCESS_LOG_OPENED, earlyDenyRecord, type TcpConnection } from '@ambient/telemetry';
 import { hostPort, type ConnectionLink } from './connections.js';
+import { sendProxyHeader } from './app-tunnel.js';
 import { CONNECT_TIMEOUT_MS, type ProxyContext } from './context.js';
 import { planInbound, type InboundRequest } from './plan/inbound.js';
 
@@ -30,6 +31,8 @@ export function hboneInbound(ctx: ProxyContext): { handler: (req: TunnelRequest)
       peerIdentity: req.peerIdentity,
       srcIp: req.remoteAddress,
       network: ctx.network,
+      hbone: true,
+      ...(req.forwardedNetwork === undefined ? {} : { forwardedNetwork: req.forwardedNetwork }),
     };
     const result = await admit(ctx, request, { address: req.remoteAddress, port: req.remotePort }, { address: req.localAddress, port: ctx.config.hbonePort }, true);
     if ('kind' in result) return result;
@@ -74,7 +77,9 @@ async function admit(ctx: ProxyContext, request: InboundRequest, src: { address:
     ctx.log.warn(earlyDenyRecord('destination', src, dst, plan.reason), ACCESS_LOG_FAILED);
     return { kind: REFUSAL_KIND[plan.status], reason: plan.reason };
   }
-  const source = ctx.state.findWorkloadByAddress({ network: ctx.network, ip: request.srcIp });
+  // Through a gateway from another network the TCP peer is the gateway, not the source (ztunnel: from_gateway).
+  const viaGateway = request.forwardedNetwork !== undefined && request.forwardedNetwork !== ctx.network;
+  const source = viaGateway ? undefined : ctx.state.findWorkloadByAddress({ network: ctx.network, ip: request.srcIp });
   const connection = ctx.metrics.track(
     {
       reporter: 'destination',
@@ -90,6 +95,7 @@ async function admit(ctx: ProxyContext, request: InboundRequest, src: { address:
     // Loopback mode: leave from the source workload's own address, as ztunnel spoofs the original source.
     const localAddress = isLoopback(request.srcIp) && isLoopback(plan.target.host) ? request.srcIp : undefined;
     upstream = await dialTcp({ host: plan.target.host, port: plan.target.port, timeoutMs: CONNECT_TIMEOUT_MS, ...(localAddress ? { localAddress } : {}) });
+    sendProxyHeader(upstream, plan.appTunnel, src, request.peerIdentity);
   } catch (err) {
     const reason = `cannot connect to ${plan.target.host}:${plan.target.port}: ${(err as Error).message}`;
     const record = connection.close({ error: reason, responseFlags: 'CONNECT' });
