@@ -30,13 +30,15 @@ export class Supervisor {
   readonly #logsDir: string;
   readonly #env: NodeJS.ProcessEnv;
   readonly #cwd: string;
+  readonly #stopDeadlineMs: number;
   #stopping = false;
   #fail!: (err: Error) => void;
   /** Rejects with ComponentDied or Interrupted, whichever comes first; never resolves. */
   readonly trouble: Promise<never>;
 
-  constructor(options: { logsDir: string; env: NodeJS.ProcessEnv; cwd: string; stopRequested: Promise<string> }) {
+  constructor(options: { logsDir: string; env: NodeJS.ProcessEnv; cwd: string; stopRequested: Promise<string>; stopDeadlineMs?: number }) {
     this.#logsDir = options.logsDir;
+    this.#stopDeadlineMs = options.stopDeadlineMs ?? STOP_DEADLINE_MS;
     this.#env = options.env;
     this.#cwd = options.cwd;
     this.trouble = new Promise<never>((_, reject) => (this.#fail = reject));
@@ -79,7 +81,7 @@ export class Supervisor {
     this.#stopping = true;
     this.#abort.abort(new Error('stopping'));
     const isZtunnel = (c: Component): boolean => c.name.startsWith('ztunnel ');
-    await Promise.all(this.#components.filter(isZtunnel).map((c) => c.stop(STOP_DEADLINE_MS)));
-    await Promise.all(this.#components.filter((c) => !isZtunnel(c)).map((c) => c.stop(STOP_DEADLINE_MS)));
+    await Promise.all(this.#components.filter(isZtunnel).map((c) => c.stop(this.#stopDeadlineMs)));
+    await Promise.all(this.#components.filter((c) => !isZtunnel(c)).map((c) => c.stop(this.#stopDeadlineMs)));
   }
 }
