@@ -5,8 +5,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { allCodes } from '../src/analyze/messages.js';
+import { runCli } from '../src/index.js';
 import { run } from './support/run-cli.js';
 
 const CASES = fileURLToPath(new URL('./analyze/', import.meta.url));
@@ -96,6 +98,24 @@ describe('analyze output (golden)', () => {
     expect(r.out.split('\n').map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual([
       'Warning [ANALYZE_NOT_IN_MESH]', 'Warning [ANALYZE_WORKLOAD_NO_NODE]', '! Found', '',
     ]);
+  });
+});
+
+describe('colour', () => {
+  const tty = async (argv: string[], cwd: string): Promise<string> => {
+    let out = '';
+    const stdout = Object.assign(new Writable({ write: (c: Buffer, _e, done) => ((out += c.toString()), done()) }), { isTTY: true });
+    await runCli(argv, { stdout, stderr: new Writable({ write: (_c, _e, done) => done() }), env: {}, cwd });
+    return out;
+  };
+
+  it('colours levels and the ALLOW/DENY verdict only on a TTY', async () => {
+    const ESC = '\u001b';
+    expect(await tty(['analyze', 'CONFIG_ERR_BAD_PORT'], CASES)).toContain(`${ESC}[31mError${ESC}[0m [CONFIG_ERR_BAD_PORT]`);
+    expect(await tty(['analyze', 'ANALYZE_WORKLOAD_NO_NODE'], CASES)).toContain(`${ESC}[33mWarning${ESC}[0m [ANALYZE_WORKLOAD_NO_NODE]`);
+    const flags = ['--dst-namespace', 'default', '--dst-labels', 'app=echo', '--dst-ip', '127.1.2.1', '--dst-port', '8080', '--src-ip', '127.1.1.2'];
+    expect((await tty(['authz', 'eval', '-f', 'examples/quickstart/mesh', ...flags], ROOT)).startsWith(`${ESC}[31mDENY${ESC}[0m\npolicy: `)).toBe(true);
+    expect((await run(['analyze', 'CONFIG_ERR_BAD_PORT'], {}, CASES)).out).not.toContain(ESC);
   });
 });
 

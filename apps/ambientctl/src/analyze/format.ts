@@ -2,21 +2,24 @@
 // JSON/YAML list istioctl prints with -o json (code, level, message, origin, reference).
 import { LEVELS, type AnalysisMessage, type Level } from './messages.js';
 
-export function messageLine(m: AnalysisMessage): string {
+/** Colours a level word; identity unless stdout is a TTY. */
+export type Paint = (level: Level) => string;
+
+export function messageLine(m: AnalysisMessage, paint: Paint = (l) => l): string {
   const reference = referenceOf(m);
   const where = [m.origin, reference].filter((s) => s !== undefined && s !== '').join(' ');
-  return `${m.level} [${m.code}]${where === '' ? '' : ` (${where})`} ${m.message}`;
+  return `${paint(m.level)} [${m.code}]${where === '' ? '' : ` (${where})`} ${m.message}`;
 }
 
 /** The log output: one line per message, then a summary naming what was analyzed. */
-export function logOutput(messages: readonly AnalysisMessage[], analyzed: string): string {
+export function logOutput(messages: readonly AnalysisMessage[], analyzed: string, paint?: Paint): string {
   if (messages.length === 0) return `✔ No validation issues found when analyzing ${analyzed}\n`;
   const counts = LEVELS.slice()
     .reverse()
     .map((level) => [level, messages.filter((m) => m.level === level).length] as const)
     .filter(([, n]) => n > 0)
     .map(([level, n]) => `${n} ${plural(level, n)}`);
-  return `${messages.map(messageLine).join('\n')}\n${messages.some((m) => m.level === 'Error') ? '✘' : '!'} Found ${counts.join(', ')} when analyzing ${analyzed}\n`;
+  return `${messages.map((m) => messageLine(m, paint)).join('\n')}\n${messages.some((m) => m.level === 'Error') ? '✘' : '!'} Found ${counts.join(', ')} when analyzing ${analyzed}\n`;
 }
 
 export function messagesData(messages: readonly AnalysisMessage[]): Record<string, unknown>[] {

@@ -2,7 +2,7 @@
 // istioctl's output and exit code: 1 when any message reaches --failure-threshold (default Error).
 import type { Command } from 'commander';
 import { analyzeFiles } from '../../analyze/analyze.js';
-import { logOutput, messagesData } from '../../analyze/format.js';
+import { logOutput, messagesData, type Paint } from '../../analyze/format.js';
 import { allCodes, atLeast, LEVELS, type Level } from '../../analyze/messages.js';
 import { readInputFiles } from '../../config-files.js';
 import { usageError } from '../../errors.js';
@@ -34,10 +34,13 @@ export function registerAnalyze(program: Command, context: CommandContext): void
       const files = await readInputFiles(paths, context.cwd, 'analyze');
       if (files.length === 0) throw usageError(`${paths.join(', ')}: no *.yaml or *.yml files to analyze`);
       const messages = analyzeFiles(files.map((f) => ({ path: f.file, text: f.text })), { rootNamespace: flags.rootNamespace });
-      context.stdout.write(mode === 'short' ? logOutput(messages, paths.join(' ')) : formatData(mode, messagesData(messages)));
+      context.stdout.write(mode === 'short' ? logOutput(messages, paths.join(' '), context.stdout.isTTY === true ? paint : undefined) : formatData(mode, messagesData(messages)));
       if (messages.some((m) => atLeast(m.level, threshold))) context.exitCode = 1;
     });
 }
+
+const COLOURS: Readonly<Record<Level, string>> = { Error: '\u001b[31m', Warning: '\u001b[33m', Info: '\u001b[36m' };
+const paint: Paint = (level) => `${COLOURS[level]}${level}\u001b[0m`;
 
 /** istioctl takes the level names case-insensitively. */
 function levelOf(text: string): Level {
