@@ -7,19 +7,16 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { writeRunFile, type RunFile } from '../src/index.js';
 import { run } from './support/run-cli.js';
 
+/** exec reads only the workloads; the rest of the run file is what up would have written for them. */
+const WORKLOADS: RunFile['workloads'] = [
+  { namespace: 'default', name: 'sleep', address: '127.1.1.1', node: 'node-a' },
+  { namespace: 'guest', name: 'curl', address: '127.1.1.2', node: 'node-a' },
+];
 const RUN: RunFile = {
-  version: 1,
-  dir: '/x',
-  mode: 'loopback',
-  startedAt: '2026-11-26T00:00:00.000Z',
-  pid: 1,
+  ...{ version: 1, dir: '/x', mode: 'loopback', startedAt: '2026-11-26T00:00:00.000Z', pid: 1, apps: [] },
   ambientd: { pid: 2, grpc: '127.1.0.254:15012', debug: '127.1.0.254:15014', stateDir: '/s', rootCert: '/s/root-cert.pem' },
   ztunnels: [{ node: 'node-a', pid: 3, admin: '127.1.0.1:15000', metrics: '127.1.0.1:15020', readiness: '127.1.0.1:15021' }],
-  workloads: [
-    { namespace: 'default', name: 'sleep', address: '127.1.1.1', node: 'node-a' },
-    { namespace: 'guest', name: 'curl', address: '127.1.1.2', node: 'node-a' },
-  ],
-  apps: [],
+  workloads: WORKLOADS,
 };
 
 let cwd: string;
