@@ -167,6 +167,7 @@ describe('authz eval refuses bad input with one sentence and exit 2', () => {
     ['no policy source', without('-f'), 'name the policies with exactly one of -f FILE|DIR, --node NAME or --admin HOST:PORT'],
     ['two policy sources', [...base, '--admin', '127.0.0.1:15000'], 'name the policies with exactly one of'],
     ['a missing file', replace('-f', 'nope.yaml'), '-f nope.yaml: no such file or directory'],
+    ['a directory without YAML', replace('-f', 'apps/ambientctl/src'), '-f apps/ambientctl/src: no *.yaml or *.yml files to read policies from'],
     ['an invalid policy', replace('-f', join(dir, 'broken.yaml')), 'broken.yaml:5: AuthorizationPolicy default/x: spec.action: "AUDIT_ALL" is not one of ALLOW, DENY, AUDIT, CUSTOM'],
     ['YAML that does not parse', replace('-f', join(dir, 'syntax.yaml')), 'syntax.yaml:'],
     ['a bad output format', [...base, '-o', 'wide'], '-o must be one of short, json, yaml, not "wide"'],

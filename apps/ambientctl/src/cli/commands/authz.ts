@@ -49,7 +49,12 @@ async function evaluate(flags: EvalFlags, context: CommandContext): Promise<Auth
   if (sources !== 1) throw usageError('name the policies with exactly one of -f FILE|DIR, --node NAME or --admin HOST:PORT');
   const live = flags.file === undefined;
   const request = parseEvalRequest(flags, live);
-  if (!live) return evaluateFiles(await readInputFiles(flags.file ?? [], context.cwd, '-f'), request);
+  if (!live) {
+    const files = await readInputFiles(flags.file ?? [], context.cwd, '-f');
+    // No policy at all allows everything: with nothing read, that answer would be misleading.
+    if (files.length === 0) throw usageError(`-f ${(flags.file ?? []).join(', ')}: no *.yaml or *.yml files to read policies from`);
+    return evaluateFiles(files, request);
+  }
   // The same admin lookup and /config_dump read as `ztunnel-config` (--admin, or --node through .ambient/run.json).
   const [dump] = await loadDumps({ ...(flags.admin === undefined ? {} : { admin: flags.admin }), ...(flags.node === undefined ? {} : { node: flags.node }) }, context, 'first');
   if (dump === undefined) throw usageError('no ztunnel to ask');
