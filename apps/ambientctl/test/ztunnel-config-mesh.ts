@@ -1,8 +1,8 @@
-// A real mesh for the ztunnel-config and proxy-status tests: ambientd and two ztunnels as processes on 127.2.x.y
-// (no other test uses those), the quickstart's shape (sleep and curl on node-a, echo on node-b behind
-// echo.default.mesh, only sleep allowed), an echo app, and one SOCKS5 connection sleep → echo held open on demand.
+// A real mesh for the ztunnel-config and proxy-status tests: ambientd and two ztunnels as processes running the
+// quickstart (sleep and curl on node-a, echo on node-b behind echo.default.mesh, only sleep allowed) moved to
+// 127.2.x.y (no other test uses those), an echo app, and one SOCKS5 connection sleep → echo held open on demand.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,42 +20,16 @@ export const MESH = {
   vip: '127.96.2.10',
 } as const;
 
-/** A WorkloadEntry whose service account and app label are its name, on `node`. */
-function workloadEntry(namespace: string, name: string, address: string, node: string): string {
-  return `---
-apiVersion: networking.istio.io/v1
-kind: WorkloadEntry
-metadata: { name: ${name}, namespace: ${namespace} }
-spec: { address: ${address}, serviceAccount: ${name}, labels: { app: ${name}, ambient.dev/node: ${node} } }
-`;
-}
+const QUICKSTART = fileURLToPath(new URL('../../../examples/quickstart/mesh/', import.meta.url));
 
-const CONFIG = `apiVersion: v1
-kind: Namespace
-metadata: { name: default, labels: { istio.io/dataplane-mode: ambient } }
----
-apiVersion: v1
-kind: Namespace
-metadata: { name: guest, labels: { istio.io/dataplane-mode: ambient } }
-${workloadEntry('default', 'sleep', MESH.sleep, 'node-a')}${workloadEntry('guest', 'curl', MESH.curl, 'node-a')}${workloadEntry('default', 'echo', MESH.echo, 'node-b')}---
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: { name: echo, namespace: default }
-spec:
-  hosts: [echo.default.mesh]
-  addresses: [${MESH.vip}]
-  ports: [{ number: 80, targetPort: 8080, name: http, protocol: HTTP }]
-  resolution: STATIC
-  workloadSelector: { labels: { app: echo } }
----
-apiVersion: security.istio.io/v1
-kind: AuthorizationPolicy
-metadata: { name: echo-allow-sleep, namespace: default }
-spec:
-  selector: { matchLabels: { app: echo } }
-  action: ALLOW
-  rules: [{ from: [{ source: { principals: [cluster.local/ns/default/sa/sleep] } }] }]
-`;
+/** The quickstart's own YAML, moved from 127.1.x.y (what `ambientctl up` binds) to this test's 127.2.x.y. */
+function writeConfig(dir: string): void {
+  mkdirSync(dir);
+  for (const file of readdirSync(QUICKSTART).filter((f) => f.endsWith('.yaml'))) {
+    const yaml = readFileSync(join(QUICKSTART, file), 'utf8').replaceAll('127.1.', '127.2.').replaceAll('127.96.0.10', MESH.vip);
+    writeFileSync(join(dir, file), yaml);
+  }
+}
 
 export interface Mesh {
   readonly dir: string;
@@ -71,8 +45,7 @@ export interface Mesh {
 export async function startMesh(): Promise<Mesh> {
   const dir = mkdtempSync(join(tmpdir(), 'ambientctl-zc-'));
   const stateDir = join(dir, 'state');
-  mkdirSync(join(dir, 'config'));
-  writeFileSync(join(dir, 'config', 'mesh.yaml'), CONFIG);
+  writeConfig(join(dir, 'config'));
   const children: ChildProcess[] = [];
   const sockets: net.Socket[] = [];
   const echo = net.createServer((s) => (s.on('error', () => undefined), s.pipe(s)));
