@@ -6,9 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApplicationTunnel_Protocol } from '@ambient/api/workload';
 import { meshOf, service, waypointAt, workload } from '@ambient/mesh-state/testing';
-import type { MeshState, WorkloadRecord } from '@ambient/mesh-state';
+import type { MeshState } from '@ambient/mesh-state';
 import { createTestCa } from '@ambient/spiffe/testing';
 import { WorkloadProxy } from '../src/workload-proxy.js';
+import { workloadOf } from './plan/mesh.js';
 import { socksConnect } from './support/socks-client.js';
 import { testContext, type TestContext } from './support/in-process.js';
 
@@ -42,12 +43,6 @@ async function recordingApp(host: string, port: number): Promise<void> {
   apps.push(server);
 }
 
-const find = (name: string): WorkloadRecord => {
-  const w = state.findWorkloadByUid(`Kubernetes//Pod/default/${name}`);
-  if (!w) throw new Error(`no ${name}`);
-  return w;
-};
-
 beforeAll(async () => {
   const ca = createTestCa();
   const waypoint = waypointAt(WP_IP);
@@ -62,7 +57,7 @@ beforeAll(async () => {
   await recordingApp(WP_IP, PROXY_PORT);
   await recordingApp(PLAIN_IP, NONE_PORT);
   for (const [name, ip, sa] of [['sleep', SLEEP_IP, 'sleep'], ['wp', WP_IP, 'waypoint'], ['plainapp', PLAIN_IP, 'plainapp']] as const) {
-    proxies.push(await WorkloadProxy.start(test.ctx, find(name), ip, ca.issueSvid(`spiffe://cluster.local/ns/default/sa/${sa}`)));
+    proxies.push(await WorkloadProxy.start(test.ctx, workloadOf(state, name), ip, ca.issueSvid(`spiffe://cluster.local/ns/default/sa/${sa}`)));
   }
 });
 

@@ -5,10 +5,11 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialTcp, HboneServer, type TunnelRequest } from '@ambient/hbone';
 import { meshOf, service, waypointAt, workload } from '@ambient/mesh-state/testing';
-import type { MeshState, WorkloadRecord } from '@ambient/mesh-state';
+import type { MeshState } from '@ambient/mesh-state';
 import { tlsMaterialFromSvid, type CertificateAuthority } from '@ambient/spiffe';
 import { createTestCa } from '@ambient/spiffe/testing';
 import { WorkloadProxy } from '../src/workload-proxy.js';
+import { workloadOf } from './plan/mesh.js';
 import { roundTrip, socksConnect } from './support/socks-client.js';
 import { testContext, type TestContext } from './support/in-process.js';
 
@@ -32,12 +33,6 @@ let echo: WorkloadProxy;
 let app: net.Server;
 const atGateway: TunnelRequest[] = [];
 let gatewayDials = 0;
-
-const find = (name: string): WorkloadRecord => {
-  const w = state.findWorkloadByUid(`Kubernetes//Pod/default/${name}`);
-  if (!w) throw new Error(`no ${name}`);
-  return w;
-};
 
 beforeAll(async () => {
   ca = createTestCa();
@@ -70,8 +65,8 @@ beforeAll(async () => {
     socket.pipe(socket);
   });
   await new Promise<void>((resolve) => app.listen(8080, ECHO_IP, resolve));
-  sleep = await WorkloadProxy.start(west.ctx, find('sleep'), SLEEP_IP, ca.issueSvid(SLEEP_ID));
-  echo = await WorkloadProxy.start(east.ctx, find('echo'), ECHO_IP, ca.issueSvid(ECHO_ID));
+  sleep = await WorkloadProxy.start(west.ctx, workloadOf(state, 'sleep'), SLEEP_IP, ca.issueSvid(SLEEP_ID));
+  echo = await WorkloadProxy.start(east.ctx, workloadOf(state, 'echo'), ECHO_IP, ca.issueSvid(ECHO_ID));
 });
 
 afterAll(async () => {
