@@ -43,14 +43,19 @@ const planTasks: [string, () => void][] = [
   ['PROXY v2 header, IPv4 + identity TLV', () => void (sink += istioProxyHeader({ address: '10.0.0.1', port: 51000 }, { address: '10.96.0.1', port: 80 }, 'spiffe://cluster.local/ns/default/sa/client').length)],
 ];
 
+/** Best of three rounds per task: other processes on the shared machine only ever make a round slower. */
 async function perSecond(tasks: readonly [string, () => void][]): Promise<BenchRow[]> {
-  const bench = new Bench({ time: 300, warmupTime: 100 });
-  for (const [name, fn] of tasks) bench.add(name, fn);
-  await bench.run();
-  return bench.tasks.map((t) => {
-    if (t.result.state !== 'completed') throw new Error(`bench task ${t.name} ended ${t.result.state}`);
-    return { name: t.name, value: 1000 / t.result.period, unit: 'per s' };
-  });
+  const best = new Map<string, number>();
+  for (let round = 0; round < 3; round++) {
+    const bench = new Bench({ time: 200, warmupTime: 50 });
+    for (const [name, fn] of tasks) bench.add(name, fn);
+    await bench.run();
+    for (const t of bench.tasks) {
+      if (t.result.state !== 'completed') throw new Error(`bench task ${t.name} ended ${t.result.state}`);
+      best.set(t.name, Math.max(best.get(t.name) ?? 0, 1000 / t.result.period));
+    }
+  }
+  return tasks.map(([name]) => ({ name, value: best.get(name) ?? 0, unit: 'per s' }));
 }
 
 /** Sequential tunnels: connect, one byte there and back, graceful close. */
