@@ -49,13 +49,13 @@ beforeAll(async () => {
   await removeLeftovers(FAMILY);
   topology = await createTopology({
     prefix: runPrefix(FAMILY),
-    nodes: [{ name: 'node-a', workloads: ['sleep', 'stranger'] }, { name: 'node-b', workloads: ['echo'] }],
+    nodes: [{ name: 'node-a', workloads: ['sleep', 'stranger'] }, { name: 'node-b', workloads: ['echo', 'neighbor'] }],
     hosts: ['cp'],
   });
   dir = mkdtempSync(join(tmpdir(), 'ztunnel-netns-'));
   const configDir = join(dir, 'config');
   const stateDir = join(dir, 'state');
-  writeMeshConfig(configDir, topology, VIP);
+  writeMeshConfig(configDir, topology, VIP, ['sleep', 'neighbor']);
   ambientd = startAmbientd(topology, 'cp', configDir, stateDir);
   await ambientd.waitFor('ambientd ready');
   for (const node of ['node-a', 'node-b']) ztunnels[node] = startCapturingZtunnel(topology, node, 'cp', dir, stateDir);
@@ -129,6 +129,14 @@ describe('--capture iptables in network namespaces', () => {
     expect(await count(wireFile, 'not port 15008 and not port 15012')).toBe(0);
   }, 30_000);
 
+  it('carries a workload to another on the same node through this ztunnel\'s own 15008 (the OUTPUT rule)', async () => {
+    expect(await curl('neighbor', `http://${echoIp()}:8080/`)).toMatch(/^hello from echo/);
+    const local = await until('node-b\'s inbound log for neighbor', () => accessLogs('node-b', 'inbound').find((l) => l['src.identity'] === 'spiffe://cluster.local/ns/default/sa/neighbor'));
+    // The tunnel comes from the node's own address, so the identity names the source, not the peer IP.
+    expect(local).toMatchObject({ 'dst.identity': ECHO_ID, 'dst.workload': 'echo' });
+    expect(accessLogs('node-b', 'outbound').find((l) => l['src.workload'] === 'neighbor')).toMatchObject({ 'dst.addr': `${echoIp()}:15008` });
+  });
+
   it('closes an outbound connection from an address that is no mesh workload, and logs why', async () => {
     await expect(curl('stranger', `http://${echoIp()}:8080/`)).rejects.toThrow(/curl .* failed \(exit (52|56)\)/);
     const closed = await until('the refusal in node-a\'s log', () => ztunnels['node-a']?.lines().find((l) => l['msg'] === 'captured connection closed'));
@@ -149,5 +157,14 @@ describe('--capture iptables in network namespaces', () => {
     expect(denied).toMatchObject({ 'src.identity': SLEEP_ID, 'dst.identity': ECHO_ID, bytes_sent: 0 });
     const refused = await until('the refusal in node-b\'s log', () => ztunnels['node-b']?.lines().find((l) => l['msg'] === 'connection failed' && l['dst.addr'] === `${echoIp()}:15008`));
     expect(refused['error']).toBe('explicitly denied by: default/echo-deny-sleep');
+  });
+
+  it('drains on SIGTERM: exits 0 and leaves no capture rule behind', { timeout: 30_000 }, async () => {
+    const z = ztunnels['node-a'];
+    z?.child.kill('SIGTERM');
+    const [code] = (await once(z?.child as NonNullable<typeof z>['child'], 'exit')) as [number | null];
+    expect(code).toBe(0);
+    const rules = await topology.exec(ns('node-a'), ['iptables', '-w', '5', '-t', 'nat', '-S']);
+    expect(rules).not.toContain('AMBIENT');
   });
 });

@@ -37,8 +37,8 @@ export function spawnLogged(topology: Topology, namespace: string, argv: readonl
   return { child, lines, waitFor };
 }
 
-/** The mesh's YAML for a topology with sleep (node-a) and echo (node-b): echo's VIP, and only sleep may call echo. */
-export function writeMeshConfig(dir: string, topology: Topology, vip: string): void {
+/** The mesh's YAML: `echo` and each of `callers` as workloads, echo's VIP, and only the callers may call echo. */
+export function writeMeshConfig(dir: string, topology: Topology, vip: string, callers: readonly string[] = ['sleep']): void {
   mkdirSync(dir, { recursive: true });
   const entry = (name: string): string => {
     const w = topology.workload(name);
@@ -56,7 +56,7 @@ spec:
 `;
   };
   writeFileSync(join(dir, 'namespace.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: default\n  labels:\n    istio.io/dataplane-mode: ambient\n');
-  writeFileSync(join(dir, 'workloads.yaml'), `${entry('sleep')}---\n${entry('echo')}`);
+  writeFileSync(join(dir, 'workloads.yaml'), [...callers, 'echo'].map(entry).join('---\n'));
   writeFileSync(
     join(dir, 'services.yaml'),
     `apiVersion: networking.istio.io/v1
@@ -74,11 +74,11 @@ spec:
     labels: { app: echo }
 `,
   );
-  writeFileSync(join(dir, 'policies.yaml'), policy('echo-allow-sleep', 'ALLOW'));
+  writeFileSync(join(dir, 'policies.yaml'), policy('echo-allow-callers', 'ALLOW', callers));
 }
 
-/** An AuthorizationPolicy on echo for the sleep principal. */
-export function policy(name: string, action: 'ALLOW' | 'DENY'): string {
+/** An AuthorizationPolicy on echo for these callers' principals. */
+export function policy(name: string, action: 'ALLOW' | 'DENY', callers: readonly string[] = ['sleep']): string {
   return `apiVersion: security.istio.io/v1
 kind: AuthorizationPolicy
 metadata:
@@ -91,7 +91,7 @@ spec:
   rules:
     - from:
         - source:
-            principals: [cluster.local/ns/default/sa/sleep]
+            principals: [${callers.map((c) => `cluster.local/ns/default/sa/${c}`).join(', ')}]
 `;
 }
 
