@@ -21,6 +21,12 @@ describe('ambientctl conventions', () => {
     expect(r.err).toBe("ambientctl: unknown option '--frob' (see 'ambientctl --help')\n");
   });
 
+  it('treats a command group without its subcommand as bad usage, after printing the group help', async () => {
+    const r = await run(['ztunnel-config']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('Usage: ambientctl ztunnel-config');
+  });
+
   it('prints its version', async () => {
     expect(await run(['version'])).toEqual({ code: 0, out: 'client version: 0.0.0\n', err: '' });
   });

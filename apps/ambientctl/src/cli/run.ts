@@ -15,6 +15,8 @@ export async function runCli(argv: readonly string[], context: CommandContext): 
     if (err instanceof CommanderError) {
       // --help and --version end here too, with exit code 0; commander has already printed them.
       if (err.exitCode === 0) return 0;
+      // A command group run without a subcommand: commander has printed its help to stderr; that is bad usage.
+      if (err.code === 'commander.help') return 2;
       context.stderr.write(`ambientctl: ${oneSentence(err.message)} (see 'ambientctl --help')\n`);
       return 2;
     }
