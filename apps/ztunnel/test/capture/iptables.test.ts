@@ -1,0 +1,42 @@
+// Installing and removing the capture rules through a recording runner: order, the clean slate first, and a
+// failure that removes what was installed and says what to check.
+import { describe, expect, it } from 'vitest';
+import { hasCode } from '@ambient/core';
+import { installCapture, removeCapture } from '../../src/capture/iptables.js';
+
+const OPTIONS = { workloadInterfaces: 'vw+', outboundPort: 15001, hbonePort: 15008, inboundPlaintextPort: 15006 };
+
+function recorder(failOn?: (argv: readonly string[]) => boolean) {
+  const calls: string[] = [];
+  const run = (argv: readonly string[]): Promise<string> => {
+    calls.push(argv.join(' '));
+    return failOn?.(argv) ? Promise.reject(new Error(`\`${argv.join(' ')}\` failed (exit 4): iptables: Permission denied`)) : Promise.resolve('');
+  };
+  return { calls, run };
+}
+
+describe('installCapture', () => {
+  it('removes leftovers of an earlier run, then adds every rule with the xtables lock wait', async () => {
+    const { calls, run } = recorder();
+    await installCapture(OPTIONS, run);
+    expect(calls.slice(0, 6).every((c) => /^iptables -w 5 -t nat -[DFX] /.test(c))).toBe(true);
+    expect(calls.slice(6)).toHaveLength(10);
+    expect(calls.at(-1)).toBe('iptables -w 5 -t nat -A OUTPUT -j AMBIENT_OUTPUT');
+  });
+
+  it('on a refused rule removes what it added and throws ZTUNNEL_ERR_CAPTURE naming the cause', async () => {
+    const { calls, run } = recorder((argv) => argv.includes('REDIRECT'));
+    const err = await installCapture(OPTIONS, run).catch((e: unknown) => e);
+    expect(hasCode(err, 'ZTUNNEL_ERR_CAPTURE')).toBe(true);
+    expect((err as Error).message).toMatch(/^--capture iptables cannot install its rules \(needs root and iptables in this network namespace\): .*Permission denied/);
+    expect(calls.slice(-6).every((c) => /^iptables -w 5 -t nat -[DFX] /.test(c))).toBe(true);
+  });
+});
+
+describe('removeCapture', () => {
+  it('tries every removal step even when earlier ones fail (parts already gone)', async () => {
+    const { calls, run } = recorder(() => true);
+    await removeCapture(run);
+    expect(calls).toHaveLength(6);
+  });
+});
