@@ -1,6 +1,7 @@
 // The open-connections list of /config_dump: a real SOCKS5 → HBONE tunnel and a plaintext inbound connection between
 // two in-process WorkloadProxy instances (sleep 127.0.14.1 → echo 127.0.24.1) appear while open, with both sides'
-// addresses, and are gone once closed; the registry orders its dump and forgets what it was told closed.
+// addresses, and are gone once closed (by either side or by a policy change); the registry orders its dump and
+// forgets what it was told closed.
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { meshOf, service, workload } from '@ambient/mesh-state/testing';
@@ -10,6 +11,7 @@ import { configDump } from '../src/config-dump.js';
 import { ConnectionRegistry, hostPort, type ConnectionDump, type OpenConnection } from '../src/connections.js';
 import type { ProxyContext } from '../src/context.js';
 import { WorkloadProxy } from '../src/workload-proxy.js';
+import { policy } from './plan/mesh.js';
 import { testContext } from './support/in-process.js';
 import { roundTrip, socksConnect } from './support/socks-client.js';
 
@@ -94,6 +96,20 @@ describe('open connections in /config_dump', () => {
     socket.end();
     await waitFor('the tunnel to close', () => (ctx.connections.size === 0 ? true : undefined));
     expect(configDump(state, [], ctx.config, ctx.connections.dump()).connections).toEqual([]);
+  });
+
+  it('drops a tunnel a new DENY policy closes', async () => {
+    const { socket } = await socksConnect({ host: SLEEP_IP, port: PORTS.socks }, ECHO_IP, 8080, SLEEP_IP);
+    expect(await roundTrip(socket, 'before')).toBe('before');
+    await waitFor('both sides', () => (ctx.connections.size === 2 ? true : undefined));
+    state.applyAuthorizations(new Map([['default/deny-sleep', policy('deny-sleep', 'DENY', { principals: ['cluster.local/ns/default/sa/sleep'] })]]), []);
+    try {
+      await waitFor('the denied tunnel to leave the list', () => (ctx.connections.size === 0 ? true : undefined));
+      expect(ctx.connections.dump()).toEqual([]);
+    } finally {
+      state.applyAuthorizations(new Map(), ['default/deny-sleep']);
+      socket.destroy();
+    }
   });
 
   it('lists plaintext inbound as TCP', async () => {
