@@ -82,6 +82,18 @@ describe('tcpConnectionLabels', () => {
     });
   });
 
+  it('a source record wins over the derived peer for every source label but the principal, locality included', () => {
+    const labels = tcpConnectionLabels({
+      reporter: 'destination',
+      source: { ...sleep, locality: { region: 'eu', zone: 'eu-1' } },
+      derivedSource: { identity: 'spiffe://td/ns/x/sa/y', workloadName: 'other', app: 'other-app', region: 'us', zone: 'us-1' },
+      securityPolicy: 'mutual_tls',
+    });
+    expect(labels).toMatchObject({ source_workload: 'sleep', source_app: 'sleep', source_principal: 'spiffe://td/ns/x/sa/y', source_region: 'eu', source_zone: 'eu-1' });
+    expect(labels).toMatchObject({ destination_workload: 'unknown', destination_principal: 'unknown', destination_region: 'unknown', destination_zone: 'unknown' });
+    expect(Object.keys(labels)).toEqual([...ISTIO_LABEL_ORDER, ...LOCALITY]);
+  });
+
   it('plaintext to an address outside the mesh: unknown everywhere, no locality labels', () => {
     const labels = tcpConnectionLabels({ reporter: 'source', securityPolicy: 'unknown' });
     expect(Object.keys(labels)).toEqual(ISTIO_LABEL_ORDER);
