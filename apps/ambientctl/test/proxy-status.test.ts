@@ -113,6 +113,12 @@ describe('proxy-status', () => {
     expect(await run(['ps', '--debug', `127.0.0.1:${port}`])).toEqual({ code: 1, out: '', err: `ambientctl: cannot reach ambientd at 127.0.0.1:${port} (connection refused): is it running?\n` });
   });
 
+  it('says no local mesh is running, and how to name ambientd instead, without a run file', async () => {
+    const r = await run(['ps'], {}, mkdtempSync(join(tmpdir(), 'ambientctl-ps-none-')));
+    expect(r).toMatchObject({ code: 1, out: '' });
+    expect(r.err).toMatch(/^ambientctl: no local mesh is running \(.*run\.json does not exist\); start one with 'ambientctl up DIR' or pass --debug HOST:PORT\n$/);
+  });
+
   it('exits 2 for a bad verbosity or address', async () => {
     expect(await run(['ps', '-v', '2'])).toEqual({ code: 2, out: '', err: `ambientctl: -v must be 0 or 1, not "2" (see 'ambientctl --help')\n` });
     expect(await run(['ps', '--debug', 'nowhere'])).toEqual({ code: 2, out: '', err: `ambientctl: --debug must be HOST:PORT, not "nowhere" (see 'ambientctl --help')\n` });

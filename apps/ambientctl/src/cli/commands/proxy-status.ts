@@ -1,9 +1,10 @@
 // `ambientctl proxy-status` (ps): every proxy connected to ambientd and whether it has what was sent, from
 // ambientd's /debug/syncz (the local mesh's ambientd, or --debug HOST:PORT).
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parseHostPort } from '@ambient/core';
-import { usageError } from '../../errors.js';
+import { AmbientctlError, usageError } from '../../errors.js';
 import { parseOutputMode, render } from '../../output/format.js';
 import { formatTable } from '../../output/table.js';
 import { parseSyncz, proxyStatusTable } from '../../proxy-status/syncz.js';
@@ -23,11 +24,20 @@ export function registerProxyStatus(program: Command, context: CommandContext): 
       const mode = parseOutputMode(opts.output);
       if (opts.verbosity !== '0' && opts.verbosity !== '1') throw usageError(`-v must be 0 or 1, not "${opts.verbosity}"`);
       if (opts.debug !== undefined && !parseHostPort(opts.debug)) throw usageError(`--debug must be HOST:PORT, not "${opts.debug}"`);
-      const address = opts.debug ?? (await readRunFile(resolve(context.cwd, DEFAULT_RUN_FILE))).ambientd.debug;
+      const address = opts.debug ?? (await runFileDebugAddress(context));
       const rows = parseSyncz(await getOk(address, '/debug/syncz', 'ambientd'), `ambientd at ${address}`);
       context.stdout.write(render(mode, rows, () => {
         const t = proxyStatusTable(rows, opts.verbosity === '1');
         return formatTable(t.headers, t.rows);
       }));
     });
+}
+
+/** ambientd's debug address from the run file; without one, the hint names this command's flag. */
+async function runFileDebugAddress(context: CommandContext): Promise<string> {
+  const path = resolve(context.cwd, DEFAULT_RUN_FILE);
+  if (!existsSync(path)) {
+    throw new AmbientctlError('AMBIENTCTL_ERR_NO_MESH', `no local mesh is running (${path} does not exist); start one with 'ambientctl up DIR' or pass --debug HOST:PORT`);
+  }
+  return (await readRunFile(path)).ambientd.debug;
 }
