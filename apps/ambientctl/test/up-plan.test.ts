@@ -1,5 +1,5 @@
 // Planning `up` without starting anything: the example file, node and address assignment, and every refusal of bad
-// input (missing directory, bad YAML named by file, unknown workloads, --netns until capture lands).
+// input (missing directory, bad YAML named by file, unknown workloads), also with --netns.
 import { mkdtemp, mkdir, writeFile, cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -133,9 +133,10 @@ describe('ambientctl up on bad input (nothing is started)', () => {
     expect(r).toMatchObject({ code: 1, err: `ambientctl: ${join(cwd, 'example.yaml')}: "apps" must be a list\n` });
   });
 
-  it('refuses --netns with exit 2 until transparent capture is wired in', async () => {
-    const r = await run(['up', '--netns']);
-    expect(r.code).toBe(2);
-    expect(r.err).toMatch(/^ambientctl: --netns needs transparent capture in network namespaces .*run without --netns/);
+  it('checks the example before it builds any namespace with --netns', async () => {
+    const cwd = await mkdtemp(join(tmpdir(), 'ambientctl-up-'));
+    const r = await run(['up', 'missing', '--netns'], {}, cwd);
+    expect(r.code).toBe(process.getuid?.() === 0 ? 1 : 2);
+    expect(r.err).toMatch(process.getuid?.() === 0 ? /missing does not exist/ : /^ambientctl: --netns creates network namespaces and iptables rules, which needs root on Linux/);
   });
 });

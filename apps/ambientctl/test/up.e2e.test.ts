@@ -1,6 +1,7 @@
 // End to end with real processes, one mesh at a time (fixed addresses): `ambientctl up examples/quickstart` in a
 // temporary directory → mesh ready → curl through `exec` allowed and denied → node-b's metrics → the README tour →
-// SIGINT → exit 0 with nothing left behind; a child that dies brings the mesh down with exit 1; then `npm start`.
+// SIGINT → exit 0 with nothing left behind; a child that dies brings the mesh down with exit 1; the same example in
+// network namespaces (--netns); then `npm start`.
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, symlinkSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
@@ -149,6 +150,38 @@ describe('a component that dies', () => {
     expect(existsSync(join(cwd, '.ambient/run.json'))).toBe(false);
     expect(livePids(run)).toEqual([]);
   }, STARTUP_MS + 30_000);
+});
+
+describe('ambientctl up --netns (root, as CI runs; fails rather than skips without it)', () => {
+  it('runs the quickstart in network namespaces with iptables capture: exec allowed and denied, then a clean stop', async () => {
+    const cwd = await mkdtemp(join(tmpdir(), 'ambientctl-up-e2e-'));
+    const up = spawnAmbientctl(['up', QUICKSTART, '--netns'], cwd);
+    try {
+      await up.waitForOutput('mesh ready\n', STARTUP_MS);
+      const run = JSON.parse(readFileSync(join(cwd, '.ambient/run.json'), 'utf8')) as RunFile;
+      expect(run.mode).toBe('netns');
+      const sleep = run.workloads.find((w) => w.name === 'sleep');
+      expect(sleep?.address).toMatch(/^10\.1\.\d+\.2$/);
+      expect(up.out()).toMatch(/ztunnel node-b ready \(1 workload, certificates issued, iptables capture in ambup-\d+-[0-9a-f]+-node-b\)/);
+      // No proxy: curl dials the name (the namespace's hosts file) and the node's ztunnel captures the connection.
+      const allowed = await ambientctl(['exec', 'default/sleep', '--', 'curl', '-sS', '--max-time', '10', 'http://echo.default.mesh/'], cwd);
+      expect(allowed).toMatchObject({ code: 0, stdout: expect.stringMatching(/^hello from default\/echo: you are 10\.2\.\d+\.1, you asked for GET \/\n$/) });
+      const denied = await ambientctl(['exec', 'guest/curl', '--', 'curl', '-sS', '--max-time', '10', 'http://echo.default.mesh/'], cwd);
+      expect(denied.code).not.toBe(0);
+      expect(denied.stdout).toBe('');
+      up.child.kill('SIGINT');
+      expect(await up.exited).toEqual({ code: 0, signal: null });
+      await up.closed;
+      expect(up.err()).toBe('');
+      expect(livePids(run)).toEqual([]);
+      const namespaces = await exec('ip', ['netns', 'list']);
+      expect(namespaces.stdout).not.toContain(`ambup-${up.child.pid}-`);
+      expect(existsSync(`/etc/netns/${sleep?.netns ?? ''}`)).toBe(false);
+    } finally {
+      if (up.child.exitCode === null) up.child.kill('SIGINT');
+      await up.closed;
+    }
+  }, STARTUP_MS + 60_000);
 });
 
 describeNpmStart();

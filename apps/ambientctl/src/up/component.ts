@@ -22,12 +22,16 @@ export interface Component {
   tail(count: number): Promise<string[]>;
 }
 
-/** Starts `node ARGS…` with its output in `logFile` (truncated). */
-export function startComponent(name: string, args: readonly string[], logFile: string, env: NodeJS.ProcessEnv, cwd: string): Component {
+/**
+ * Starts `node ARGS…` with its output in `logFile` (truncated). `wrap` runs it through another command that execs it
+ * in place (`ip netns exec NS`), so the pid is still node's.
+ */
+export function startComponent(name: string, args: readonly string[], logFile: string, env: NodeJS.ProcessEnv, cwd: string, wrap: readonly string[] = []): Component {
   const fd = openSync(logFile, 'w');
+  const [command, ...argv] = [...wrap, process.execPath, ...args] as [string, ...string[]];
   let child;
   try {
-    child = spawn(process.execPath, [...args], { stdio: ['ignore', fd, fd], detached: true, env, cwd });
+    child = spawn(command, argv, { stdio: ['ignore', fd, fd], detached: true, env, cwd });
   } finally {
     closeSync(fd);
   }

@@ -17,9 +17,7 @@ export async function loadExample(dir: string): Promise<UpPlan> {
     const what = (await stat(dir).catch(() => undefined)) === undefined ? `${dir} does not exist` : `${dir} has no ${MESH_SUBDIR}/ directory of YAML files`;
     throw new AmbientctlError('AMBIENTCTL_ERR_INPUT', `${what}; give up an example directory such as examples/quickstart`);
   }
-  const names = (await readdir(meshDir)).filter((n) => /\.ya?ml$/i.test(n) && !n.startsWith('.')).sort();
-  const files: ConfigFile[] = [];
-  for (const name of names) files.push({ path: join(meshDir, name), text: await readText(join(meshDir, name)) });
+  const files = await readMeshFiles(meshDir);
   const exampleFile = join(dir, EXAMPLE_FILE);
   const exampleText = await readFile(exampleFile, 'utf8').catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return undefined;
@@ -27,6 +25,14 @@ export async function loadExample(dir: string): Promise<UpPlan> {
   });
   const example: ExampleSpec = exampleText === undefined ? { apps: [] } : parseExample(exampleText, exampleFile);
   return planMesh(new MeshConfig().update(files), example, exampleFile);
+}
+
+/** The top-level *.yaml / *.yml files of a config directory, by name, as ambientd reads them. */
+export async function readMeshFiles(meshDir: string): Promise<ConfigFile[]> {
+  const names = (await readdir(meshDir)).filter((n) => /\.ya?ml$/i.test(n) && !n.startsWith('.')).sort();
+  const files: ConfigFile[] = [];
+  for (const name of names) files.push({ path: join(meshDir, name), text: await readText(join(meshDir, name)) });
+  return files;
 }
 
 async function readText(path: string): Promise<string> {

@@ -44,6 +44,8 @@ export interface UpPlan {
   readonly walkthrough: ExampleSpec['walkthrough'];
   /** The policies ambientd will serve, for explaining a denial. */
   readonly policies: readonly Policy[];
+  /** Service host names and their VIPs (--netns writes them into each workload's hosts file). */
+  readonly services: readonly { readonly hostname: string; readonly vips: readonly string[] }[];
 }
 
 /** Every address `up` will listen on, with what it is for: checked free before anything starts. */
@@ -92,6 +94,7 @@ export function planMesh(config: TranslatedConfig, example: ExampleSpec, example
     apps,
     walkthrough: example.walkthrough,
     policies: fromXdsAuthorizations([...config.authorizations.values()]).accepted,
+    services: [...config.addresses.values()].flatMap((a) => (a.type.case === 'service' ? [{ hostname: a.type.value.hostname, vips: a.type.value.addresses.map((v) => ipText(v.address)) }] : [])),
   };
 }
 

@@ -1,9 +1,8 @@
 // `ambientctl up DIR`: plans the example, checks its addresses are free, starts ambientd, mints each node's token,
 // starts one ztunnel per node and the sample apps, prints `mesh ready`, writes the run file, and supervises until
 // Ctrl-C/SIGTERM (clean stop, exit 0) or until a child dies (its last log lines, everything stopped, exit 1).
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { mintToken } from '@ambient/spiffe';
 import { AmbientctlError } from '../errors.js';
 import { removeRunFile, writeRunFile, type RunFile } from '../run-file.js';
 import { BINS } from './bins.js';
@@ -13,6 +12,8 @@ import { loadExample, MESH_SUBDIR } from './load.js';
 import { plannedListeners, type UpPlan } from './plan.js';
 import { checkAddressesFree, httpGet, tcpAnswers } from './probes.js';
 import { ComponentDied, Interrupted, Supervisor } from './supervisor.js';
+import { startNetnsMesh } from './netns-mesh.js';
+import { writeNodeToken } from './tokens.js';
 import { runWalkthrough } from './walkthrough.js';
 
 export interface UpOptions {
@@ -23,6 +24,8 @@ export interface UpOptions {
   readonly print: (line: string) => void;
   readonly warn: (line: string) => void;
   readonly walkthrough: boolean;
+  /** Run in network namespaces with iptables capture (root) instead of on loopback addresses. */
+  readonly netns: boolean;
   /** ambientctl's command names, so the walk-through suggests only commands that exist. */
   readonly commands: readonly string[];
   /** Resolves with the signal's name when the user asks the mesh to stop. */
@@ -33,22 +36,32 @@ const STARTUP_TIMEOUT_MS = 90_000;
 
 export async function runUp(o: UpOptions): Promise<void> {
   const plan = await loadExample(o.dir);
-  await checkAddressesFree(plannedListeners(plan));
+  // Fresh namespaces have every address free; on loopback another mesh may hold them.
+  if (!o.netns) await checkAddressesFree(plannedListeners(plan));
   const layout = ambientLayout(o.cwd);
   for (const dir of [layout.stateDir, layout.tokensDir, layout.logsDir]) await mkdir(dir, { recursive: true });
   const supervisor = new Supervisor({ logsDir: layout.logsDir, env: o.env, cwd: o.cwd, stopRequested: o.stopRequested });
   o.print(`starting the mesh of ${relative(o.cwd, o.dir) || '.'} (component logs in ${relative(o.cwd, layout.logsDir)}/)`);
+  const cleanups: (() => Promise<void>)[] = [];
+  const stop = async (): Promise<void> => {
+    await supervisor.stopAll();
+    for (const cleanup of cleanups) await cleanup();
+    await removeRunFile(layout.runFile);
+  };
   try {
-    const run = await startMesh(plan, layout, o, supervisor);
+    const run = o.netns
+      ? await startNetnsMesh(plan, layout, { dir: o.dir, print: o.print, onCleanup: (c) => cleanups.push(c) }, supervisor)
+      : await startMesh(plan, layout, o, supervisor);
     await writeRunFile(layout.runFile, run);
     o.print('mesh ready');
-    if (o.walkthrough && plan.walkthrough) await supervisor.guard(runWalkthrough(plan, { layout, commands: o.commands, exampleDir: relative(o.cwd, o.dir) || '.', print: o.print }));
+    if (o.walkthrough && o.netns) o.print('(the walk-through runs in loopback mode only; try ambientctl exec instead)');
+    else if (o.walkthrough && plan.walkthrough) await supervisor.guard(runWalkthrough(plan, { layout, commands: o.commands, exampleDir: relative(o.cwd, o.dir) || '.', print: o.print }));
     o.print('the mesh is running; Ctrl-C stops it');
     await supervisor.trouble;
   } catch (err) {
     if (err instanceof Interrupted) {
       o.print(`stopping the mesh (${err.signal})`);
-      await stop(supervisor, layout);
+      await stop();
       o.print('mesh stopped');
       return;
     }
@@ -59,15 +72,10 @@ export async function runUp(o: UpOptions): Promise<void> {
       o.warn(lines.length === 0 ? `${err.message}; its log ${log} is empty` : `${err.message}; last lines of ${log}:`);
       for (const line of lines) o.warn(`  ${line.length > 400 ? `${line.slice(0, 400)}…` : line}`);
     }
-    await stop(supervisor, layout);
+    await stop();
     if (err instanceof ComponentDied) throw new AmbientctlError('AMBIENTCTL_ERR_UP', `${err.message}, so the mesh was stopped`);
     throw err;
   }
-}
-
-async function stop(supervisor: Supervisor, layout: AmbientLayout): Promise<void> {
-  await supervisor.stopAll();
-  await removeRunFile(layout.runFile);
 }
 
 async function startMesh(plan: UpPlan, layout: AmbientLayout, o: UpOptions, s: Supervisor): Promise<RunFile> {
@@ -80,10 +88,7 @@ async function startMesh(plan: UpPlan, layout: AmbientLayout, o: UpOptions, s: S
   const rootCert = join(layout.stateDir, 'root-cert.pem');
   const ztunnels: { node: string; component: Component; admin: string; metrics: string; readiness: string }[] = [];
   for (const z of plan.ztunnels) {
-    const tokenFile = join(layout.tokensDir, `${z.node}.jwt`);
-    const token = await mintToken({ stateDir: layout.stateDir, namespace: 'istio-system', serviceAccount: 'ztunnel', node: z.node });
-    await writeFile(tokenFile, token, { mode: 0o600 });
-    await chmod(tokenFile, 0o600);
+    const tokenFile = await writeNodeToken(layout, z.node);
     const args = ['--node', z.node, '--xds-address', grpc, '--token-file', tokenFile, '--root-cert', rootCert, '--admin-listen', z.admin, '--metrics-listen', z.metrics, '--readiness-listen', z.readiness];
     ztunnels.push({ ...z, component: s.start(`ztunnel ${z.node}`, [BINS.ztunnel, ...args]) });
   }

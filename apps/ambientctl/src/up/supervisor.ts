@@ -51,8 +51,9 @@ export class Supervisor {
     return this.#abort.signal;
   }
 
-  start(name: string, args: readonly string[]): Component {
-    const component = startComponent(name, args, join(this.#logsDir, logFileName(name)), this.#env, this.#cwd);
+  /** Starts `node ARGS…` (through `wrap`, e.g. `ip netns exec NS`, when given). */
+  start(name: string, args: readonly string[], wrap: readonly string[] = []): Component {
+    const component = startComponent(name, args, join(this.#logsDir, logFileName(name)), this.#env, this.#cwd, wrap);
     this.#components.push(component);
     void component.exited.then((exit) => {
       if (!this.#stopping) this.#fail(new ComponentDied(component, exit));

@@ -16,7 +16,7 @@ export function registerExec(program: Command, context: CommandContext): void {
     .description(
       "Run COMMAND as workload NS/WORKLOAD of the mesh 'ambientctl up' runs: ALL_PROXY and all_proxy point at that workload's " +
         'SOCKS5 listener (socks5h://ADDRESS:15080), so curl and other proxy-aware tools connect through its ztunnel. ' +
-        "Exits with COMMAND's exit code.",
+        "Exits with COMMAND's exit code. In a mesh started with --netns, COMMAND runs inside the workload's network namespace instead.",
     )
     .usage('NS/WORKLOAD -- COMMAND [ARGS...]')
     .argument('<NS/WORKLOAD>', 'the workload to act as, e.g. default/sleep')
@@ -29,6 +29,11 @@ export function registerExec(program: Command, context: CommandContext): void {
       const workload = run.workloads.find((w) => `${w.namespace}/${w.name}` === ref);
       if (workload === undefined) {
         throw usageError(`no workload ${ref} in the running mesh; known: ${run.workloads.map((w) => `${w.namespace}/${w.name}`).join(', ')}`);
+      }
+      if (workload.netns !== undefined) {
+        // Inside the workload's namespace its ztunnel captures every connection transparently: no proxy to name.
+        context.exitCode = await runInherited(['ip', 'netns', 'exec', workload.netns, ...argv], { ...context.env }, context);
+        return;
       }
       const proxy = `socks5h://${hostPort(workload.address, WORKLOAD_PORTS.socks5)}`;
       context.exitCode = await runInherited(argv, { ...context.env, ALL_PROXY: proxy, all_proxy: proxy }, context);

@@ -20,11 +20,11 @@ export function registerUp(program: Command, context: CommandContext): void {
         'everything answers, writes .ambient/run.json, and runs until Ctrl-C, which stops everything (ztunnels first).',
     )
     .argument('[DIR]', 'example directory with mesh/*.yaml and an optional example.yaml', DEFAULT_EXAMPLE)
-    .option('--netns', 'run each node in its own network namespace with transparent capture (Linux, root)')
+    .option('--netns', 'run each node and workload in its own network namespace, ztunnels capturing with iptables (Linux, root); workloads get 10.x addresses and 127.x VIPs become 10.x')
     .option('--walkthrough', "after 'mesh ready', show certificates, an allowed and a denied request, and the metrics (npm start does)")
     .action(async (dir: string, options: { netns?: boolean; walkthrough?: boolean }) => {
-      if (options.netns) {
-        throw usageError('--netns needs transparent capture in network namespaces (ztunnel --capture iptables), which this build of ambientctl up does not support yet; run without --netns for the loopback mesh');
+      if (options.netns && (process.platform !== 'linux' || process.getuid?.() !== 0)) {
+        throw usageError('--netns creates network namespaces and iptables rules, which needs root on Linux; run it as root, or without --netns for the loopback mesh');
       }
       // A closed terminal or a dead pipe must not crash the supervisor mid-stop and orphan its children.
       for (const stream of [context.stdout, context.stderr]) stream.on('error', () => undefined);
@@ -37,6 +37,7 @@ export function registerUp(program: Command, context: CommandContext): void {
           print: line(context.stdout),
           warn: line(context.stderr),
           walkthrough: options.walkthrough === true,
+          netns: options.netns === true,
           commands: program.commands.map((c) => c.name()),
           stopRequested: stop.requested,
         });
