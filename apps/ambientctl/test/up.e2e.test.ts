@@ -144,7 +144,7 @@ describe('a component that dies', () => {
     process.kill(nodeB?.pid ?? 0, 'SIGTERM');
     expect(await up.exited).toEqual({ code: 1, signal: null });
     await up.closed;
-    expect(up.err()).toMatch(/^ztunnel node-b exited unexpectedly \(exit code 0\); last lines of \.ambient\/logs\/ztunnel-node-b\.log:\n {2}\{.*\n/);
+    expect(up.err()).toMatch(/^ztunnel node-b exited unexpectedly \(exit code 0\); last lines of \.ambient\/logs\/ztunnel-node-b\.log:\n {2}\S.*\n/);
     expect(up.err()).toContain('"msg":"drained"');
     expect(up.err()).toMatch(/\nambientctl: ztunnel node-b exited unexpectedly \(exit code 0\), so the mesh was stopped\n$/);
     expect(existsSync(join(cwd, '.ambient/run.json'))).toBe(false);
