@@ -5,12 +5,12 @@ import type { MeshState, WorkloadRecord } from '@ambient/mesh-state';
 import type { Svid } from '@ambient/spiffe';
 import type { WorkloadCertificates } from './certificates.js';
 import type { ProxyContext } from './context.js';
+import type { WorkloadEndpoint } from './workload-endpoint.js';
 import { WorkloadProxy } from './workload-proxy.js';
 
-/** What LocalWorkloads keeps per local workload. */
+/** What LocalWorkloads keeps per local workload: its endpoint (updated and rotated in place) and how to close it. */
 export interface ServedWorkload {
-  update(workload: WorkloadRecord): void;
-  rotate(svid: Svid): void;
+  readonly endpoint: WorkloadEndpoint;
   close(deadlineMs: number): Promise<void>;
 }
 
@@ -41,7 +41,7 @@ export class LocalWorkloads<P extends ServedWorkload = WorkloadProxy> {
     this.#startServing = startServing ?? (WorkloadProxy.start as unknown as StartServing<P>);
     this.#unsubscribe = ctx.state.subscribe(() => this.sync());
     this.#unrotate = certificates.onIssued((svid) => {
-      for (const slot of this.#slots.values()) if (slot.workload.identity === svid.identity) slot.proxy?.rotate(svid);
+      for (const slot of this.#slots.values()) if (slot.workload.identity === svid.identity) slot.proxy?.endpoint.rotate(svid);
     });
     this.sync();
   }
@@ -58,7 +58,7 @@ export class LocalWorkloads<P extends ServedWorkload = WorkloadProxy> {
       seen.add(workload.uid);
       const slot = this.#slots.get(workload.uid);
       if (slot?.key === key) {
-        slot.proxy?.update(workload);
+        slot.proxy?.endpoint.update(workload);
         continue;
       }
       if (slot) this.#stop(slot);

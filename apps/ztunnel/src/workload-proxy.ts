@@ -1,38 +1,30 @@
 // The listeners of one local workload in loopback capture, on the workload's own address: HBONE (15008) with its
 // certificate, SOCKS5 (15080) leaving as the workload, plaintext inbound (15006). Rotation swaps certificates in
 // place; close() stops accepting, sends GOAWAY and lets tunnels finish up to a deadline.
-import net, { type Server, type Socket } from 'node:net';
-import { HboneClient, HboneServer } from '@ambient/hbone';
+import net, { type Server } from 'node:net';
 import type { WorkloadRecord } from '@ambient/mesh-state';
-import { tlsMaterialFromSvid, type Svid } from '@ambient/spiffe';
+import type { Svid } from '@ambient/spiffe';
 import type { ProxyContext } from './context.js';
 import { ZtunnelError } from './errors.js';
 import { hboneInbound, plaintextInbound } from './inbound.js';
-import { socksOutbound, type OutboundSource } from './outbound.js';
+import { socksOutbound } from './outbound.js';
+import { WorkloadEndpoint } from './workload-endpoint.js';
 
 export class WorkloadProxy {
   readonly address: string;
-  readonly #ctx: ProxyContext;
-  readonly #hbone: HboneServer;
-  readonly #client: HboneClient;
+  readonly endpoint: WorkloadEndpoint;
   readonly #socks: Server;
   readonly #plaintext: Server;
-  readonly #source: OutboundSource;
-  readonly #accepted = new Set<Socket>();
 
   private constructor(ctx: ProxyContext, workload: WorkloadRecord, address: string, svid: Svid) {
-    this.#ctx = ctx;
     this.address = address;
-    const tls = tlsMaterialFromSvid(svid);
-    const inbound = hboneInbound(ctx);
-    this.#hbone = new HboneServer({ tls, handler: inbound.handler, onTunnelDone: inbound.onTunnelDone, log: ctx.log });
-    this.#client = new HboneClient({ tls });
-    this.#source = { workload, address, client: this.#client, open: new Set() };
+    const endpoint = new WorkloadEndpoint(ctx, workload, address, svid, hboneInbound(ctx));
+    this.endpoint = endpoint;
     // Half-open: a client's FIN must not end the way back before the destination has answered.
-    this.#socks = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.#track(socket, socksOutbound(ctx, this.#source, socket)));
+    this.#socks = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => endpoint.carry(socket, socksOutbound(ctx, endpoint.source, socket)));
     this.#plaintext = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
-      const current = this.#source.workload;
-      this.#track(socket, plaintextInbound(ctx, current, socket, plaintextTargetPort(current)));
+      const current = endpoint.workload;
+      endpoint.carry(socket, plaintextInbound(ctx, current, socket, plaintextTargetPort(current)));
     });
   }
 
@@ -41,7 +33,7 @@ export class WorkloadProxy {
     const proxy = new WorkloadProxy(ctx, workload, address, svid);
     const { hbonePort, socks5Port, inboundPlaintextPort } = ctx.config;
     try {
-      await proxy.#hbone.listen(hbonePort, address).catch((err: Error) => Promise.reject(listenError('HBONE', address, hbonePort, err)));
+      await proxy.endpoint.hbone.listen(hbonePort, address).catch((err: Error) => Promise.reject(listenError('HBONE', address, hbonePort, err)));
       await listen(proxy.#socks, 'SOCKS5', address, socks5Port);
       await listen(proxy.#plaintext, 'plaintext inbound', address, inboundPlaintextPort);
     } catch (err) {
@@ -51,46 +43,20 @@ export class WorkloadProxy {
     return proxy;
   }
 
-  get workload(): WorkloadRecord {
-    return this.#source.workload;
-  }
-
-  /** The same workload with new details (services, policies, locality): later connections use them. */
-  update(workload: WorkloadRecord): void {
-    this.#source.workload = workload;
-  }
-
   /** A new certificate for this workload: new sessions use it, live ones keep theirs. */
   rotate(svid: Svid): void {
-    const tls = tlsMaterialFromSvid(svid);
-    this.#hbone.updateTls(tls);
-    this.#client.updateTls(tls);
+    this.endpoint.rotate(svid);
   }
 
   /** Stops accepting, GOAWAY on inbound sessions, waits for open connections up to `deadlineMs`, then cuts them. */
   async close(deadlineMs: number): Promise<void> {
     this.#socks.close();
     this.#plaintext.close();
-    const idle = Promise.all([...this.#accepted].map((s) => new Promise<void>((resolve) => (s.destroyed ? resolve() : s.once('close', () => resolve())))));
-    const cut = setTimeout(() => {
-      for (const socket of this.#accepted) socket.destroy();
-    }, deadlineMs);
-    await Promise.all([this.#hbone.drain(deadlineMs), idle]);
-    clearTimeout(cut);
-    this.#client.close();
+    await this.endpoint.close(deadlineMs);
   }
 
   get openConnections(): number {
-    return this.#accepted.size + this.#hbone.sessionCount;
-  }
-
-  #track(socket: Socket, done: Promise<void>): void {
-    this.#accepted.add(socket);
-    socket.once('close', () => this.#accepted.delete(socket));
-    done.catch((err: unknown) => {
-      this.#ctx.log.error({ err: (err as Error).message, workload: this.workload.uid }, 'connection handling failed');
-      socket.destroy();
-    });
+    return this.endpoint.openConnections;
   }
 }
 

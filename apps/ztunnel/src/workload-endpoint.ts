@@ -1,0 +1,67 @@
+// What one local workload is in the data path, whichever capture feeds it: its certificate on an HBONE server and
+// an HBONE client (rotated together), its current record for outbound, and the connections it carries, so close()
+// lets them finish up to a deadline and cuts the rest.
+import type { Socket } from 'node:net';
+import { HboneClient, HboneServer, type HboneServerOptions } from '@ambient/hbone';
+import type { WorkloadRecord } from '@ambient/mesh-state';
+import { tlsMaterialFromSvid, type Svid } from '@ambient/spiffe';
+import type { ProxyContext } from './context.js';
+import type { OutboundSource } from './outbound.js';
+
+export class WorkloadEndpoint {
+  readonly hbone: HboneServer;
+  readonly source: OutboundSource;
+  readonly #ctx: ProxyContext;
+  readonly #client: HboneClient;
+  readonly #carried = new Set<Socket>();
+
+  /** `sourceAddress`: where its connections leave from ('' for the node's own addresses). */
+  constructor(ctx: ProxyContext, workload: WorkloadRecord, sourceAddress: string, svid: Svid, inbound: Pick<HboneServerOptions, 'handler' | 'onTunnelDone'>) {
+    this.#ctx = ctx;
+    const tls = tlsMaterialFromSvid(svid);
+    this.hbone = new HboneServer({ tls, ...inbound, log: ctx.log });
+    this.#client = new HboneClient({ tls });
+    this.source = { workload, address: sourceAddress, client: this.#client, open: new Set() };
+  }
+
+  get workload(): WorkloadRecord {
+    return this.source.workload;
+  }
+
+  /** The same workload with new details (services, policies, locality): later connections use them. */
+  update(workload: WorkloadRecord): void {
+    this.source.workload = workload;
+  }
+
+  /** A new certificate for this workload: new sessions use it, live ones keep theirs. */
+  rotate(svid: Svid): void {
+    const tls = tlsMaterialFromSvid(svid);
+    this.hbone.updateTls(tls);
+    this.#client.updateTls(tls);
+  }
+
+  /** Keeps `socket` until it closes; a failure while handling it is logged and ends it. */
+  carry(socket: Socket, done: Promise<void>): void {
+    this.#carried.add(socket);
+    socket.once('close', () => this.#carried.delete(socket));
+    done.catch((err: unknown) => {
+      this.#ctx.log.error({ err: (err as Error).message, workload: this.workload.uid }, 'connection handling failed');
+      socket.destroy();
+    });
+  }
+
+  get openConnections(): number {
+    return this.#carried.size + this.hbone.sessionCount;
+  }
+
+  /** GOAWAY on inbound sessions, waits for carried connections up to `deadlineMs`, then cuts them. */
+  async close(deadlineMs: number): Promise<void> {
+    const ended = [...this.#carried].map((s) => new Promise<void>((resolve) => (s.destroyed ? resolve() : s.once('close', () => resolve()))));
+    const cut = setTimeout(() => {
+      for (const socket of this.#carried) socket.destroy();
+    }, deadlineMs);
+    await Promise.all([this.hbone.drain(deadlineMs), ...ended]);
+    clearTimeout(cut);
+    this.#client.close();
+  }
+}
