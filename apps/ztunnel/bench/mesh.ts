@@ -1,8 +1,9 @@
 // The mesh under test, as deployed: a real ambientd and two real ztunnel processes (node-a serves sleep, node-b
-// serves echo), from YAML written here, with node tokens from `ambientd create-token`. Each process logs to its
-// own file, as a container runtime would collect it, so access logs cost what they cost.
+// serves echo), from the quickstart YAML moved to the bench's own addresses, with node tokens from `ambientd
+// create-token`. Each process logs to its own file, as a container runtime would collect it, so access logs cost
+// what they cost.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@ambient/hbone/testing';
@@ -15,53 +16,16 @@ export const SLEEP_IP = '127.0.14.1';
 export const ECHO_IP = '127.0.24.1';
 export const SOCKS_PORT = 15080;
 
-const MESH_YAML = `apiVersion: v1
-kind: Namespace
-metadata:
-  name: default
-  labels:
-    istio.io/dataplane-mode: ambient
----
-apiVersion: security.istio.io/v1
-kind: AuthorizationPolicy
-metadata:
-  name: echo-allow-sleep
-  namespace: default
-spec:
-  selector:
-    matchLabels:
-      app: echo
-  action: ALLOW
-  rules:
-    - from:
-        - source:
-            principals:
-              - cluster.local/ns/default/sa/sleep
----
-apiVersion: networking.istio.io/v1
-kind: WorkloadEntry
-metadata:
-  name: sleep
-  namespace: default
-spec:
-  address: ${SLEEP_IP}
-  serviceAccount: sleep
-  labels:
-    app: sleep
-    ambient.dev/node: node-a
----
-apiVersion: networking.istio.io/v1
-kind: WorkloadEntry
-metadata:
-  name: echo
-  namespace: default
-spec:
-  address: ${ECHO_IP}
-  serviceAccount: echo
-  labels:
-    app: echo
-    ambient.dev/node: node-b
-`;
+/** The quickstart mesh the e2e test uses (sleep → echo, echo allows only sleep), moved to the bench's addresses. */
+const QUICKSTART = fileURLToPath(new URL('../../../packages/mesh-config/test/fixtures/quickstart', import.meta.url));
+const MOVED: Record<string, string> = { '127.0.10.1': SLEEP_IP, '127.0.20.1': ECHO_IP };
+
+function writeMeshConfig(configDir: string): void {
+  for (const file of readdirSync(QUICKSTART).filter((f) => f.endsWith('.yaml'))) {
+    const yaml = readFileSync(join(QUICKSTART, file), 'utf8').replace(/127\.0\.[12]0\.1\b/g, (ip) => MOVED[ip] ?? ip);
+    writeFileSync(join(configDir, file), yaml);
+  }
+}
 
 export interface Mesh {
   /** The two ztunnel processes (node-a, node-b). */
@@ -81,7 +45,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
   const configDir = join(dir, 'config');
   const stateDir = join(dir, 'state');
   mkdirSync(configDir, { recursive: true });
-  writeFileSync(join(configDir, 'mesh.yaml'), MESH_YAML);
+  writeMeshConfig(configDir);
   const grpc = `127.0.0.1:${await freePort()}`;
   const debug = `127.0.0.1:${await freePort()}`;
   const children: ChildProcess[] = [];

@@ -122,7 +122,8 @@ async function rateAndCost(dial: Dial, pids: readonly number[]): Promise<{ rate:
 async function connections(): Promise<void> {
   const stunnel = await pathTo(echo.port);
   const ztunnel = socksDial(socks, { host: ECHO_IP, port: echo.port });
-  await connectionRate(ztunnel, CONCURRENCY, 500);
+  // Warm-up: in a fresh Node process the per-connection code runs unoptimised (and its compiler threads cost CPU).
+  await connectionRate(ztunnel, CONCURRENCY, 1500);
   const direct = await rateAndCost(tcpDial(echo.port, ECHO_IP), []);
   const s = await rateAndCost(tcpDial(stunnel.port), stunnel.pids);
   const z = await rateAndCost(ztunnel, mesh.ztunnelPids);
