@@ -140,7 +140,7 @@ describe('--capture iptables in network namespaces', () => {
   it('closes an outbound connection from an address that is no mesh workload, and logs why', async () => {
     await expect(curl('stranger', `http://${echoIp()}:8080/`)).rejects.toThrow(/curl .* failed \(exit (52|56)\)/);
     const closed = await until('the refusal in node-a\'s log', () => ztunnels['node-a']?.lines().find((l) => l['msg'] === 'captured connection closed'));
-    expect(closed).toMatchObject({ direction: 'outbound', reason: `source ${topology.workload('stranger').ip} is no local workload`, dst: `${echoIp()}:8080` });
+    expect(closed).toMatchObject({ direction: 'outbound', reason: `source ${topology.workload('stranger').ip} is no local workload served here`, dst: `${echoIp()}:8080` });
   });
 
   it('takes plaintext from outside the mesh on 15006 and applies echo\'s policy without a peer identity', async () => {
@@ -159,12 +159,13 @@ describe('--capture iptables in network namespaces', () => {
     expect(refused['error']).toBe('explicitly denied by: default/echo-deny-sleep');
   });
 
-  it('drains on SIGTERM: exits 0 and leaves no capture rule behind', { timeout: 30_000 }, async () => {
+  it('drains on SIGTERM and exits 0, failing closed: the rules stay, so sleep is refused rather than sent in clear', { timeout: 30_000 }, async () => {
     const z = ztunnels['node-a'];
     z?.child.kill('SIGTERM');
     const [code] = (await once(z?.child as NonNullable<typeof z>['child'], 'exit')) as [number | null];
     expect(code).toBe(0);
-    const rules = await topology.exec(ns('node-a'), ['iptables', '-w', '5', '-t', 'nat', '-S']);
-    expect(rules).not.toContain('AMBIENT');
+    expect(await topology.exec(ns('node-a'), ['iptables', '-w', '5', '-t', 'nat', '-S'])).toContain('-A PREROUTING -j AMBIENT_PREROUTING');
+    // curl exit 7: connection refused by node-a (nothing listens on 15001 any more); echo never sees it.
+    await expect(curl('sleep', `http://${echoIp()}:8080/`)).rejects.toThrow(/failed \(exit 7\)/);
   });
 });

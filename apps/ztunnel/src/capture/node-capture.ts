@@ -9,7 +9,7 @@ import type { ProxyContext } from '../context.js';
 import { ZtunnelError } from '../errors.js';
 import { LocalWorkloads } from '../local-workloads.js';
 import { CapturedWorkload } from './captured-workload.js';
-import { installCapture, removeCapture } from './iptables.js';
+import { installCapture } from './iptables.js';
 
 type Direction = 'outbound' | 'inbound HBONE' | 'inbound plaintext';
 
@@ -17,7 +17,6 @@ export class NodeCapture {
   readonly #ctx: ProxyContext;
   readonly #workloads: LocalWorkloads<CapturedWorkload>;
   readonly #servers: Server[] = [];
-  #installed = false;
 
   constructor(ctx: ProxyContext, certificates: WorkloadCertificates) {
     this.#ctx = ctx;
@@ -32,7 +31,6 @@ export class NodeCapture {
     // Plaintext keeps half-closes, as loopback's 15006 does: the app's reply may follow the client's FIN.
     await this.#listen(inboundPlaintextPort, 'inbound plaintext', (socket) => this.#inbound(socket, 'inbound plaintext'), true);
     await installCapture({ workloadInterfaces, outboundPort, hbonePort, inboundPlaintextPort });
-    this.#installed = true;
     this.#ctx.log.info({ workloadInterfaces, outboundPort, hbonePort, inboundPlaintextPort }, 'iptables capture installed');
   }
 
@@ -40,10 +38,12 @@ export class NodeCapture {
     return this.#workloads.pending();
   }
 
-  /** Removes the rules, stops accepting, lets carried connections finish up to `deadlineMs`. */
+  /**
+   * Stops accepting and lets carried connections finish up to `deadlineMs`. The rules stay: with ztunnel gone a
+   * workload's connection is refused rather than sent in clear (fail closed, as with Istio's rules, which outlive
+   * ztunnel); the next start replaces them.
+   */
   async close(deadlineMs: number): Promise<void> {
-    if (this.#installed) await removeCapture();
-    this.#installed = false;
     for (const server of this.#servers) server.close();
     await this.#workloads.close(deadlineMs);
   }
@@ -53,7 +53,7 @@ export class NodeCapture {
     if (!dst) return;
     const src = socket.remoteAddress ?? '';
     const workload = this.#served(src);
-    if (!workload) return this.#refuse(socket, 'outbound', `source ${src} is no local workload`, dst);
+    if (!workload) return this.#refuse(socket, 'outbound', `source ${src} is no local workload served here`, dst);
     workload.carryOutbound(socket, { ip: dst.address, port: dst.port });
   }
 
