@@ -32,7 +32,8 @@ async function ambientctl(args: string[], cwd: string): Promise<{ code: number; 
 async function startMesh(cwd: string): Promise<{ up: Spawned; run: RunFile }> {
   const up = spawnAmbientctl(['up', QUICKSTART], cwd);
   try {
-    await up.waitForOutput('mesh ready\n', STARTUP_MS);
+    // The line after 'mesh ready', so the whole start-up output is there.
+    await up.waitForOutput('the mesh is running; Ctrl-C stops it\n', STARTUP_MS);
   } catch (err) {
     up.child.kill('SIGINT');
     await up.exited;

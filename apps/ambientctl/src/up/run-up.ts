@@ -3,6 +3,7 @@
 // Ctrl-C/SIGTERM (clean stop, exit 0) or until a child dies (its last log lines, everything stopped, exit 1).
 import { mkdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { openCaDirectory } from '@ambient/spiffe';
 import { AmbientctlError } from '../errors.js';
 import { removeRunFile, writeRunFile, type RunFile } from '../run-file.js';
 import { BINS } from './bins.js';
@@ -80,19 +81,22 @@ export async function runUp(o: UpOptions): Promise<void> {
 
 async function startMesh(plan: UpPlan, layout: AmbientLayout, o: UpOptions, s: Supervisor): Promise<RunFile> {
   const { grpc, debug } = plan.ambientd;
+  // The state directory (mesh CA, token key) is prepared as ambientd would on its first start, so the ztunnels have
+  // their root certificate and tokens at once and every process starts together: each spends seconds loading its
+  // code, and a ztunnel simply retries xDS until ambientd listens.
+  await openCaDirectory(layout.stateDir, { trustDomain: 'cluster.local' });
+  const rootCert = join(layout.stateDir, 'root-cert.pem');
+  const tokens = new Map<string, string>();
+  for (const z of plan.ztunnels) tokens.set(z.node, await writeNodeToken(layout, z.node));
   const ambientd = s.start('ambientd', [BINS.ambientd, '--config', join(o.dir, MESH_SUBDIR), '--state-dir', layout.stateDir, '--grpc-listen', grpc, '--debug-listen', debug]);
+  const ztunnels: { node: string; component: Component; admin: string; metrics: string; readiness: string }[] = plan.ztunnels.map((z) => {
+    const args = ['--node', z.node, '--xds-address', grpc, '--token-file', tokens.get(z.node) ?? '', '--root-cert', rootCert, '--admin-listen', z.admin, '--metrics-listen', z.metrics, '--readiness-listen', z.readiness];
+    return { ...z, component: s.start(`ztunnel ${z.node}`, [BINS.ztunnel, ...args]) };
+  });
   const apps = plan.apps.map((a) => ({ app: a, component: s.start(`app ${a.workload}`, [BINS.ambientctl, 'sample-app', a.kind, '--workload', a.workload, '--listen', a.listen]) }));
   await s.waitFor('ambientd readiness', STARTUP_TIMEOUT_MS, async () => ((await httpGet(debug, '/ready'))?.status === 200 ? true : undefined));
   o.print(`ambientd ready (xDS and CA on ${grpc}, debug on http://${debug}/)`);
-
-  const rootCert = join(layout.stateDir, 'root-cert.pem');
-  const ztunnels: { node: string; component: Component; admin: string; metrics: string; readiness: string }[] = [];
-  for (const z of plan.ztunnels) {
-    const tokenFile = await writeNodeToken(layout, z.node);
-    const args = ['--node', z.node, '--xds-address', grpc, '--token-file', tokenFile, '--root-cert', rootCert, '--admin-listen', z.admin, '--metrics-listen', z.metrics, '--readiness-listen', z.readiness];
-    ztunnels.push({ ...z, component: s.start(`ztunnel ${z.node}`, [BINS.ztunnel, ...args]) });
-  }
-  // All started at once; reported in node order so the output is the same every run.
+  // Reported in node order so the output is the same every run.
   for (const z of ztunnels) {
     await s.waitFor(`ztunnel ${z.node} readiness`, STARTUP_TIMEOUT_MS, async () => ((await httpGet(z.readiness, '/healthz/ready'))?.status === 200 ? true : undefined));
     const local = plan.workloads.filter((w) => w.node === z.node).length;
