@@ -1,6 +1,7 @@
-// `ambientctl up DIR`: plans the example, checks its addresses are free, starts ambientd, mints each node's token,
-// starts one ztunnel per node and the sample apps, prints `mesh ready`, writes the run file, and supervises until
-// Ctrl-C/SIGTERM (clean stop, exit 0) or until a child dies (its last log lines, everything stopped, exit 1).
+// `ambientctl up DIR`: plans the example, checks its addresses are free, prepares the state directory and each
+// node's token, starts ambientd, one ztunnel per node and the sample apps together (or in network namespaces with
+// --netns), prints `mesh ready`, writes the run file, and supervises until Ctrl-C/SIGTERM (clean stop, exit 0) or
+// until a child dies (its last log lines, everything stopped, exit 1).
 import { mkdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { openCaDirectory } from '@ambient/spiffe';
