@@ -1,7 +1,7 @@
 // A mesh in network namespaces for the capture test: ambientd as a host on the wire, one ztunnel per node with
 // --capture iptables, workloads behind veths; processes started with `ip netns exec` and logging JSON on stderr.
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Topology } from '@ambient/netns';
@@ -9,6 +9,7 @@ import { createNodeToken } from './processes.js';
 
 const AMBIENTD = fileURLToPath(new URL('../../../ambientd/bin/ambientd.js', import.meta.url));
 const ZTUNNEL = fileURLToPath(new URL('../../bin/ztunnel.js', import.meta.url));
+const QUICKSTART = fileURLToPath(new URL('../../../../packages/mesh-config/test/fixtures/quickstart', import.meta.url));
 export const GRPC_PORT = 15012;
 
 /** A process inside a namespace whose stderr JSON lines are kept for assertions. */
@@ -57,23 +58,8 @@ spec:
   };
   writeFileSync(join(dir, 'namespace.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: default\n  labels:\n    istio.io/dataplane-mode: ambient\n');
   writeFileSync(join(dir, 'workloads.yaml'), [...callers, 'echo'].map(entry).join('---\n'));
-  writeFileSync(
-    join(dir, 'services.yaml'),
-    `apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata:
-  name: echo
-  namespace: default
-spec:
-  hosts: [echo.default.mesh]
-  addresses: [${vip}]
-  ports:
-    - { number: 80, targetPort: 8080, name: http, protocol: HTTP }
-  resolution: STATIC
-  workloadSelector:
-    labels: { app: echo }
-`,
-  );
+  // The quickstart's echo service (port 80 → 8080), on a VIP routed through the nodes instead of a loopback one.
+  writeFileSync(join(dir, 'services.yaml'), readFileSync(join(QUICKSTART, 'services.yaml'), 'utf8').replaceAll('127.96.0.10', vip));
   writeFileSync(join(dir, 'policies.yaml'), policy('echo-allow-callers', 'ALLOW', callers));
 }
 
