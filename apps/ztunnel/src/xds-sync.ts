@@ -8,6 +8,9 @@ import type { MeshState, Rejection } from '@ambient/mesh-state';
 import { XdsClient, addressType, authorizationType, type Batch } from '@ambient/xds-client';
 import type { ZtunnelConfig } from './config.js';
 
+/** Sent as `ISTIO_VERSION` metadata, which the control plane shows as the proxy's version (proxy-status). */
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
 /** ztunnel runs as istio-system/ztunnel; its pod name only labels it in the control plane's status. */
 export const PROXY_NAMESPACE = 'istio-system';
 
@@ -17,7 +20,7 @@ export function connectXds(config: ZtunnelConfig, state: MeshState, rootPem: str
     tls: { rootPem },
     // Read at every (re)connect, so a rotated token file is picked up.
     token: () => readFileSync(config.tokenFile, 'utf8').trim(),
-    node: { nodeName: config.node, podName: `ztunnel-${config.node}`, podNamespace: PROXY_NAMESPACE, clusterId: config.clusterId },
+    node: { nodeName: config.node, podName: `ztunnel-${config.node}`, podNamespace: PROXY_NAMESPACE, clusterId: config.clusterId, metadata: { ISTIO_VERSION: VERSION } },
     types: [{ type: addressType }, { type: authorizationType }],
     onBatch: (batch) => applyBatch(state, batch),
     logger: log,

@@ -11,6 +11,12 @@ export type AdsCall = ServerDuplexStream<DeltaDiscoveryRequest, Buffer>;
 export interface SyncStatus {
   readonly id: string;
   readonly node: string;
+  /** The proxy's `CLUSTER_ID` metadata, when it sent one (istioctl proxy-status's CLUSTER). */
+  readonly cluster?: string;
+  /** The proxy's `ISTIO_VERSION` metadata, when it sent one (VERSION). */
+  readonly version?: string;
+  /** This server's control-plane id (ISTIOD), when it has one. */
+  readonly controlPlane?: string;
   readonly types: Readonly<Record<string, TypeSyncStatus>>;
 }
 
@@ -74,7 +80,19 @@ export class Connection<I> {
   syncStatus(): SyncStatus {
     const types: Record<string, TypeSyncStatus> = {};
     for (const [typeUrl, sub] of this.#subs) types[typeUrl] = sub.status();
-    return { id: this.#id, node: this.#node?.id ?? '', types };
+    const metadata = this.#node?.metadata ?? {};
+    const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+    const cluster = text(metadata['CLUSTER_ID']);
+    const version = text(metadata['ISTIO_VERSION']);
+    const controlPlane = text(this.#ctx.controlPlane);
+    return {
+      id: this.#id,
+      node: this.#node?.id ?? '',
+      ...(cluster === undefined ? {} : { cluster }),
+      ...(version === undefined ? {} : { version }),
+      ...(controlPlane === undefined ? {} : { controlPlane }),
+      types,
+    };
   }
 
   close(): void {

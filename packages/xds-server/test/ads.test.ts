@@ -45,6 +45,14 @@ describe('delta ADS server', () => {
     await eventually(() => expect(typeStatus(f)).toEqual({ status: 'NACKED', nonce: second.nonce, error: 'w1: bad' }));
   });
 
+  it('names the proxy\'s cluster and version from its node metadata, and this server as its control plane', async () => {
+    const f = await fixture({ controlPlaneId: 'ambientd' });
+    const p = probe(f);
+    p.send({ node: { ...NODE, metadata: { CLUSTER_ID: 'Kubernetes', ISTIO_VERSION: '0.0.0', NAME: 'z' } }, typeUrl: ADDRESS_TYPE_URL });
+    await p.next();
+    expect(f.xds.syncStatus()[0]).toMatchObject({ node: NODE.id, cluster: 'Kubernetes', version: '0.0.0', controlPlane: 'ambientd' });
+  });
+
   it('honours initial_resource_versions: skips what the client holds, removes what it should not', async () => {
     const f = await fixture();
     const p = probe(f);
