@@ -5,13 +5,14 @@ import type { Policy } from '@ambient/l4-authz';
 import { fromXdsAuthorizations } from '@ambient/l4-authz/xds';
 import { formatProblem, type TranslatedConfig } from '@ambient/mesh-config';
 import { AmbientctlError } from '../errors.js';
+import { hostPort, WORKLOAD_PORTS } from './addresses.js';
 import type { ExampleSpec, SampleApp } from './example.js';
+
+export { hostPort, WORKLOAD_PORTS } from './addresses.js';
 
 /** ambientd's address; ztunnel N (nodes in name order) gets 127.1.0.N. Chosen so no other test collides. */
 export const AMBIENTD_HOST = '127.1.0.254';
 export const ZTUNNEL_PORTS = { admin: 15000, metrics: 15020, readiness: 15021 } as const;
-/** Ports ztunnel binds on each local workload's own address (CONTRACTS.md). */
-export const WORKLOAD_PORTS = { hbone: 15008, socks5: 15080, plaintext: 15006 } as const;
 const MAX_NODES = 253;
 
 export interface PlannedWorkload {
@@ -109,11 +110,6 @@ function placedWorkloads(config: TranslatedConfig): PlannedWorkload[] {
     out.push({ namespace: w.namespace, name: w.name, address: ipText(ip), node: w.node, trustDomain: w.trustDomain, serviceAccount: w.serviceAccount, authorizationPolicies: [...w.authorizationPolicies] });
   }
   return out.sort((a, b) => (`${a.namespace}/${a.name}` < `${b.namespace}/${b.name}` ? -1 : 1));
-}
-
-/** 'host:port', with brackets around an IPv6 host. */
-export function hostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 function ipText(bytes: Uint8Array): string {

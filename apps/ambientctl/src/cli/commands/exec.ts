@@ -6,7 +6,7 @@ import { constants } from 'node:os';
 import type { Command } from 'commander';
 import { usageError } from '../../errors.js';
 import { DEFAULT_RUN_FILE, readRunFile } from '../../run-file.js';
-import { hostPort, WORKLOAD_PORTS } from '../../up/plan.js';
+import { hostPort, WORKLOAD_PORTS } from '../../up/addresses.js';
 import type { CommandContext } from '../context.js';
 
 export function registerExec(program: Command, context: CommandContext): void {

@@ -2,8 +2,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { usageError } from '../../errors.js';
-import { runUp } from '../../up/run-up.js';
-import { startHttpEcho } from '../../up/sample-app.js';
 import { listenForStop } from '../../up/signals.js';
 import type { CommandContext } from '../context.js';
 
@@ -30,6 +28,8 @@ export function registerUp(program: Command, context: CommandContext): void {
       for (const stream of [context.stdout, context.stderr]) stream.on('error', () => undefined);
       const stop = listenForStop();
       try {
+        // Loaded here, not at start-up: every other command (exec above all) starts faster without the mesh runner.
+        const { runUp } = await import('../../up/run-up.js');
         await runUp({
           dir: resolve(context.cwd, dir),
           cwd: context.cwd,
@@ -56,6 +56,7 @@ export function registerUp(program: Command, context: CommandContext): void {
       if (kind !== 'http-echo') throw usageError(`unknown sample app "${kind}"; the only one is http-echo`);
       const stop = listenForStop({ watchParent: true });
       try {
+        const { startHttpEcho } = await import('../../up/sample-app.js');
         const app = await startHttpEcho(options.workload, options.listen);
         line(context.stdout)(`${options.workload} (http-echo) listening on ${app.address}`);
         await stop.requested;
