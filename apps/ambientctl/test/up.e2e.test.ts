@@ -3,7 +3,7 @@
 // SIGINT → exit 0 with nothing left behind; a child that dies brings the mesh down with exit 1; the same example in
 // network namespaces (--netns); then `npm start`.
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -156,11 +156,16 @@ describe('a component that dies', () => {
 describe('ambientctl up --netns (root, as CI runs; fails rather than skips without it)', () => {
   it('runs the quickstart in network namespaces with iptables capture: exec allowed and denied, then a clean stop', async () => {
     const cwd = await mkdtemp(join(tmpdir(), 'ambientctl-up-e2e-'));
+    // A hosts file left by a run that was killed outright: its namespace is gone, so up removes it.
+    const stale = '/etc/netns/ambup-1-000000-default-sleep';
+    mkdirSync(stale, { recursive: true });
+    writeFileSync(join(stale, 'hosts'), '127.0.0.1 localhost\n');
     const up = spawnAmbientctl(['up', QUICKSTART, '--netns'], cwd);
     try {
       await up.waitForOutput('mesh ready\n', STARTUP_MS);
       const run = JSON.parse(readFileSync(join(cwd, '.ambient/run.json'), 'utf8')) as RunFile;
       expect(run.mode).toBe('netns');
+      expect(existsSync(stale)).toBe(false);
       const sleep = run.workloads.find((w) => w.name === 'sleep');
       expect(sleep?.address).toMatch(/^10\.1\.\d+\.2$/);
       expect(up.out()).toMatch(/ztunnel node-b ready \(1 workload, certificates issued, iptables capture in ambup-\d+-[0-9a-f]+-node-b\)/);

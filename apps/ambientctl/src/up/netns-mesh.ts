@@ -2,10 +2,10 @@
 // rewritten to the namespaces' addresses, ambientd as a host on the wire, one ztunnel per node namespace with
 // --capture iptables, the sample apps in their workloads' namespaces, and service names in each workload's hosts file.
 import { execFile } from 'node:child_process';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { MeshConfig, formatProblem } from '@ambient/mesh-config';
-import { createTopology, inNamespace, removeLeftovers, runPrefix, type Topology } from '@ambient/netns';
+import { createTopology, inNamespace, listNamespaces, removeLeftovers, runPrefix, type Topology } from '@ambient/netns';
 import { AmbientctlError } from '../errors.js';
 import type { RunFile } from '../run-file.js';
 import { BINS } from './bins.js';
@@ -28,6 +28,7 @@ export interface NetnsStart {
 
 export async function startNetnsMesh(plan: UpPlan, layout: AmbientLayout, o: NetnsStart, s: Supervisor): Promise<RunFile> {
   await removeLeftovers(NETNS_FAMILY);
+  await removeStaleHostsFiles();
   const topology = await createTopology({ prefix: runPrefix(NETNS_FAMILY), ...netnsTopologySpec(plan) });
   const hostsDirs = plan.workloads.map((w) => join('/etc/netns', topology.workload(topologyName(w)).namespace));
   o.onCleanup(async () => {
@@ -119,3 +120,9 @@ function statusIn(namespace: string, url: string): Promise<number | undefined> {
   return new Promise((resolve) => execFile(command, args, (_err, stdout) => resolve(Number(stdout) || undefined)));
 }
 
+/** Hosts files of earlier runs whose namespaces are gone (a supervisor killed outright could not remove them). */
+async function removeStaleHostsFiles(): Promise<void> {
+  const live = new Set(await listNamespaces());
+  const entries = await readdir('/etc/netns').catch(() => [] as string[]);
+  for (const name of entries) if (name.startsWith(`${NETNS_FAMILY}-`) && !live.has(name)) await rm(join('/etc/netns', name), { recursive: true, force: true });
+}
