@@ -20,6 +20,8 @@ export interface RunFile {
     readonly debug: string;
     readonly stateDir: string;
     readonly rootCert: string;
+    /** Set in --netns mode: the control plane's network namespace (grpc is on the wire, debug on its loopback). */
+    readonly netns?: string;
   };
   readonly ztunnels: readonly {
     readonly node: string;

@@ -165,6 +165,8 @@ describe('ambientctl up --netns (root, as CI runs; fails rather than skips witho
       await up.waitForOutput('mesh ready\n', STARTUP_MS);
       const run = JSON.parse(readFileSync(join(cwd, '.ambient/run.json'), 'utf8')) as RunFile;
       expect(run.mode).toBe('netns');
+      expect(run.ambientd.netns).toMatch(/^ambup-\d+-[0-9a-f]+-cp$/);
+      expect(run.ztunnels.map((z) => z.netns)).toEqual([expect.stringMatching(/-node-a$/), expect.stringMatching(/-node-b$/)]);
       expect(existsSync(stale)).toBe(false);
       const sleep = run.workloads.find((w) => w.name === 'sleep');
       expect(sleep?.address).toMatch(/^10\.1\.\d+\.2$/);

@@ -92,7 +92,7 @@ function runFile(
     mode: 'netns',
     startedAt: new Date().toISOString(),
     pid: process.pid,
-    ambientd: { pid: cp.ambientdPid, grpc: cp.grpc, debug: '127.0.0.1:15014', stateDir: cp.stateDir, rootCert: cp.rootCert },
+    ambientd: { pid: cp.ambientdPid, grpc: cp.grpc, debug: '127.0.0.1:15014', stateDir: cp.stateDir, rootCert: cp.rootCert, netns: topology.host(CONTROL_PLANE_HOST).namespace },
     ztunnels: ztunnels.map((z) => ({ node: z.node, pid: z.component.pid, ...IN_NODE, netns: z.netns })),
     workloads: plan.workloads.map((w) => {
       const t = topology.workload(topologyName(w));
