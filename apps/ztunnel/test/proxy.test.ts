@@ -3,20 +3,16 @@
 // is not local (400), plaintext inbound with and without policy, and the drain of a proxy with an open tunnel.
 import net from 'node:net';
 import tls from 'node:tls';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '@ambient/core';
 import { HboneClient, HboneError } from '@ambient/hbone';
 import { meshOf, service, workload } from '@ambient/mesh-state/testing';
 import { tlsMaterialFromSvid, type CertificateAuthority } from '@ambient/spiffe';
 import { createTestCa } from '@ambient/spiffe/testing';
-import { createMetricsEndpoint } from '@ambient/telemetry';
 import type { MeshState, WorkloadRecord } from '@ambient/mesh-state';
-import { readZtunnelConfig } from '../src/config.js';
 import type { ProxyContext } from '../src/context.js';
-import { InboundTracker } from '../src/inbound-tracker.js';
 import { WorkloadProxy } from '../src/workload-proxy.js';
 import { policy } from './plan/mesh.js';
+import { testContext } from './support/in-process.js';
 import { roundTrip, socksConnect } from './support/socks-client.js';
 
 const SLEEP_IP = '127.0.11.1';
@@ -33,7 +29,7 @@ let ctx: ProxyContext;
 let sleep: WorkloadProxy;
 let echoProxy: WorkloadProxy;
 let app: net.Server;
-const logLines: Record<string, unknown>[] = [];
+let logLines: Record<string, unknown>[];
 
 const find = (name: string): WorkloadRecord => {
   const w = state.findWorkloadByUid(`Kubernetes//Pod/default/${name}`);
@@ -48,22 +44,7 @@ beforeAll(async () => {
     workload('echo', ECHO_IP, { serviceAccount: 'echo', node: 'node-b', services: { [ECHO_SVC]: { ports: [{ servicePort: 80, targetPort: 8080 }] } } }),
     service('echo', '127.96.1.1'),
   );
-  const config = readZtunnelConfig({
-    '--node': 'node-a', '--token-file': 'unused', '--root-cert': 'unused',
-    '--hbone-port': String(PORTS.hbone), '--socks5-port': String(PORTS.socks), '--inbound-plaintext-port': String(PORTS.plaintext),
-  });
-  const log = createLogger({
-    name: 'ztunnel',
-    level: 'debug',
-    destination: new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString().split('\n')) if (line) logLines.push(JSON.parse(line) as Record<string, unknown>);
-        done();
-      },
-    }),
-  });
-  const illegalPorts = Object.values(PORTS);
-  ctx = { config, state, metrics: createMetricsEndpoint().tcp, log, network: '', illegalPorts, inbound: new InboundTracker(state, illegalPorts, log) };
+  ({ ctx, lines: logLines } = testContext(state, '', PORTS, 'node-a'));
   app = net.createServer((socket) => {
     socket.on('error', () => undefined);
     socket.pipe(socket);

@@ -20,10 +20,10 @@ export interface TestContext {
   readonly lines: Record<string, unknown>[];
 }
 
-export function testContext(state: MeshState, network: string, ports: TestPorts): TestContext {
+export function testContext(state: MeshState, network: string, ports: TestPorts, node = `node-${network || 'default'}`): TestContext {
   const lines: Record<string, unknown>[] = [];
   const config = readZtunnelConfig({
-    '--node': `node-${network || 'default'}`, '--token-file': 'unused', '--root-cert': 'unused',
+    '--node': node, '--token-file': 'unused', '--root-cert': 'unused',
     '--hbone-port': String(ports.hbone), '--socks5-port': String(ports.socks), '--inbound-plaintext-port': String(ports.plaintext),
   });
   const log = createLogger({
