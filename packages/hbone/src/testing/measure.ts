@@ -146,17 +146,31 @@ export async function openIdle(dial: Dial, count: number): Promise<() => void> {
   return () => sockets.forEach((s) => s.destroy());
 }
 
-/** RSS growth per connection (bytes) of `pids` when `count` idle connections are opened through `dial`. */
-export async function idleMemoryPerConnection(dial: Dial, pids: readonly number[], count: number): Promise<number> {
+export interface IdleMemory {
+  /** RSS growth per connection (bytes) while the first `count` connections are held. */
+  readonly first: number;
+  /** The same for a second round after the first was closed: what holding them costs once pools have grown. */
+  readonly again: number;
+}
+
+/**
+ * RSS growth of `pids` per idle connection opened through `dial`, two rounds of `count`. A process keeps much of
+ * what the first round allocated (heap, allocator arenas, thread stacks), so the rounds bracket the real cost.
+ */
+export async function idleMemoryPerConnection(dial: Dial, pids: readonly number[], count: number): Promise<IdleMemory> {
   await openIdle(dial, 20).then((close) => close());
-  await new Promise((r) => setTimeout(r, 200));
   const rss = () => pids.reduce((t, pid) => t + rssBytes(pid), 0);
-  const before = rss();
-  const close = await openIdle(dial, count);
-  await new Promise((r) => setTimeout(r, 300));
-  const after = rss();
-  close();
-  return (after - before) / count;
+  const round = async (): Promise<number> => {
+    await new Promise((r) => setTimeout(r, 500));
+    const before = rss();
+    const close = await openIdle(dial, count);
+    await new Promise((r) => setTimeout(r, 300));
+    const after = rss();
+    close();
+    return (after - before) / count;
+  };
+  const first = await round();
+  return { first, again: await round() };
 }
 
 export function freePort(host = '127.0.0.1'): Promise<number> {
