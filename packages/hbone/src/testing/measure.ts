@@ -76,10 +76,11 @@ export function startIperfServer(port: number, host = '127.0.0.1'): ChildProcess
 
 /** An echo server (1-byte ping-pongs, idle connections) in its own process, so it takes no CPU from the bench's. */
 export async function startEchoProcess(host = '127.0.0.1', port = 0): Promise<{ port: number; child: ChildProcess }> {
-  const code = `const s=require('net').createServer({allowHalfOpen:true},c=>{c.setNoDelay(true);c.on('error',()=>{});c.pipe(c)});s.listen(${port},${JSON.stringify(host)},()=>console.log(s.address().port))`;
+  const code = `const s=require('net').createServer({allowHalfOpen:true},c=>{c.setNoDelay(true);c.on('error',()=>{});c.pipe(c)});s.listen(${port},${JSON.stringify(host)},()=>process.stdout.write(s.address().port+'\\n'))`;
   const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
   const bound = await new Promise<number>((resolve, reject) => {
-    createInterface({ input: child.stdout }).once('line', (line) => resolve(Number(line.trim())));
+    // Written as text, not console.log(number): under FORCE_COLOR (nx run sets it) that prints ANSI colour codes.
+    createInterface({ input: child.stdout }).once('line', (line) => resolve(Number(line)));
     child.once('exit', (code) => reject(new Error(`echo process exited with ${code} before it listened`)));
   });
   return { port: bound, child };
