@@ -129,6 +129,24 @@ describe('--capture iptables in network namespaces', () => {
     expect(await count(wireFile, 'not port 15008 and not port 15012')).toBe(0);
   }, 30_000);
 
+  it('keeps the way back open after the client half-closes (the answer may follow its FIN)', async () => {
+    // A client that sends its whole request, then shuts its write side before reading: with a half-closed capture
+    // socket the reply was lost.
+    const client = [
+      'import socket, sys',
+      `s = socket.create_connection(("${echoIp()}", 8080), timeout=10)`,
+      's.sendall(b"GET /half-close HTTP/1.0\\r\\nHost: echo\\r\\n\\r\\n")',
+      's.shutdown(socket.SHUT_WR)',
+      'data = b""',
+      'while True:',
+      '    chunk = s.recv(65536)',
+      '    if not chunk: break',
+      '    data += chunk',
+      'sys.stdout.write(data.decode())',
+    ].join('\n');
+    expect(await topology.exec(ns('sleep'), ['/usr/bin/python3', '-c', client])).toMatch(/hello from echo/);
+  });
+
   it('carries a workload to another on the same node through this ztunnel\'s own 15008 (the OUTPUT rule)', async () => {
     expect(await curl('neighbor', `http://${echoIp()}:8080/`)).toMatch(/^hello from echo/);
     const local = await until('node-b\'s inbound log for neighbor', () => accessLogs('node-b', 'inbound').find((l) => l['src.identity'] === 'spiffe://cluster.local/ns/default/sa/neighbor'));

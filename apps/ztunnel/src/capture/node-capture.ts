@@ -26,9 +26,10 @@ export class NodeCapture {
   /** Binds the three listeners, then installs the rules that send traffic to them. */
   async start(workloadInterfaces: string): Promise<void> {
     const { outboundPort, hbonePort, inboundPlaintextPort } = this.#ctx.config;
-    await this.#listen(outboundPort, 'outbound', (socket) => this.#outbound(socket));
+    // Half-open like SOCKS5's listener: a client's FIN must not end the way back before the destination answered.
+    await this.#listen(outboundPort, 'outbound', (socket) => this.#outbound(socket), true);
     await this.#listen(hbonePort, 'inbound HBONE', (socket) => this.#inbound(socket, 'inbound HBONE'));
-    // Plaintext keeps half-closes, as loopback's 15006 does: the app's reply may follow the client's FIN.
+    // Plaintext keeps half-closes too, as loopback's 15006 does.
     await this.#listen(inboundPlaintextPort, 'inbound plaintext', (socket) => this.#inbound(socket, 'inbound plaintext'), true);
     await installCapture({ workloadInterfaces, outboundPort, hbonePort, inboundPlaintextPort });
     this.#ctx.log.info({ workloadInterfaces, outboundPort, hbonePort, inboundPlaintextPort }, 'iptables capture installed');
