@@ -7,6 +7,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openSocks5Tunnel } from '../src/up/socks5-client.js';
 
 const AMBIENTD = fileURLToPath(new URL('../../ambientd/bin/ambientd.js', import.meta.url));
 const ZTUNNEL = fileURLToPath(new URL('../../ztunnel/bin/ztunnel.js', import.meta.url));
@@ -108,25 +109,11 @@ async function until(what: string, check: () => Promise<boolean>): Promise<void>
 }
 
 /** A SOCKS5 CONNECT by name through the workload's ztunnel listener (15080), leaving from the workload's address. */
-function socks(workload: string, host: string, port: number): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: workload, port: 15080, localAddress: workload });
-    socket.once('error', reject);
-    let stage = 0;
-    let buffered = Buffer.alloc(0);
-    socket.write(Buffer.from([5, 1, 0]));
-    socket.on('data', function onData(chunk: Buffer) {
-      buffered = Buffer.concat([buffered, chunk]);
-      if (stage === 0 && buffered.length >= 2) {
-        buffered = buffered.subarray(2);
-        stage = 1;
-        socket.write(Buffer.concat([Buffer.from([5, 1, 0, 3, host.length]), Buffer.from(host), Buffer.from([port >> 8, port & 0xff])]));
-      }
-      if (stage === 1 && buffered.length >= 10) {
-        socket.off('data', onData);
-        if (buffered[1] === 0) resolve(socket);
-        else reject(new Error(`SOCKS5 reply ${buffered[1]}`));
-      }
-    });
-  });
+async function socks(workload: string, host: string, port: number): Promise<net.Socket> {
+  const { reply, socket } = await openSocks5Tunnel(`${workload}:15080`, host, port, { localAddress: workload });
+  if (reply !== 0) {
+    socket.destroy();
+    throw new Error(`SOCKS5 reply ${reply}`);
+  }
+  return socket.resume();
 }

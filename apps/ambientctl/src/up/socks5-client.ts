@@ -23,24 +23,52 @@ export interface SocksHttpResult {
   readonly body?: string;
 }
 
-/** GETs `url` through the SOCKS5 proxy at `proxy`; the proxy resolves the name (socks5h). */
-export async function httpGetViaSocks5(proxy: string, url: string, timeoutMs = 10_000): Promise<SocksHttpResult> {
-  const target = new URL(url);
-  const port = Number(target.port || 80);
+export interface Socks5Tunnel {
+  /** The SOCKS5 reply code; 0 means the tunnel was opened. */
+  readonly reply: number;
+  /** The connection, carrying the tunnel when reply is 0; paused, so no byte is lost before the caller reads
+   * (call resume() or attach a reader); the caller owns and ends it. */
+  readonly socket: net.Socket;
+}
+
+/** Opens a SOCKS5 CONNECT by name through `proxy` (the proxy resolves it, as socks5h); optionally from `localAddress`. */
+export async function openSocks5Tunnel(
+  proxy: string,
+  hostname: string,
+  port: number,
+  options: { readonly localAddress?: string; readonly timeoutMs?: number } = {},
+): Promise<Socks5Tunnel> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
   const { host, port: proxyPort } = splitHostPort(proxy);
-  const socket = net.connect({ host, port: proxyPort });
+  const socket = net.connect({ host, port: proxyPort, ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }) });
   socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`no answer from ${proxy} within ${timeoutMs} ms`)));
   const reader = new ByteReader(socket);
   try {
     socket.write(Buffer.from([5, 1, 0]));
     const method = await reader.read(2);
     if (method[0] !== 5 || method[1] !== 0) throw new Error(`${proxy} is not a SOCKS5 server accepting no authentication`);
-    const name = Buffer.from(target.hostname);
+    const name = Buffer.from(hostname);
     socket.write(Buffer.concat([Buffer.from([5, 1, 0, 3, name.length]), name, Buffer.from([port >> 8, port & 0xff])]));
     const head = await reader.read(4);
     const reply = head[1] ?? 1;
     const bound = head[3] === 1 ? 4 : head[3] === 4 ? 16 : ((await reader.read(1))[0] ?? 0);
     await reader.read(bound + 2);
+    reader.release();
+    socket.setTimeout(0);
+    return { reply, socket };
+  } catch (err) {
+    socket.destroy();
+    throw err;
+  }
+}
+
+/** GETs `url` through the SOCKS5 proxy at `proxy`; the proxy resolves the name (socks5h). */
+export async function httpGetViaSocks5(proxy: string, url: string, timeoutMs = 10_000): Promise<SocksHttpResult> {
+  const target = new URL(url);
+  const { reply, socket } = await openSocks5Tunnel(proxy, target.hostname, Number(target.port || 80), { timeoutMs });
+  socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`no answer from ${proxy} within ${timeoutMs} ms`)));
+  const reader = new ByteReader(socket);
+  try {
     if (reply !== 0) return { reply };
     socket.write(`GET ${target.pathname}${target.search} HTTP/1.1\r\nhost: ${target.host}\r\nuser-agent: ambientctl\r\nconnection: close\r\n\r\n`);
     const response = (await reader.rest()).toString('utf8');
@@ -59,11 +87,29 @@ class ByteReader {
   #error: Error | undefined;
   #wake: (() => void) | undefined;
 
+  readonly #socket: net.Socket;
+  readonly #onData = (chunk: Buffer): void => ((this.#buffered = Buffer.concat([this.#buffered, chunk])), this.#wake?.());
+  readonly #onEnd = (): void => ((this.#ended = true), this.#wake?.());
+  readonly #onError = (err: Error): void => ((this.#error = err), this.#wake?.());
+
   constructor(socket: net.Socket) {
-    socket.on('data', (chunk: Buffer) => ((this.#buffered = Buffer.concat([this.#buffered, chunk])), this.#wake?.()));
-    socket.on('end', () => ((this.#ended = true), this.#wake?.()));
-    socket.on('error', (err) => ((this.#error = err), this.#wake?.()));
-    socket.on('close', () => ((this.#ended = true), this.#wake?.()));
+    this.#socket = socket;
+    socket.on('data', this.#onData);
+    socket.on('end', this.#onEnd);
+    socket.on('error', this.#onError);
+    socket.on('close', this.#onEnd);
+    socket.resume();
+  }
+
+  /** Stops reading and gives unread bytes back to the socket, so the next reader sees them first. */
+  release(): void {
+    this.#socket.pause();
+    this.#socket.off('data', this.#onData);
+    this.#socket.off('end', this.#onEnd);
+    this.#socket.off('error', this.#onError);
+    this.#socket.off('close', this.#onEnd);
+    if (this.#buffered.length > 0) this.#socket.unshift(this.#buffered);
+    this.#buffered = Buffer.alloc(0);
   }
 
   async read(count: number): Promise<Buffer> {
