@@ -90,12 +90,16 @@ export function startAmbientd(topology: Topology, host: string, configDir: strin
 
 /** A ztunnel with --capture iptables in `node`'s namespace; admin, metrics and readiness on that namespace's loopback. */
 export function startCapturingZtunnel(topology: Topology, node: string, controlPlane: string, dir: string, stateDir: string): NsProcess {
+  return spawnLogged(topology, topology.node(node).namespace, capturingZtunnelArgv(topology, node, controlPlane, dir, stateDir));
+}
+
+/** The command line of such a ztunnel (its node token written to `dir`); `nodeFlags` go to node itself (--cpu-prof). */
+export function capturingZtunnelArgv(topology: Topology, node: string, controlPlane: string, dir: string, stateDir: string, nodeFlags: readonly string[] = []): string[] {
   const tokenFile = join(dir, `${node}.token`);
   writeFileSync(tokenFile, createNodeToken(stateDir, node));
-  const n = topology.node(node);
-  return spawnLogged(topology, n.namespace, [
-    process.execPath, ZTUNNEL, '--node', node, '--capture', 'iptables', '--workload-interfaces', `${n.workloadInterfacePrefix}+`,
+  return [
+    process.execPath, ...nodeFlags, ZTUNNEL, '--node', node, '--capture', 'iptables', '--workload-interfaces', `${topology.node(node).workloadInterfacePrefix}+`,
     '--xds-address', `${topology.host(controlPlane).wireIp}:${GRPC_PORT}`, '--token-file', tokenFile, '--root-cert', join(stateDir, 'root-cert.pem'),
     '--admin-listen', '127.0.0.1:15000', '--metrics-listen', '127.0.0.1:15020', '--readiness-listen', '127.0.0.1:15021',
-  ]);
+  ];
 }

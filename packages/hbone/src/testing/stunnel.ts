@@ -30,25 +30,43 @@ export function benchPath(name: string, port: number, children: ChildProcess[]):
   return { name, port, pids: children.map((c) => c.pid ?? 0), stop: () => children.forEach((c) => c.kill('SIGKILL')) };
 }
 
+/** Where each side of a stunnel pair listens and connects (host:port strings). */
+export interface StunnelEnds {
+  /** The client side's listener: where the measured traffic enters. */
+  readonly clientAccept: string;
+  /** The server side's listener, which the client side connects to over TLS 1.3. */
+  readonly serverAccept: string;
+  /** Where the server side connects in plain TCP. */
+  readonly target: string;
+}
+
 /**
- * Starts a stunnel pair on 127.0.0.1 forwarding to target, with the certificates `writeBenchCertificates` left in
- * `dir`. Both sides disable Nagle, as the Node proxies do.
+ * Writes the two stunnel4 configuration files of a pair (mutual TLS 1.3 with the certificates
+ * `writeBenchCertificates` left in `dir`, Nagle off on both sockets, as the Node proxies do); `tag` keeps the file
+ * names of several pairs apart. Callers start `stunnel4 <file>` wherever each side should run.
  */
-export async function stunnelPair(target: { host: string; port: number }, dir: string): Promise<BenchPath> {
-  const entry = await freePort();
-  const middle = await freePort();
+export function writeStunnelConfigs(dir: string, ends: StunnelEnds, tag: string): { client: string; server: string } {
   const common = ['foreground = yes', 'pid =', 'debug = 3', 'sslVersionMin = TLSv1.3', 'socket = l:TCP_NODELAY=1', 'socket = r:TCP_NODELAY=1'];
   const conf = (side: string, lines: string[]) => {
-    const file = join(dir, `stunnel-${side}-${entry}.conf`);
+    const file = join(dir, `stunnel-${side}-${tag}.conf`);
     writeFileSync(file, [...common, `[${side}]`, ...lines].join('\n') + '\n');
     return file;
   };
-  const serverConf = conf('server', [`accept = 127.0.0.1:${middle}`, `connect = ${target.host}:${target.port}`, `cert = ${dir}/server.crt`,
-    `key = ${dir}/server.key`, `CAfile = ${dir}/server.ca`, 'verifyChain = yes']);
-  const clientConf = conf('client', ['client = yes', `accept = 127.0.0.1:${entry}`, `connect = 127.0.0.1:${middle}`,
-    `cert = ${dir}/client.crt`, `key = ${dir}/client.key`, `CAfile = ${dir}/client.ca`, 'verifyChain = yes']);
-  const server = spawn('stunnel4', [serverConf], { stdio: 'ignore' });
-  const client = spawn('stunnel4', [clientConf], { stdio: 'ignore' });
+  return {
+    server: conf('server', [`accept = ${ends.serverAccept}`, `connect = ${ends.target}`, `cert = ${dir}/server.crt`,
+      `key = ${dir}/server.key`, `CAfile = ${dir}/server.ca`, 'verifyChain = yes']),
+    client: conf('client', ['client = yes', `accept = ${ends.clientAccept}`, `connect = ${ends.serverAccept}`,
+      `cert = ${dir}/client.crt`, `key = ${dir}/client.key`, `CAfile = ${dir}/client.ca`, 'verifyChain = yes']),
+  };
+}
+
+/** Starts a stunnel pair on 127.0.0.1 forwarding to target, with the certificates `writeBenchCertificates` left in `dir`. */
+export async function stunnelPair(target: { host: string; port: number }, dir: string): Promise<BenchPath> {
+  const entry = await freePort();
+  const middle = await freePort();
+  const files = writeStunnelConfigs(dir, { clientAccept: `127.0.0.1:${entry}`, serverAccept: `127.0.0.1:${middle}`, target: `${target.host}:${target.port}` }, String(entry));
+  const server = spawn('stunnel4', [files.server], { stdio: 'ignore' });
+  const client = spawn('stunnel4', [files.client], { stdio: 'ignore' });
   await waitForPort(entry);
   await waitForPort(middle);
   return benchPath('stunnel pair', entry, [client, server]);

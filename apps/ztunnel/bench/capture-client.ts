@@ -1,0 +1,48 @@
+// The workload side of the capture bench, run inside a workload's network namespace (`ip netns exec NS node …`),
+// since the bench process itself cannot enter one. One job per run, given as JSON; the result is one JSON line on
+// stdout. /proc is shared across network namespaces, so CPU of the proxies is read from here, next to the traffic.
+// Jobs: {"job":"echo","host","ports":[…]} (echo servers; prints READY, runs until killed),
+// {"job":"iperf","host","port","seconds","reverse","pids"}, {"job":"latency","host","port","rounds","warmup"},
+// {"job":"rate","host","port","concurrency","ms","pids"} (CPU-ms per connection of each pid).
+import { connectionRate, cpuSeconds, echoLatency, iperf, percentile, startEchoProcess, tcpDial } from '@ambient/hbone/testing';
+
+export type ClientJob =
+  | { readonly job: 'echo'; readonly host: string; readonly ports: readonly number[] }
+  | { readonly job: 'iperf'; readonly host: string; readonly port: number; readonly seconds: number; readonly reverse: boolean; readonly pids: readonly number[] }
+  | { readonly job: 'latency'; readonly host: string; readonly port: number; readonly rounds: number; readonly warmup: number }
+  | { readonly job: 'rate'; readonly host: string; readonly port: number; readonly concurrency: number; readonly ms: number; readonly pids: readonly number[] };
+
+export interface RateResult {
+  readonly rate: number;
+  /** CPU milliseconds per connection of each pid, in the order given. */
+  readonly cpuMs: number[];
+}
+
+async function run(job: ClientJob): Promise<unknown> {
+  switch (job.job) {
+    case 'echo':
+      for (const port of job.ports) await startEchoProcess(job.host, port);
+      return 'READY';
+    case 'iperf':
+      return iperf(job);
+    case 'latency': {
+      const times = await echoLatency(tcpDial(job.port, job.host), job.rounds, job.warmup);
+      return { p50: percentile(times, 50), p99: percentile(times, 99) };
+    }
+    case 'rate': {
+      const before = job.pids.map(cpuSeconds);
+      const started = Date.now();
+      const rate = await connectionRate(tcpDial(job.port, job.host), job.concurrency, job.ms);
+      const count = (rate * (Date.now() - started)) / 1000;
+      return { rate, cpuMs: job.pids.map((pid, i) => ((cpuSeconds(pid) - (before[i] ?? 0)) * 1000) / count) } satisfies RateResult;
+    }
+  }
+}
+
+const job = JSON.parse(process.argv[2] ?? 'null') as ClientJob | null;
+if (!job || typeof job !== 'object' || !['echo', 'iperf', 'latency', 'rate'].includes(job.job)) {
+  process.stderr.write(`usage: capture-client.ts '<json job>' (echo, iperf, latency or rate), got ${JSON.stringify(process.argv[2])}\n`);
+  process.exit(2);
+}
+process.stdout.write(`${JSON.stringify(await run(job))}\n`);
+if (job.job !== 'echo') process.exit(0);

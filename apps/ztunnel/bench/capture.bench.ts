@@ -1,0 +1,142 @@
+// Macro bench of the transparent-capture path, one run, side by side in the SAME network namespaces: iperf3 and
+// echo clients in sleep's namespace (node-a), servers in echo's (node-b); direct routing through both nodes (a bench
+// rule exempts its ports from capture), a stunnel pair (client side in node-a reached by a bench REDIRECT, TLS 1.3
+// across the wire to the server side in node-b) and the ztunnel pair with --capture iptables, as deployed — no
+// SOCKS5 shim anywhere. Needs root; without it, says so and exits 0.
+// BENCH_SECONDS (iperf3 run, default 3), BENCH_ONLY (comma list of throughput,latency,connections),
+// BENCH_CPU_PROF=DIR (run the ztunnels under --cpu-prof, profiles in DIR).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { formatRatioTable, type BenchRow } from '@ambient/core';
+import { writeBenchCertificates, writeStunnelConfigs, type Throughput } from '@ambient/hbone/testing';
+import type { RateResult } from './capture-client.js';
+import { addRule, benchRules, clientJob, startCaptureMesh, startClientJob, waitForListener } from './capture-mesh.js';
+
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 3);
+const ONLY = new Set((process.env['BENCH_ONLY'] ?? 'throughput,latency,connections').split(','));
+const PROFILE_DIR = process.env['BENCH_CPU_PROF'];
+const CONCURRENCY = 16;
+/** Destination ports the sleep side dials, one per path and kind of server; the path is chosen by the port. */
+const PORT = {
+  iperf: { direct: 5202, stunnel: 5203, ztunnel: 5201 },
+  echo: { direct: 7002, stunnel: 7003, ztunnel: 7001 },
+} as const;
+type Kind = keyof typeof PORT;
+type PathName = 'direct' | 'stunnel' | 'ztunnel';
+const LABEL: Record<PathName, string> = { direct: 'direct', stunnel: 'stunnel pair', ztunnel: 'ztunnel pair (iptables capture)' };
+
+if (process.getuid?.() !== 0) {
+  console.log('capture bench skipped: it builds network namespaces, veth pairs and iptables rules, which need root');
+  process.exit(0);
+}
+const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
+console.log(`load average at start: ${load()}`);
+const dir = mkdtempSync(join(tmpdir(), 'ztunnel-capture-bench-'));
+writeBenchCertificates(dir);
+const mesh = await startCaptureMesh(dir, PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : []);
+const { topology } = mesh;
+const echoIp = topology.workload('echo').ip;
+const sleepNs = mesh.ns('sleep');
+
+/** A stunnel pair for one kind of server: node-a takes sleep's connections to its port, node-b connects to echo. */
+async function stunnelFor(kind: Kind): Promise<number[]> {
+  const [clientPort, serverPort] = kind === 'iperf' ? [15101, 15102] : [15103, 15104];
+  const files = writeStunnelConfigs(dir, { clientAccept: `0.0.0.0:${clientPort}`, serverAccept: `${topology.node('node-b').wireIp}:${serverPort}`, target: `${echoIp}:${PORT[kind].direct}` }, kind);
+  const server = topology.spawn(mesh.ns('node-b'), ['stunnel4', files.server], { stdio: 'ignore' });
+  const client = topology.spawn(mesh.ns('node-a'), ['stunnel4', files.client], { stdio: 'ignore' });
+  await waitForListener(topology, mesh.ns('node-b'), serverPort);
+  await waitForListener(topology, mesh.ns('node-a'), clientPort);
+  await addRule(topology, mesh.ns('node-a'), benchRules.redirect(PORT[kind].stunnel, clientPort));
+  return [client.pid ?? 0, server.pid ?? 0];
+}
+
+async function setUp(): Promise<Record<Kind, Record<PathName, number[]>>> {
+  for (const node of ['node-a', 'node-b']) for (const kind of ['iperf', 'echo'] as const) await addRule(topology, mesh.ns(node), benchRules.exempt(PORT[kind].direct));
+  for (const port of [PORT.iperf.direct, PORT.iperf.ztunnel]) {
+    topology.spawn(mesh.ns('echo'), ['iperf3', '-s', '-B', echoIp, '-p', String(port)], { stdio: 'ignore' });
+    await waitForListener(topology, mesh.ns('echo'), port);
+  }
+  await startClientJob(topology, mesh.ns('echo'), { job: 'echo', host: echoIp, ports: [PORT.echo.direct, PORT.echo.ztunnel] });
+  const ztunnel = [...mesh.ztunnelPids];
+  return {
+    iperf: { direct: [], stunnel: await stunnelFor('iperf'), ztunnel },
+    echo: { direct: [], stunnel: await stunnelFor('echo'), ztunnel },
+  };
+}
+
+const PATHS: readonly PathName[] = ['direct', 'stunnel', 'ztunnel'];
+const ratio = (value: number, base: number, what: string): string => ` (${(value / base).toFixed(2)}× ${what})`;
+
+async function throughput(pids: Record<PathName, number[]>): Promise<void> {
+  const run = (path: PathName, seconds: number, reverse: boolean): Promise<Throughput> =>
+    clientJob<Throughput>(topology, sleepNs, { job: 'iperf', host: echoIp, port: PORT.iperf[path], seconds, reverse, pids: pids[path] });
+  // A short run through each path first: the Node proxies' JIT (and its compiler threads' CPU) settles before timing.
+  for (const path of PATHS) await run(path, 1, false);
+  for (const reverse of [false, true]) {
+    const rows: BenchRow[] = [];
+    const cpu: BenchRow[] = [];
+    let direct = 0;
+    for (const path of PATHS) {
+      const r = await run(path, SECONDS, reverse);
+      direct ||= r.gbps;
+      rows.push({ name: path === 'ztunnel' ? `${LABEL[path]}${ratio(r.gbps, direct, 'direct')}` : LABEL[path], value: r.gbps, unit: 'Gbit/s' });
+      if (path !== 'direct') cpu.push({ name: LABEL[path], value: r.cpuSecondsPerGB, unit: 'CPU-s/GB', lowerIsBetter: true });
+    }
+    const way = reverse ? 'download (iperf3 -R)' : 'upload';
+    console.log(formatRatioTable(`capture: throughput ${way}, iperf3 ${SECONDS}s, one connection`, rows, LABEL.stunnel));
+    console.log(formatRatioTable(`capture: CPU seconds per GB of both proxies, ${way}`, cpu, LABEL.stunnel));
+  }
+}
+
+async function latency(): Promise<void> {
+  const p50: BenchRow[] = [];
+  const p99: BenchRow[] = [];
+  let base = { p50: 0, p99: 0 };
+  for (const path of PATHS) {
+    const t = await clientJob<{ p50: number; p99: number }>(topology, sleepNs, { job: 'latency', host: echoIp, port: PORT.echo[path], rounds: 5000, warmup: 2000 });
+    const r = { p50: t.p50 / 1000, p99: t.p99 / 1000 };
+    if (path === 'direct') base = r;
+    const added = (k: 'p50' | 'p99') => (path === 'direct' ? '' : ` (+${(r[k] - base[k]).toFixed(3)} ms over direct)`);
+    p50.push({ name: `${LABEL[path]}${added('p50')}`, value: r.p50, unit: 'ms', lowerIsBetter: true });
+    p99.push({ name: `${LABEL[path]}${added('p99')}`, value: r.p99, unit: 'ms', lowerIsBetter: true });
+  }
+  console.log(formatRatioTable('capture: 1-byte echo round trip p50, keep-alive connection, 5,000 after 2,000 warm-up', p50, 'direct'));
+  console.log(formatRatioTable('capture: 1-byte echo round trip p99, keep-alive connection', p99, 'direct'));
+}
+
+async function connections(pids: Record<PathName, number[]>): Promise<void> {
+  const run = (path: PathName, ms: number): Promise<RateResult> =>
+    clientJob<RateResult>(topology, sleepNs, { job: 'rate', host: echoIp, port: PORT.echo[path], concurrency: CONCURRENCY, ms, pids: pids[path] });
+  // Warm-up: in a fresh Node process the per-connection code runs unoptimised (and its compiler threads cost CPU).
+  await run('ztunnel', 1500);
+  const r = { direct: await run('direct', 2000), stunnel: await run('stunnel', 2000), ztunnel: await run('ztunnel', 2000) };
+  console.log(formatRatioTable(`capture: new connections/s, each open + 1-byte echo + close, ${CONCURRENCY} in flight (stunnel: a TLS handshake each; ztunnel: CONNECT on a pooled session)`, [
+    { name: LABEL.direct, value: r.direct.rate, unit: 'conn/s' },
+    { name: LABEL.stunnel, value: r.stunnel.rate, unit: 'conn/s' },
+    { name: `${LABEL.ztunnel}${ratio(r.ztunnel.rate, r.direct.rate, 'direct')}`, value: r.ztunnel.rate, unit: 'conn/s' },
+  ], LABEL.stunnel));
+  const row = (name: string, value: number): BenchRow => ({ name, value, unit: 'CPU-ms/conn', lowerIsBetter: true });
+  const [sa = 0, sb = 0] = r.stunnel.cpuMs;
+  const [za = 0, zb = 0] = r.ztunnel.cpuMs;
+  console.log(formatRatioTable('capture: proxy CPU per new connection, per node (the same runs)', [
+    row('stunnel pair, node-a (client side)', sa), row('stunnel pair, node-b (server side)', sb),
+    row('ztunnel node-a (outbound)', za), row('ztunnel node-b (inbound)', zb),
+    row('stunnel pair, both nodes', sa + sb), row('ztunnel pair, both nodes', za + zb),
+  ], 'stunnel pair, both nodes'));
+}
+
+async function main(): Promise<void> {
+  const pids = await setUp();
+  if (ONLY.has('throughput')) await throughput(pids.iperf);
+  if (ONLY.has('latency')) await latency();
+  if (ONLY.has('connections')) await connections(pids.echo);
+  console.log(`load average at end: ${load()}`);
+}
+
+try {
+  await main();
+} finally {
+  await mesh.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
