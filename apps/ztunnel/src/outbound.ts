@@ -19,8 +19,6 @@ export interface OutboundSource {
   /** The workload's own address: tunnels and plain connections leave from it ('' in iptables capture: the node's). */
   readonly address: string;
   readonly client: HboneClient;
-  /** Open outbound connections, so a drain can wait for them and cut the rest. */
-  readonly open: Set<Socket>;
 }
 
 type RefuseCode = Extract<OutboundPlan, { kind: 'refuse' }>['code'];
@@ -48,10 +46,11 @@ export async function socksOutbound(ctx: ProxyContext, source: OutboundSource, s
     ctx.log.debug({ src: `${src.address}:${src.port}`, reason: handshake.reason }, 'SOCKS5 request refused');
     return;
   }
+  const prefix = handshake.replyPrefix;
   await carryOutbound(ctx, source, socket, handshake.destination, handshake.early, {
-    refused: (code) => socket.end(reply(REFUSE_REPLY[code])),
-    failed: (err) => socket.end(reply(failureReply(err).code)),
-    connected: () => socket.write(reply(Reply.SUCCEEDED, { address: socket.localAddress ?? '', port: socket.localPort ?? 0 })),
+    refused: (code) => socket.end(reply(REFUSE_REPLY[code], undefined, prefix)),
+    failed: (err) => socket.end(reply(failureReply(err).code, undefined, prefix)),
+    connected: () => socket.write(reply(Reply.SUCCEEDED, { address: socket.localAddress ?? '', port: socket.localPort ?? 0 }, prefix)),
   });
 }
 
@@ -100,7 +99,6 @@ export async function carryOutbound(ctx: ProxyContext, source: OutboundSource, s
   upstream.on('error', () => undefined);
   answer.connected();
   if (early.length > 0) upstream.write(early);
-  source.open.add(socket);
   const link = ctx.connections?.opened({
     workload: source.workload,
     direction: 'outbound',
@@ -113,7 +111,6 @@ export async function carryOutbound(ctx: ProxyContext, source: OutboundSource, s
   const spliced = splice(socket, upstream);
   socket.resume(); // the handshake paused it so no byte after the request was lost
   const result = await spliced;
-  source.open.delete(socket);
   ctx.connections?.closed(link);
   connection.countRequestBytes(result.aToB + early.length);
   connection.countResponseBytes(result.bToA);

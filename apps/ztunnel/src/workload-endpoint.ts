@@ -21,7 +21,7 @@ export class WorkloadEndpoint {
     const tls = tlsMaterialFromSvid(svid);
     this.hbone = new HboneServer({ tls, ...inbound, log: ctx.log });
     this.#client = new HboneClient({ tls });
-    this.source = { workload, address: sourceAddress, client: this.#client, open: new Set() };
+    this.source = { workload, address: sourceAddress, client: this.#client };
   }
 
   get workload(): WorkloadRecord {

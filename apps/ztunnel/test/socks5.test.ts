@@ -81,6 +81,8 @@ describe('reply', () => {
     expect(reply(Reply.SUCCEEDED, { address: '127.0.10.1', port: 40000 })).toEqual(b(5, 0, 0, 1, 127, 0, 10, 1, 0x9c, 0x40));
     expect(reply(Reply.NOT_ALLOWED)).toEqual(b(5, 2, 0, 1, 0, 0, 0, 0, 0, 0));
     expect(reply(Reply.SUCCEEDED, { address: 'fe80::1:2', port: 1 })).toEqual(Buffer.concat([b(5, 0, 0, 4, 0xfe, 0x80), Buffer.alloc(10), b(0, 1, 0, 2, 0, 1)]));
+    expect(reply(Reply.SUCCEEDED, { address: '10.0.0.1', port: 80 }, b(5, 0))).toEqual(b(5, 0, 5, 0, 0, 1, 10, 0, 0, 1, 0, 80));
+    expect(reply(Reply.HOST_UNREACHABLE, undefined, b(5, 0))).toEqual(b(5, 0, 5, 4, 0, 1, 0, 0, 0, 0, 0, 0));
   });
 });
 
@@ -116,9 +118,28 @@ describe('socksHandshake on a socket', () => {
     await new Promise((r) => client.once('data', r));
     client.write(Buffer.concat([b(0, 80), Buffer.from('GET / HTTP/1.1\r\n')]));
     const done = await result;
-    expect(done).toEqual({ kind: 'ok', destination: { hostname: 'echo.default.mesh', port: 80 }, early: Buffer.from('GET / HTTP/1.1\r\n') });
+    expect(done).toEqual({ kind: 'ok', destination: { hostname: 'echo.default.mesh', port: 80 }, early: Buffer.from('GET / HTTP/1.1\r\n'), replyPrefix: Buffer.alloc(0) });
     // The method reply went out before the request was complete.
     expect(received()).toEqual(b(5, 0));
+  });
+
+  it('holds the method reply back for the answer when greeting and request come together', async () => {
+    const { client, result, received } = await pair();
+    client.write(b(5, 1, 0, 5, 1, 0, 1, 127, 0, 0, 1, 0, 80));
+    const done = await result;
+    expect(done).toEqual({ kind: 'ok', destination: { ip: '127.0.0.1', port: 80 }, early: Buffer.alloc(0), replyPrefix: b(5, 0) });
+    // Nothing was written yet: the caller sends the prefix with its reply, in one write.
+    await new Promise((r) => setTimeout(r, 20));
+    expect(received()).toEqual(Buffer.alloc(0));
+  });
+
+  it('sends the method reply at once when the request after the greeting is incomplete', async () => {
+    const { client, result, received } = await pair();
+    client.write(b(5, 1, 0, 5, 1, 0));
+    await new Promise((r) => client.once('data', r));
+    expect(received()).toEqual(b(5, 0));
+    client.write(b(1, 10, 0, 0, 1, 1, 187));
+    expect(await result).toMatchObject({ kind: 'ok', destination: { ip: '10.0.0.1', port: 443 }, replyPrefix: Buffer.alloc(0) });
   });
 
   it('answers a malformed request with its reply code and closes', async () => {

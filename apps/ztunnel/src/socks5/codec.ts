@@ -89,13 +89,22 @@ export function methodReply(method: number): Buffer {
   return Buffer.from([SOCKS_VERSION, method]);
 }
 
-/** A reply with BND.ADDR; an unspecified IPv4 address when the bound one is unknown or not an IP. */
-export function reply(code: ReplyCode, bound?: { address: string; port: number }): Buffer {
-  const port = Buffer.alloc(2);
-  port.writeUInt16BE(bound?.port ?? 0);
-  if (bound && isIPv6(bound.address)) return Buffer.concat([Buffer.from([SOCKS_VERSION, code, 0x00, 0x04]), ipv6Bytes(bound.address), port]);
-  const v4 = bound && isIPv4(bound.address) ? bound.address.split('.').map(Number) : [0, 0, 0, 0];
-  return Buffer.concat([Buffer.from([SOCKS_VERSION, code, 0x00, 0x01, ...v4]), port]);
+/**
+ * A reply with BND.ADDR; an unspecified IPv4 address when the bound one is unknown or not an IP. `prefix` (the
+ * held-back method reply) goes in front, so both leave in one write.
+ */
+export function reply(code: ReplyCode, bound?: { address: string; port: number }, prefix?: Uint8Array): Buffer {
+  const v6 = bound !== undefined && isIPv6(bound.address);
+  const at = prefix?.length ?? 0;
+  const out = Buffer.alloc(at + (v6 ? 22 : 10));
+  if (prefix) out.set(prefix);
+  out[at] = SOCKS_VERSION;
+  out[at + 1] = code;
+  out[at + 3] = v6 ? 0x04 : 0x01;
+  if (v6) ipv6Bytes(bound.address).copy(out, at + 4);
+  else if (bound && isIPv4(bound.address)) out.set(bound.address.split('.').map(Number), at + 4);
+  out.writeUInt16BE(bound?.port ?? 0, out.length - 2);
+  return out;
 }
 
 function formatIpv6(bytes: Buffer): string {
