@@ -4,7 +4,7 @@ import type { ClientHttp2Stream } from 'node:http2';
 import { newTraceParent } from './headers.js';
 import type { KeepaliveOptions } from './keepalive.js';
 import { identityOf, type TlsMaterial } from './peer.js';
-import { HbonePool, type PoolOptions } from './pool.js';
+import { HbonePool, type Lease, type PoolKey, type PoolOptions } from './pool.js';
 import { openSession, requestTunnel, type NextHop } from './session.js';
 
 export interface ConnectRequest {
@@ -55,32 +55,40 @@ export class HboneClient {
     this.#sourceIdentity = identityOf(material);
   }
 
-  async connect(request: ConnectRequest): Promise<ClientHttp2Stream> {
+  connect(request: ConnectRequest): Promise<ClientHttp2Stream> {
+    const key: PoolKey = {
+      sourceIdentity: this.#sourceIdentity,
+      expectedIdentities: request.expectedIdentities,
+      nextHop: `${request.nextHop.host}:${request.nextHop.port}`,
+      ...(request.sourceIp ? { sourceIp: request.sourceIp } : {}),
+    };
+    // A pooled session with room (the usual case) sends the CONNECT now, without waiting a turn for a lease.
+    const lease = this.#pool.lease(key);
+    if (lease) return this.#tunnel(lease, request);
     const tls = this.#tls;
-    const lease = await this.#pool.checkout(
-      {
-        sourceIdentity: this.#sourceIdentity,
+    const open = () =>
+      openSession({
+        nextHop: request.nextHop,
+        tls,
         expectedIdentities: request.expectedIdentities,
-        nextHop: `${request.nextHop.host}:${request.nextHop.port}`,
         ...(request.sourceIp ? { sourceIp: request.sourceIp } : {}),
+        ...this.#timeouts(),
+      });
+    return this.#pool.checkout(key, open).then((leased) => this.#tunnel(leased, request));
+  }
+
+  /** The CONNECT on a leased session; the lease ends with the stream (or at once if the CONNECT fails). */
+  #tunnel(lease: Lease, request: ConnectRequest): Promise<ClientHttp2Stream> {
+    return requestTunnel(lease.session, this.#tunnelOptions(request)).then(
+      (stream) => {
+        stream.once('close', () => lease.release());
+        return stream;
       },
-      () =>
-        openSession({
-          nextHop: request.nextHop,
-          tls,
-          expectedIdentities: request.expectedIdentities,
-          ...(request.sourceIp ? { sourceIp: request.sourceIp } : {}),
-          ...this.#timeouts(),
-        }),
+      (err: unknown) => {
+        lease.release();
+        throw err;
+      },
     );
-    try {
-      const stream = await requestTunnel(lease.session, this.#tunnelOptions(request));
-      stream.once('close', () => lease.release());
-      return stream;
-    } catch (err) {
-      lease.release();
-      throw err;
-    }
   }
 
   /** Double HBONE: TLS and CONNECT inside a CONNECT to an east-west gateway. */

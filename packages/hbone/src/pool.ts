@@ -85,6 +85,11 @@ export class HbonePool {
     this.#idleTimeoutMs = options.idleTimeoutMs ?? POOL_IDLE_TIMEOUT_MS;
   }
 
+  /** A lease on a session for `key` that has room now; undefined when `checkout` would have to wait or open one. */
+  lease(key: PoolKey): Lease | undefined {
+    return this.#entries.get(keyString(key))?.sessions.find((s) => s.usable)?.acquire();
+  }
+
   /** A lease on a session for `key`, opening a new session with `open` when none has room. */
   async checkout(key: PoolKey, open: () => Promise<ClientHttp2Session>): Promise<Lease> {
     const id = keyString(key);
@@ -146,5 +151,6 @@ export class HbonePool {
 }
 
 function keyString(key: PoolKey): string {
-  return JSON.stringify([key.sourceIdentity, [...key.expectedIdentities].sort(), key.nextHop, key.sourceIp ?? '']);
+  const ids = key.expectedIdentities.length > 1 ? [...key.expectedIdentities].sort() : key.expectedIdentities;
+  return JSON.stringify([key.sourceIdentity, ids, key.nextHop, key.sourceIp ?? '']);
 }

@@ -54,6 +54,8 @@ export class HboneServer {
   readonly #tlsServer: tls.Server;
   readonly #h2: http2.Http2Server;
   readonly #sessions = new Set<Http2Session>();
+  /** Who is on the other end of each session, read once per session rather than once per stream. */
+  readonly #peers = new WeakMap<Http2Session, SessionPeer>();
   #material: TlsMaterial;
 
   constructor(options: HboneServerOptions) {
@@ -141,6 +143,12 @@ export class HboneServer {
 
   #adopt(session: Http2Session): void {
     this.#sessions.add(session);
+    // session.socket is a proxy of the TLS socket (each read is a trap call); a symbol property reads through it.
+    const socket = session.socket as (TLSSocket & { [PEER_IDENTITY]?: string }) | undefined;
+    const identity = socket?.[PEER_IDENTITY];
+    if (socket && identity !== undefined) {
+      this.#peers.set(session, { identity, remoteAddress: socket.remoteAddress ?? '', remotePort: socket.remotePort ?? 0, localAddress: socket.localAddress ?? '' });
+    }
     session.once('close', () => this.#sessions.delete(session));
     session.on('error', (err) => this.#options.log?.debug({ err: err.message }, 'HBONE session error'));
     keepalive(session, this.#options.keepalive);
@@ -151,19 +159,17 @@ export class HboneServer {
 
   async #onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): Promise<void> {
     stream.on('error', () => undefined);
-    // session.socket is a proxy of the TLS socket; a symbol property reads through it.
-    const socket = stream.session?.socket as (TLSSocket & { [PEER_IDENTITY]?: string }) | undefined;
-    const peerIdentity = socket?.[PEER_IDENTITY];
-    if (!socket || peerIdentity === undefined) return refuse(stream, 400);
+    const peer = stream.session ? this.#peers.get(stream.session) : undefined;
+    if (!peer) return refuse(stream, 400);
     if (headers[':method'] !== 'CONNECT') return refuse(stream, 400);
     const authority = parseAuthority(String(headers[':authority'] ?? ''), { allowHostname: true });
     if (!authority) return refuse(stream, 400);
     const request: TunnelRequest = {
       authority,
-      peerIdentity,
-      remoteAddress: socket.remoteAddress ?? '',
-      remotePort: socket.remotePort ?? 0,
-      localAddress: socket.localAddress ?? '',
+      peerIdentity: peer.identity,
+      remoteAddress: peer.remoteAddress,
+      remotePort: peer.remotePort,
+      localAddress: peer.localAddress,
       forwarded: parseForwarded(header(headers, 'forwarded')),
       baggage: parseBaggage(header(headers, 'baggage')),
       traceParent: parseTraceParent(header(headers, 'traceparent')),
@@ -191,6 +197,13 @@ export class HboneServer {
 }
 
 const PEER_IDENTITY = Symbol('hbone.peerIdentity');
+
+interface SessionPeer {
+  readonly identity: string;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress: string;
+}
 
 function setConnectionWindow(session: Http2Session): void {
   try {

@@ -97,7 +97,7 @@ export interface TunnelOptions {
 /** Sends CONNECT and resolves with the stream once the 200 arrives; any other status is a typed error. */
 export function requestTunnel(session: ClientHttp2Session, options: TunnelOptions): Promise<ClientHttp2Stream> {
   const { authority, timeoutMs = 10_000 } = options;
-  if (!parseAuthority(authority, { allowHostname: true })) {
+  if (!validAuthority(authority)) {
     return Promise.reject(new HboneError('HBONE_ERR_BAD_AUTHORITY', `CONNECT authority ${JSON.stringify(authority)} is not ip:port, [ipv6]:port or host:port`));
   }
   return new Promise((resolve, reject) => {
@@ -133,6 +133,18 @@ export function requestTunnel(session: ClientHttp2Session, options: TunnelOption
       reject(errorForStatus(status, authority));
     });
   });
+}
+
+/** Authorities already found valid: a proxy sends many CONNECTs to the same few destinations. Bounded. */
+const validAuthorities = new Set<string>();
+const VALID_AUTHORITIES_MAX = 4096;
+
+function validAuthority(authority: string): boolean {
+  if (validAuthorities.has(authority)) return true;
+  if (!parseAuthority(authority, { allowHostname: true })) return false;
+  if (validAuthorities.size >= VALID_AUTHORITIES_MAX) validAuthorities.clear();
+  validAuthorities.add(authority);
+  return true;
 }
 
 function hostForUrl(host: string): string {
