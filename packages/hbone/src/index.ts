@@ -15,7 +15,7 @@ export type { Authority } from './authority.js';
 export { formatForwarded, parseForwarded, formatBaggage, parseBaggage, newTraceParent, parseTraceParent } from './headers.js';
 export type { Forwarded, TraceParent } from './headers.js';
 export { splice } from './splice.js';
-export { dialTcp } from './tcp.js';
+export { adoptLargeReads, dialTcp } from './tcp.js';
 export type { DialOptions } from './tcp.js';
 export type { SpliceResult, SpliceCounters } from './splice.js';
 export * as settings from './settings.js';

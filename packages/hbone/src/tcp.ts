@@ -1,6 +1,6 @@
-// Plain TCP connections on the far side of a tunnel, dialled for the data path: no Nagle, half-close kept, and
-// large reads (up to 1 MiB per read() instead of 64 KiB; PERFORMANCE.md, lever 3). Such a socket emits no
-// 'data' events: `splice` takes its chunks through `onChunks`.
+// Plain TCP sockets of the data path with large reads (up to 1 MiB per read() instead of 64 KiB; PERFORMANCE.md,
+// lever 3): dialled by `dialTcp` (no Nagle, half-close kept), or accepted by a server and moved over by
+// `adoptLargeReads`. Such a socket emits no 'data' events: `splice` takes its chunks through `onChunks`.
 import net, { type Socket } from 'node:net';
 
 const READ_SIZE = 1024 * 1024;
@@ -34,9 +34,7 @@ export interface DialOptions {
 
 /** Connects with large reads; rejects with the socket error (ECONNREFUSED, a timeout …). */
 export function dialTcp(options: DialOptions): Promise<Socket> {
-  const reader: LargeReader = { sink: undefined, queued: [] };
-  let bulk = false;
-  let own: Buffer | undefined;
+  const large = largeReads();
   return new Promise((resolve, reject) => {
     const socket: Socket = net.connect({
       host: options.host,
@@ -44,26 +42,9 @@ export function dialTcp(options: DialOptions): Promise<Socket> {
       ...(options.localAddress ? { localAddress: options.localAddress } : {}),
       allowHalfOpen: true,
       noDelay: true,
-      onread: {
-        buffer: () => (bulk ? (own ??= Buffer.allocUnsafe(READ_SIZE)) : shared),
-        callback: (n, buf) => {
-          let chunk: Buffer;
-          if (buf === own && n >= HANDOFF_BYTES) {
-            // Hand this buffer over with the chunk; the next read gets a fresh one.
-            chunk = own.subarray(0, n);
-            own = undefined;
-          } else {
-            chunk = Buffer.from(buf.subarray(0, n));
-            if (buf === shared && n === SHARED_SIZE) bulk = true;
-          }
-          if (reader.sink) reader.sink(chunk);
-          else reader.queued.push(chunk);
-          // Nobody consumes yet: stop reading until a sink is attached.
-          return reader.sink !== undefined;
-        },
-      },
+      onread: { buffer: large.buffer, callback: large.callback },
     });
-    readers.set(socket, reader);
+    readers.set(socket, large.reader);
     socket.setTimeout(options.timeoutMs ?? 10_000, () => socket.destroy(new Error(`connect to ${options.host}:${options.port} timed out`)));
     socket.once('connect', () => {
       socket.setTimeout(0);
@@ -74,12 +55,84 @@ export function dialTcp(options: DialOptions): Promise<Socket> {
   });
 }
 
+/** The read buffers and read callback of one large-read socket, and where its chunks go. */
+function largeReads(): { reader: LargeReader; buffer: () => Buffer; callback: (n: number, buf: Buffer) => boolean } {
+  const reader: LargeReader = { sink: undefined, queued: [] };
+  let bulk = false;
+  let own: Buffer | undefined;
+  return {
+    reader,
+    buffer: () => (bulk ? (own ??= Buffer.allocUnsafe(READ_SIZE)) : shared),
+    callback: (n, buf) => {
+      let chunk: Buffer;
+      if (buf === own && n >= HANDOFF_BYTES) {
+        // Hand this buffer over with the chunk; the next read gets a fresh one.
+        chunk = own.subarray(0, n);
+        own = undefined;
+      } else {
+        chunk = Buffer.from(buf.subarray(0, n));
+        if (buf === shared && n === SHARED_SIZE) bulk = true;
+      }
+      if (reader.sink) reader.sink(chunk);
+      else reader.queued.push(chunk);
+      // Nobody consumes yet: stop reading until a sink is attached.
+      return reader.sink !== undefined;
+    },
+  };
+}
+
 /**
- * Delivers a socket's chunks to `sink`: through the large-read path for sockets from `dialTcp`, as 'data'
- * events otherwise. Puts the stream in flowing mode either way, so 'end' is emitted.
+ * Moves a socket that a server accepted to large reads. Node offers `onread` only to sockets it creates for
+ * `net.connect`/`new Socket`; an accepted socket gets the same by setting what that constructor sets: the handle's
+ * user buffer and the socket's kBuffer/kBufferGen/kBufferCb fields, which Node's read path and its pause()/resume()
+ * already honour. Only a plain TCP socket with nothing buffered or pending is moved; anything else (a Node without
+ * these fields, a TLS socket, bytes already read) keeps 'data' events, so this can only ever be skipped, never
+ * lose a byte. Returns whether the socket moved.
+ */
+export function adoptLargeReads(socket: Socket): boolean {
+  if (readers.has(socket)) return true;
+  if (Object.getPrototypeOf(socket) !== net.Socket.prototype || socket.connecting || !socket.readable) return false;
+  if (socket.readableLength > 0 || socket.readableEnded) return false;
+  const internal = socket as unknown as Record<symbol, unknown> & { _handle?: { useUserBuffer?: (buf: Buffer) => void } };
+  const fields = bufferFields(socket);
+  const handle = internal._handle;
+  if (!fields || typeof handle?.useUserBuffer !== 'function') return false;
+  if (internal[fields.buffer] !== null) return false; // already in onread mode, not ours
+  const large = largeReads();
+  const first = large.buffer();
+  internal[fields.gen] = large.buffer;
+  internal[fields.cb] = large.callback;
+  internal[fields.buffer] = first;
+  handle.useUserBuffer(first);
+  readers.set(socket, large.reader);
+  return true;
+}
+
+interface BufferFields {
+  readonly buffer: symbol;
+  readonly gen: symbol;
+  readonly cb: symbol;
+}
+
+let fieldsOfSocket: BufferFields | null | undefined;
+
+/** Node's onread fields on a socket, found once by their descriptions; null when this Node has none. */
+function bufferFields(socket: Socket): BufferFields | null {
+  if (fieldsOfSocket !== undefined) return fieldsOfSocket;
+  const symbols = Object.getOwnPropertySymbols(socket);
+  const find = (name: string) => symbols.find((s) => s.description === name);
+  const [buffer, gen, cb] = [find('kBuffer'), find('kBufferGen'), find('kBufferCb')];
+  fieldsOfSocket = buffer && gen && cb ? { buffer, gen, cb } : null;
+  return fieldsOfSocket;
+}
+
+/**
+ * Delivers a socket's chunks to `sink`: through the large-read path for sockets from `dialTcp` and plain TCP
+ * sockets it can move there (`adoptLargeReads`), as 'data' events otherwise. Puts the stream in flowing mode either
+ * way, so 'end' is emitted.
  */
 export function onChunks(stream: NodeJS.ReadableStream & { resume(): unknown }, sink: Sink): void {
-  const reader = readers.get(stream as Socket);
+  const reader = readers.get(stream as Socket) ?? (stream instanceof net.Socket && adoptLargeReads(stream) ? readers.get(stream) : undefined);
   if (!reader) {
     stream.on('data', sink as (chunk: string | Buffer) => void);
     return;

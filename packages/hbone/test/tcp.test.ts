@@ -1,10 +1,12 @@
-// Large-read sockets from dialTcp: every byte arrives in order through splice, early bytes are kept, and
-// half-close still propagates.
+// Large-read sockets, dialled (dialTcp) or accepted (adoptLargeReads): every byte arrives in order through splice,
+// early bytes are kept, half-close still propagates, and a socket that cannot move keeps 'data' events.
 import { createHash, randomBytes } from 'node:crypto';
 import net, { type AddressInfo } from 'node:net';
+import tls from 'node:tls';
 import { Duplex, PassThrough } from 'node:stream';
 import { expect, it } from 'vitest';
-import { dialTcp, splice } from '../src/index.js';
+import { adoptLargeReads, dialTcp, splice } from '../src/index.js';
+import { createTestPki } from './pki.js';
 
 async function server(onSocket: (s: net.Socket) => void): Promise<{ port: number; close: () => void }> {
   const srv = net.createServer({ allowHalfOpen: true }, onSocket);
@@ -60,4 +62,89 @@ it('carries many small writes both ways in order (an echo target)', async () => 
 
 it('rejects with the socket error when nothing listens', async () => {
   await expect(dialTcp({ host: '127.0.0.1', port: 1 })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+});
+
+/** Accepts one connection on loopback and hands it over with the client socket that dialled it. */
+async function acceptedPair(): Promise<{ accepted: net.Socket; client: net.Socket; close: () => void }> {
+  let accepted!: (s: net.Socket) => void;
+  const got = new Promise<net.Socket>((r) => (accepted = r));
+  const target = await server((s) => accepted(s));
+  const client = net.connect({ host: '127.0.0.1', port: target.port, allowHalfOpen: true });
+  return { accepted: await got, client, close: target.close };
+}
+
+it('moves an accepted socket to large reads: an 8 MiB upload arrives intact in reads over 64 KiB, then the FIN', async () => {
+  const { accepted, client, close } = await acceptedPair();
+  expect(adoptLargeReads(accepted)).toBe(true);
+  const t = tunnelEnds();
+  const sizes = () => t.received.map((c) => c.length);
+  const done = splice(accepted, t.stream);
+  const payload = randomBytes(8 * 1024 * 1024 + 77);
+  client.end(payload);
+  await new Promise((r) => t.down.once('end', r));
+  t.up.end('bye'); // the way back still works after the client's FIN
+  const back = await new Promise<Buffer>((resolve) => {
+    const parts: Buffer[] = [];
+    client.on('data', (c: Buffer) => parts.push(c)).once('end', () => resolve(Buffer.concat(parts)));
+  });
+  const result = await done;
+  expect(result.error).toBeUndefined();
+  expect(sha(Buffer.concat(t.received))).toBe(sha(payload));
+  expect(back.toString()).toBe('bye');
+  expect(Math.max(...sizes())).toBeGreaterThan(64 * 1024);
+  close();
+});
+
+it('keeps an accepted socket that already read bytes on data events, losing none', async () => {
+  const { accepted, client, close } = await acceptedPair();
+  accepted.pause();
+  client.write('early ');
+  await new Promise((r) => setTimeout(r, 30));
+  // Bytes already read: the socket stays on 'data' events, and nothing is lost.
+  expect(adoptLargeReads(accepted)).toBe(false);
+  const t = tunnelEnds();
+  const done = splice(accepted, t.stream);
+  accepted.resume(); // as ztunnel does after its SOCKS5 handshake paused the socket
+  client.end('late');
+  await new Promise((r) => t.down.once('end', r));
+  t.up.end();
+  expect((await done).error).toBeUndefined();
+  expect(Buffer.concat(t.received).toString()).toBe('early late');
+  close();
+});
+
+it('pauses a moved socket under backpressure and reads on after resume', async () => {
+  const { accepted, client, close } = await acceptedPair();
+  expect(adoptLargeReads(accepted)).toBe(true);
+  const t = tunnelEnds();
+  t.down.pause(); // a slow tunnel: splice must pause the accepted socket once 1 MiB waits
+  const done = splice(accepted, t.stream);
+  const payload = randomBytes(16 * 1024 * 1024);
+  client.end(payload);
+  await new Promise((r) => setTimeout(r, 100));
+  // Backpressure held: splice stopped at about 1 MiB waiting instead of reading all 16 MiB into memory.
+  expect(t.down.writableLength).toBeLessThan(4 * 1024 * 1024);
+  t.down.resume();
+  await new Promise((r) => t.down.once('end', r));
+  t.up.end();
+  expect((await done).error).toBeUndefined();
+  expect(sha(Buffer.concat(t.received))).toBe(sha(payload));
+  close();
+});
+
+it('leaves TLS sockets, still-connecting sockets and sockets of other kinds on data events', async () => {
+  const pki = createTestPki();
+  const leaf = pki.leaf('spiffe://cluster.local/ns/a/sa/a');
+  const srv = tls.createServer({ key: leaf.key, cert: leaf.cert }, (s) => s.end('hi'));
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const secure = tls.connect({ host: '127.0.0.1', port: (srv.address() as AddressInfo).port, rejectUnauthorized: false });
+  expect(adoptLargeReads(secure)).toBe(false);
+  const hi = await new Promise<string>((r) => secure.once('data', (c: Buffer) => r(c.toString())));
+  expect(hi).toBe('hi');
+  secure.destroy();
+  srv.close();
+  pki.cleanup();
+  const connecting = net.connect({ host: '127.0.0.1', port: 1 });
+  connecting.on('error', () => undefined);
+  expect(adoptLargeReads(connecting)).toBe(false);
 });
