@@ -37,8 +37,11 @@ const REFUSE_REPLY: Record<RefuseCode, ReplyCode> = {
   UNSUPPORTED: Reply.GENERAL_FAILURE,
 };
 
-/** Serves one SOCKS5 connection from `source.workload` to its end. */
-export async function socksOutbound(ctx: ProxyContext, source: OutboundSource, socket: Socket): Promise<void> {
+/**
+ * Serves one SOCKS5 connection from `source.workload` to its end. `listening`: the address of the listener that
+ * accepted it, when bound to one IP (it is then the socket's local address, and the reply needs no getsockname(2)).
+ */
+export async function socksOutbound(ctx: ProxyContext, source: OutboundSource, socket: Socket, listening?: { address: string; port: number }): Promise<void> {
   socket.setNoDelay(true);
   const handshake = await socksHandshake(socket, SOCKS_HANDSHAKE_TIMEOUT_MS);
   const src = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
@@ -50,7 +53,7 @@ export async function socksOutbound(ctx: ProxyContext, source: OutboundSource, s
   await carryOutbound(ctx, source, socket, handshake.destination, handshake.early, {
     refused: (code) => socket.end(reply(REFUSE_REPLY[code], undefined, prefix)),
     failed: (err) => socket.end(reply(failureReply(err).code, undefined, prefix)),
-    connected: () => socket.write(reply(Reply.SUCCEEDED, { address: socket.localAddress ?? '', port: socket.localPort ?? 0 }, prefix)),
+    connected: () => socket.write(reply(Reply.SUCCEEDED, listening ?? { address: socket.localAddress ?? '', port: socket.localPort ?? 0 }, prefix)),
   });
 }
 

@@ -1,7 +1,7 @@
 // The listeners of one local workload in loopback capture, on the workload's own address: HBONE (15008) with its
 // certificate, SOCKS5 (15080) leaving as the workload, plaintext inbound (15006). Rotation swaps certificates in
 // place; close() stops accepting, sends GOAWAY and lets tunnels finish up to a deadline.
-import net, { type Server } from 'node:net';
+import net, { type AddressInfo, type Server } from 'node:net';
 import type { WorkloadRecord } from '@ambient/mesh-state';
 import type { Svid } from '@ambient/spiffe';
 import type { ProxyContext } from './context.js';
@@ -15,13 +15,15 @@ export class WorkloadProxy {
   readonly endpoint: WorkloadEndpoint;
   readonly #socks: Server;
   readonly #plaintext: Server;
+  /** Where the SOCKS5 listener is bound (the workload's own IP): every SOCKS5 reply's BND.ADDR. */
+  #socksAddress: AddressInfo | undefined;
 
   private constructor(ctx: ProxyContext, workload: WorkloadRecord, address: string, svid: Svid) {
     this.address = address;
     const endpoint = new WorkloadEndpoint(ctx, workload, address, svid, hboneInbound(ctx));
     this.endpoint = endpoint;
     // Half-open: a client's FIN must not end the way back before the destination has answered.
-    this.#socks = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => endpoint.carry(socket, socksOutbound(ctx, endpoint.source, socket)));
+    this.#socks = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => endpoint.carry(socket, socksOutbound(ctx, endpoint.source, socket, this.#socksAddress)));
     this.#plaintext = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
       const current = endpoint.workload;
       endpoint.carry(socket, plaintextInbound(ctx, current, socket, plaintextTargetPort(current)));
@@ -35,6 +37,9 @@ export class WorkloadProxy {
     try {
       await proxy.endpoint.hbone.listen(hbonePort, address).catch((err: Error) => Promise.reject(listenError('HBONE', address, hbonePort, err)));
       await listen(proxy.#socks, 'SOCKS5', address, socks5Port);
+      const bound = proxy.#socks.address() as AddressInfo;
+      // A wildcard bind says nothing about a connection's local address: those replies ask the socket.
+      proxy.#socksAddress = bound.address === '0.0.0.0' || bound.address === '::' ? undefined : bound;
       await listen(proxy.#plaintext, 'plaintext inbound', address, inboundPlaintextPort);
     } catch (err) {
       await proxy.close(0);
