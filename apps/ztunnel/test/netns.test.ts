@@ -161,6 +161,13 @@ describe('--capture iptables in network namespaces', () => {
     expect(closed).toMatchObject({ direction: 'outbound', reason: `source ${topology.workload('stranger').ip} is no local workload served here`, dst: `${echoIp()}:8080` });
   });
 
+  it('closes a connection dialled to 15001 itself (not redirected: no destination to carry it to), and logs why', async () => {
+    // The node's own address is exempt from capture, so sleep reaches the listener directly.
+    await expect(curl('sleep', `http://${topology.workload('sleep').gateway}:15001/`)).rejects.toThrow(/failed \(exit (52|56)\)/);
+    const closed = await until('the refusal in node-a\'s log', () => ztunnels['node-a']?.lines().find((l) => l['msg'] === 'captured connection closed' && String(l['reason']).startsWith('not redirected')));
+    expect(closed).toMatchObject({ direction: 'outbound', reason: 'not redirected by the capture rules (no original destination)' });
+  });
+
   it('takes plaintext from outside the mesh on 15006 and applies echo\'s policy without a peer identity', async () => {
     await expect(topology.exec(topology.host('cp').namespace, ['curl', '-sS', '--max-time', '10', `http://${echoIp()}:8080/`])).rejects.toThrow(/failed \(exit (52|56)\)/);
     const denied = await until('the plaintext refusal', () => ztunnels['node-b']?.lines().find((l) => l['msg'] === 'connection failed' && l['src.addr'] === `${topology.host('cp').wireIp}:${String(l['src.addr']).split(':')[1]}`));

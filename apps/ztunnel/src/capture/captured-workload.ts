@@ -13,17 +13,27 @@ import type { OutboundDestination } from '../plan/outbound.js';
 import { WorkloadEndpoint } from '../workload-endpoint.js';
 
 /** A transparently captured app learns of a refusal or failure only by the connection closing. */
-const closing = (socket: Socket): OutboundAnswer => ({ refused: () => socket.destroy(), failed: () => socket.destroy(), connected: () => undefined });
+function closing(socket: Socket): OutboundAnswer {
+  // One closure per connection, not one per answer: this runs for every captured connection.
+  const close = (): void => void socket.destroy();
+  return { refused: close, failed: close, connected: nothing };
+}
+const nothing = (): void => undefined;
 const NOTHING_EARLY = Buffer.alloc(0);
+
+/** The workloads being served, by address: the listeners pick one per connection without a scan. */
+export type ServedByAddress = Map<string, CapturedWorkload>;
 
 export class CapturedWorkload implements ServedWorkload {
   readonly address: string;
   readonly #ctx: ProxyContext;
+  readonly #served: ServedByAddress;
   readonly endpoint: WorkloadEndpoint;
 
-  constructor(ctx: ProxyContext, workload: WorkloadRecord, address: string, svid: Svid) {
+  constructor(ctx: ProxyContext, workload: WorkloadRecord, address: string, svid: Svid, served: ServedByAddress) {
     this.#ctx = ctx;
     this.address = address;
+    this.#served = served;
     const inbound = hboneInbound(ctx);
     // The socket's local address is the node's (REDIRECT rewrote it); the peer dialled this workload.
     const dialled = new WeakMap<TunnelRequest, TunnelRequest>();
@@ -36,10 +46,12 @@ export class CapturedWorkload implements ServedWorkload {
       },
       onTunnelDone: ({ request, result }) => inbound.onTunnelDone({ request: dialled.get(request) ?? request, result }),
     });
+    served.set(address, this);
   }
 
-  static start(ctx: ProxyContext, workload: WorkloadRecord, address: string, svid: Svid): Promise<CapturedWorkload> {
-    return Promise.resolve(new CapturedWorkload(ctx, workload, address, svid));
+  /** A StartServing for LocalWorkloads: each workload it starts is in `served` until it closes. */
+  static starter(served: ServedByAddress): (ctx: ProxyContext, workload: WorkloadRecord, address: string, svid: Svid) => Promise<CapturedWorkload> {
+    return (ctx, workload, address, svid) => Promise.resolve(new CapturedWorkload(ctx, workload, address, svid, served));
   }
 
   /** An HBONE connection whose original destination is this workload: TLS with its certificate, then CONNECTs. */
@@ -57,8 +69,10 @@ export class CapturedWorkload implements ServedWorkload {
     this.endpoint.carry(socket, plaintextInbound(this.#ctx, this.endpoint.workload, socket, dialled.port, dialled));
   }
 
-  /** GOAWAY on inbound sessions; carried connections may finish until `deadlineMs`, then are cut. */
+  /** Takes no new connections; GOAWAY on inbound sessions; carried connections may finish until `deadlineMs`. */
   close(deadlineMs: number): Promise<void> {
+    // A successor on the same address (the workload restarted) may already be registered: leave it.
+    if (this.#served.get(this.address) === this) this.#served.delete(this.address);
     return this.endpoint.close(deadlineMs);
   }
 }

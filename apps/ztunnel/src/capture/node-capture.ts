@@ -2,13 +2,13 @@
 // plaintext (15006) in the node's namespace, the nat rules that redirect workload traffic to them, and the local
 // workloads they hand connections to — chosen by the connection's source (outbound) or original destination
 // (inbound), both read from the kernel (SO_ORIGINAL_DST), since after REDIRECT the socket only shows the node.
-import net, { type Server, type Socket } from 'node:net';
+import net, { type AddressInfo, type Server, type Socket } from 'node:net';
 import { getOriginalDst, type OriginalDst } from '@ambient/original-dst';
 import type { WorkloadCertificates } from '../certificates.js';
 import type { ProxyContext } from '../context.js';
 import { ZtunnelError } from '../errors.js';
 import { LocalWorkloads } from '../local-workloads.js';
-import { CapturedWorkload } from './captured-workload.js';
+import { CapturedWorkload, type ServedByAddress } from './captured-workload.js';
 import { installCapture } from './iptables.js';
 
 type Direction = 'outbound' | 'inbound HBONE' | 'inbound plaintext';
@@ -16,21 +16,22 @@ type Direction = 'outbound' | 'inbound HBONE' | 'inbound plaintext';
 export class NodeCapture {
   readonly #ctx: ProxyContext;
   readonly #workloads: LocalWorkloads<CapturedWorkload>;
+  readonly #served: ServedByAddress = new Map();
   readonly #servers: Server[] = [];
 
   constructor(ctx: ProxyContext, certificates: WorkloadCertificates) {
     this.#ctx = ctx;
-    this.#workloads = new LocalWorkloads(ctx, certificates, CapturedWorkload.start);
+    this.#workloads = new LocalWorkloads(ctx, certificates, CapturedWorkload.starter(this.#served));
   }
 
   /** Binds the three listeners, then installs the rules that send traffic to them. */
   async start(workloadInterfaces: string): Promise<void> {
     const { outboundPort, hbonePort, inboundPlaintextPort } = this.#ctx.config;
     // Half-open like SOCKS5's listener: a client's FIN must not end the way back before the destination answered.
-    await this.#listen(outboundPort, 'outbound', (socket) => this.#outbound(socket), true);
-    await this.#listen(hbonePort, 'inbound HBONE', (socket) => this.#inbound(socket, 'inbound HBONE'));
+    await this.#listen(outboundPort, 'outbound', (socket, bound) => this.#outbound(socket, bound), true);
+    await this.#listen(hbonePort, 'inbound HBONE', (socket, bound) => this.#inbound(socket, 'inbound HBONE', bound));
     // Plaintext keeps half-closes too, as loopback's 15006 does.
-    await this.#listen(inboundPlaintextPort, 'inbound plaintext', (socket) => this.#inbound(socket, 'inbound plaintext'), true);
+    await this.#listen(inboundPlaintextPort, 'inbound plaintext', (socket, bound) => this.#inbound(socket, 'inbound plaintext', bound), true);
     await installCapture({ workloadInterfaces, outboundPort, hbonePort, inboundPlaintextPort });
     this.#ctx.log.info({ workloadInterfaces, outboundPort, hbonePort, inboundPlaintextPort }, 'iptables capture installed');
   }
@@ -49,30 +50,26 @@ export class NodeCapture {
     await this.#workloads.close(deadlineMs);
   }
 
-  #outbound(socket: Socket): void {
-    const dst = this.#originalDst(socket, 'outbound');
+  #outbound(socket: Socket, listening: number): void {
+    const dst = this.#originalDst(socket, 'outbound', listening);
     if (!dst) return;
     const src = socket.remoteAddress ?? '';
-    const workload = this.#served(src);
+    const workload = this.#served.get(src);
     if (!workload) return this.#refuse(socket, 'outbound', `source ${src} is no local workload served here`, dst);
     workload.carryOutbound(socket, { ip: dst.address, port: dst.port });
   }
 
-  #inbound(socket: Socket, direction: Direction): void {
-    const dst = this.#originalDst(socket, direction);
+  #inbound(socket: Socket, direction: Direction, listening: number): void {
+    const dst = this.#originalDst(socket, direction, listening);
     if (!dst) return;
-    const workload = this.#served(dst.address);
+    const workload = this.#served.get(dst.address);
     if (!workload) return this.#refuse(socket, direction, `destination ${dst.address} is no local workload served here`, dst);
     if (direction === 'inbound HBONE') workload.serveHbone(socket);
     else workload.carryPlaintext(socket, dst);
   }
 
-  #served(address: string): CapturedWorkload | undefined {
-    return this.#workloads.proxies().find((w) => w.address === address);
-  }
-
   /** The kernel's original destination; undefined (socket closed, logged) when there is none to be had. */
-  #originalDst(socket: Socket, direction: Direction): OriginalDst | undefined {
+  #originalDst(socket: Socket, direction: Direction, listening: number): OriginalDst | undefined {
     socket.on('error', () => undefined);
     let dst: OriginalDst | undefined;
     try {
@@ -81,7 +78,8 @@ export class NodeCapture {
       this.#refuse(socket, direction, (err as Error).message);
       return undefined;
     }
-    if (!dst || (dst.address === socket.localAddress && dst.port === socket.localPort)) {
+    // The local address costs a getsockname(2): asked only when the port already matches the listener's.
+    if (!dst || (dst.port === listening && dst.address === socket.localAddress)) {
       // Dialled directly rather than redirected: there is no destination to carry it to.
       this.#refuse(socket, direction, 'not redirected by the capture rules (no original destination)');
       return undefined;
@@ -95,14 +93,19 @@ export class NodeCapture {
     socket.destroy();
   }
 
-  async #listen(port: number, what: Direction, onConnection: (socket: Socket) => void, allowHalfOpen = false): Promise<void> {
-    const server = net.createServer({ noDelay: true, allowHalfOpen }, onConnection);
+  /** `onConnection` gets the port the listener is bound to (known once, rather than a getsockname per socket). */
+  async #listen(port: number, what: Direction, onConnection: (socket: Socket, bound: number) => void, allowHalfOpen = false): Promise<void> {
+    let bound = port;
+    const server = net.createServer({ noDelay: true, allowHalfOpen }, (socket) => onConnection(socket, bound));
     this.#servers.push(server);
     // IPv4 only (as ztunnel with IPV6_ENABLED=false): the rules are iptables, not ip6tables, and a v4 listener keeps
     // peer addresses plain (no ::ffff: forms for the policy and workload lookups).
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err) => reject(new ZtunnelError('ZTUNNEL_ERR_LISTEN', `cannot listen for ${what} capture on 0.0.0.0:${port}: ${err.message}`, { cause: err })));
-      server.listen(port, '0.0.0.0', () => resolve());
+      server.listen(port, '0.0.0.0', () => {
+        bound = (server.address() as AddressInfo).port;
+        resolve();
+      });
     });
   }
 }
