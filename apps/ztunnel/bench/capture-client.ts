@@ -4,13 +4,18 @@
 // Jobs: {"job":"echo","host","ports":[…]} (echo servers; prints READY, runs until killed),
 // {"job":"iperf","host","port","seconds","reverse","pids"}, {"job":"latency","host","port","rounds","warmup"},
 // {"job":"rate","host","port","concurrency","ms","pids"} (CPU-ms per connection of each pid).
-import { connectionRate, cpuSeconds, echoLatency, iperf, percentile, startEchoProcess, tcpDial } from '@ambient/hbone/testing';
+import { connectionRate, cpuSeconds, cpuTimes, echoLatency, iperf, percentile, startEchoProcess, tcpDial, type Throughput } from '@ambient/hbone/testing';
 
 export type ClientJob =
   | { readonly job: 'echo'; readonly host: string; readonly ports: readonly number[] }
   | { readonly job: 'iperf'; readonly host: string; readonly port: number; readonly seconds: number; readonly reverse: boolean; readonly pids: readonly number[] }
   | { readonly job: 'latency'; readonly host: string; readonly port: number; readonly rounds: number; readonly warmup: number }
   | { readonly job: 'rate'; readonly host: string; readonly port: number; readonly concurrency: number; readonly ms: number; readonly pids: readonly number[] };
+
+/** iperf3's figures and, of the proxies' CPU-s/GB, the part spent in the kernel (TCP, veths, bridge, netfilter). */
+export interface IperfResult extends Throughput {
+  readonly kernelSecondsPerGB: number;
+}
 
 export interface RateResult {
   readonly rate: number;
@@ -23,8 +28,12 @@ async function run(job: ClientJob): Promise<unknown> {
     case 'echo':
       for (const port of job.ports) await startEchoProcess(job.host, port);
       return 'READY';
-    case 'iperf':
-      return iperf(job);
+    case 'iperf': {
+      const kernel = (): number => job.pids.reduce((t, pid) => t + cpuTimes(pid).system, 0);
+      const before = kernel();
+      const r = await iperf(job);
+      return { ...r, kernelSecondsPerGB: ((kernel() - before) / r.bytes) * 1e9 } satisfies IperfResult;
+    }
     case 'latency': {
       const times = await echoLatency(tcpDial(job.port, job.host), job.rounds, job.warmup);
       return { p50: percentile(times, 50), p99: percentile(times, 99) };

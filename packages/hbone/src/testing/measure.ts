@@ -27,8 +27,14 @@ export function tcpDial(port: number, host = '127.0.0.1'): Dial {
 
 /** user + system CPU seconds of a process, from /proc. */
 export function cpuSeconds(pid: number): number {
+  const { user, system } = cpuTimes(pid);
+  return user + system;
+}
+
+/** User and system (kernel) CPU seconds of a process apart, from /proc: where a data path's cost lies. */
+export function cpuTimes(pid: number): { user: number; system: number } {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  return { user: Number(fields[11]) / TICKS_PER_SECOND, system: Number(fields[12]) / TICKS_PER_SECOND };
 }
 
 export function rssBytes(pid: number): number {
