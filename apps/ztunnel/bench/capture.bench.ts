@@ -35,6 +35,8 @@ if (process.getuid?.() !== 0) {
 const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
 console.log(`load average at start: ${load()}`);
 const dir = mkdtempSync(join(tmpdir(), 'ztunnel-capture-bench-'));
+// On every way out, an interrupt included (the mesh removes its namespaces on those itself).
+process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
 writeBenchCertificates(dir);
 const mesh = await startCaptureMesh(dir, PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : []);
 const { topology } = mesh;
@@ -150,5 +152,4 @@ try {
   await main();
 } finally {
   await mesh.stop();
-  rmSync(dir, { recursive: true, force: true });
 }
