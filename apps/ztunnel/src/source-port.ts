@@ -1,0 +1,117 @@
+// Dialling from a workload's own address (loopback mode) with the source port picked here instead of by bind(2)
+// with port 0. For port 0 the kernel searches the ephemeral range for a port no socket on that address holds, and
+// every TIME_WAIT socket the proxy leaves behind (it closes towards the app first) holds one: measured on this
+// machine, system CPU per dial grew from ~0.1 ms to ~1 ms once about 10,000 were held. Naming a port costs one
+// lookup (libuv binds with SO_REUSEADDR, so TIME_WAIT holders do not conflict). A port a listener holds fails the
+// bind, one already connected to the same destination fails the connect: the next port is tried, and after a few
+// the kernel picks as before.
+import { readFileSync } from 'node:fs';
+import net, { type Socket } from 'node:net';
+
+export interface PortRange {
+  readonly low: number;
+  readonly high: number;
+  /** ip_local_reserved_ports: never handed out. */
+  readonly reserved: readonly (readonly [number, number])[];
+}
+
+export interface SourceDial {
+  readonly host: string;
+  readonly port: number;
+  readonly localAddress: string;
+  readonly timeoutMs: number;
+}
+
+/** Linux's defaults, used when /proc cannot be read. */
+const DEFAULT_RANGE: PortRange = { low: 32768, high: 60999, reserved: [] };
+/** Ports tried before leaving the choice to the kernel. */
+const ATTEMPTS = 8;
+/** A bind or connect that failed only because of the port chosen. */
+const PORT_TAKEN = new Set(['EADDRINUSE', 'EADDRNOTAVAIL']);
+
+/** `ip_local_port_range` ("low high") and `ip_local_reserved_ports` ("a,b-c"); undefined when malformed. */
+export function parsePortRange(rangeText: string, reservedText = ''): PortRange | undefined {
+  const match = /^\s*(\d+)\s+(\d+)\s*$/.exec(rangeText);
+  if (!match) return undefined;
+  const [low, high] = [Number(match[1]), Number(match[2])];
+  if (low < 1 || high > 65535 || low > high) return undefined;
+  const reserved: [number, number][] = [];
+  for (const item of reservedText.trim().split(',').filter((s) => s !== '')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(item.trim());
+    if (!m) return undefined;
+    reserved.push([Number(m[1]), Number(m[2] ?? m[1])]);
+  }
+  return { low, high, reserved };
+}
+
+function systemRange(): PortRange {
+  try {
+    const read = (name: string) => readFileSync(`/proc/sys/net/ipv4/${name}`, 'utf8');
+    return parsePortRange(read('ip_local_port_range'), read('ip_local_reserved_ports')) ?? DEFAULT_RANGE;
+  } catch {
+    return DEFAULT_RANGE;
+  }
+}
+
+/** Hands out source ports round-robin over the ephemeral range and dials with them. */
+export class SourcePorts {
+  readonly #range: PortRange;
+  #next: number;
+
+  constructor(range: PortRange = systemRange(), start?: number) {
+    this.#range = range;
+    // A random start: two processes sharing an address do not walk the same ports in step.
+    this.#next = start ?? range.low + Math.floor(Math.random() * (range.high - range.low + 1));
+  }
+
+  /** The next port of the range that is not reserved (undefined if the range is all reserved). */
+  next(): number | undefined {
+    const { low, high, reserved } = this.#range;
+    for (let i = 0; i <= high - low; i++) {
+      const port = this.#next;
+      this.#next = port >= high ? low : port + 1;
+      if (!reserved.some(([a, b]) => port >= a && port <= b)) return port;
+    }
+    return undefined;
+  }
+
+  /** Connects from `localAddress`; rejects with the socket error (ECONNREFUSED, a timeout …). */
+  async dial(options: SourceDial): Promise<Socket> {
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      const port = this.next();
+      if (port === undefined) break;
+      try {
+        return await connectFrom(options, port);
+      } catch (err) {
+        if (!PORT_TAKEN.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
+      }
+    }
+    return connectFrom(options, undefined);
+  }
+}
+
+function connectFrom(options: SourceDial, localPort: number | undefined): Promise<Socket> {
+  const { host, port, localAddress, timeoutMs } = options;
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port, localAddress, ...(localPort === undefined ? {} : { localPort }), allowHalfOpen: true, noDelay: true });
+    const fail = (err: Error): void => {
+      socket.destroy();
+      reject(err);
+    };
+    socket.setTimeout(timeoutMs, () => fail(new Error(`connect to ${host}:${port} timed out`)));
+    socket.once('connect', () => {
+      socket.setTimeout(0);
+      socket.off('error', fail);
+      resolve(socket);
+    });
+    socket.once('error', fail);
+  });
+}
+
+let shared: SourcePorts | undefined;
+
+/** Dials from `localAddress` with a port from this process's shared round-robin. */
+export function dialFrom(options: SourceDial): Promise<Socket> {
+  shared ??= new SourcePorts();
+  return shared.dial(options);
+}
