@@ -12,6 +12,14 @@ import { CapturedWorkload, type ServedByAddress } from './captured-workload.js';
 import { installCapture } from './iptables.js';
 
 type Direction = 'outbound' | 'inbound HBONE' | 'inbound plaintext';
+type ListenOptions = Pick<net.ServerOpts, 'allowHalfOpen' | 'pauseOnConnect'>;
+
+/**
+ * Listeners whose sockets are spliced to an upstream once it is connected. Not reading until then keeps what the
+ * client sends first (a request, a cookie, a ClientHello) in the kernel rather than in the stream's buffer, so the
+ * splice can move the socket to large reads (it cannot once bytes are buffered) for the whole connection.
+ */
+const SPLICED: ListenOptions = { allowHalfOpen: true, pauseOnConnect: true };
 
 export class NodeCapture {
   readonly #ctx: ProxyContext;
@@ -28,10 +36,10 @@ export class NodeCapture {
   async start(workloadInterfaces: string): Promise<void> {
     const { outboundPort, hbonePort, inboundPlaintextPort } = this.#ctx.config;
     // Half-open like SOCKS5's listener: a client's FIN must not end the way back before the destination answered.
-    await this.#listen(outboundPort, 'outbound', (socket, bound) => this.#outbound(socket, bound), true);
+    await this.#listen(outboundPort, 'outbound', (socket, bound) => this.#outbound(socket, bound), SPLICED);
     await this.#listen(hbonePort, 'inbound HBONE', (socket, bound) => this.#inbound(socket, 'inbound HBONE', bound));
     // Plaintext keeps half-closes too, as loopback's 15006 does.
-    await this.#listen(inboundPlaintextPort, 'inbound plaintext', (socket, bound) => this.#inbound(socket, 'inbound plaintext', bound), true);
+    await this.#listen(inboundPlaintextPort, 'inbound plaintext', (socket, bound) => this.#inbound(socket, 'inbound plaintext', bound), SPLICED);
     await installCapture({ workloadInterfaces, outboundPort, hbonePort, inboundPlaintextPort });
     this.#ctx.log.info({ workloadInterfaces, outboundPort, hbonePort, inboundPlaintextPort }, 'iptables capture installed');
   }
@@ -94,9 +102,9 @@ export class NodeCapture {
   }
 
   /** `onConnection` gets the port the listener is bound to (known once, rather than a getsockname per socket). */
-  async #listen(port: number, what: Direction, onConnection: (socket: Socket, bound: number) => void, allowHalfOpen = false): Promise<void> {
+  async #listen(port: number, what: Direction, onConnection: (socket: Socket, bound: number) => void, options: ListenOptions = {}): Promise<void> {
     let bound = port;
-    const server = net.createServer({ noDelay: true, allowHalfOpen }, (socket) => onConnection(socket, bound));
+    const server = net.createServer({ noDelay: true, ...options }, (socket) => onConnection(socket, bound));
     this.#servers.push(server);
     // IPv4 only (as ztunnel with IPV6_ENABLED=false): the rules are iptables, not ip6tables, and a v4 listener keeps
     // peer addresses plain (no ::ffff: forms for the policy and workload lookups).
