@@ -4,6 +4,7 @@
 // Jobs: {"job":"echo","host","ports":[…]} (echo servers; prints READY, runs until killed),
 // {"job":"iperf","host","port","seconds","reverse","pids"}, {"job":"latency","host","port","rounds","warmup"},
 // {"job":"rate","host","port","concurrency","ms","pids"} (CPU-ms per connection of each pid).
+import { readFileSync } from 'node:fs';
 import { connectionRate, cpuSeconds, cpuTimes, echoLatency, iperf, percentile, startEchoProcess, tcpDial, type Throughput } from '@ambient/hbone/testing';
 
 export type ClientJob =
@@ -12,9 +13,26 @@ export type ClientJob =
   | { readonly job: 'latency'; readonly host: string; readonly port: number; readonly rounds: number; readonly warmup: number }
   | { readonly job: 'rate'; readonly host: string; readonly port: number; readonly concurrency: number; readonly ms: number; readonly pids: readonly number[] };
 
-/** iperf3's figures and, of the proxies' CPU-s/GB, the part spent in the kernel (TCP, veths, bridge, netfilter). */
+/**
+ * iperf3's figures; of the proxies' CPU-s/GB, the part spent in the kernel (TCP, veths, bridge, netfilter); and their
+ * read and write system calls per MB moved (/proc/PID/io), which say how well they batch.
+ */
 export interface IperfResult extends Throughput {
   readonly kernelSecondsPerGB: number;
+  readonly readsPerMB: number;
+  readonly writesPerMB: number;
+}
+
+/** Read and write system calls of `pids` so far (syscr and syscw of /proc/PID/io). */
+function syscalls(pids: readonly number[]): { reads: number; writes: number } {
+  let reads = 0;
+  let writes = 0;
+  for (const pid of pids) {
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+    reads += Number(/^syscr: (\d+)$/m.exec(io)?.[1] ?? 0);
+    writes += Number(/^syscw: (\d+)$/m.exec(io)?.[1] ?? 0);
+  }
+  return { reads, writes };
 }
 
 export interface RateResult {
@@ -30,9 +48,11 @@ async function run(job: ClientJob): Promise<unknown> {
       return 'READY';
     case 'iperf': {
       const kernel = (): number => job.pids.reduce((t, pid) => t + cpuTimes(pid).system, 0);
-      const before = kernel();
+      const [before, calls] = [kernel(), syscalls(job.pids)];
       const r = await iperf(job);
-      return { ...r, kernelSecondsPerGB: ((kernel() - before) / r.bytes) * 1e9 } satisfies IperfResult;
+      const after = syscalls(job.pids);
+      const mb = r.bytes / 1e6;
+      return { ...r, kernelSecondsPerGB: ((kernel() - before) / r.bytes) * 1e9, readsPerMB: (after.reads - calls.reads) / mb, writesPerMB: (after.writes - calls.writes) / mb } satisfies IperfResult;
     }
     case 'latency': {
       const times = await echoLatency(tcpDial(job.port, job.host), job.rounds, job.warmup);

@@ -3,8 +3,8 @@
 // rule exempts its ports from capture), a stunnel pair (client side in node-a reached by a bench REDIRECT, TLS 1.3
 // across the wire to the server side in node-b) and the ztunnel pair with --capture iptables, as deployed — no
 // SOCKS5 shim anywhere. Rows: throughput both ways, CPU-s/GB of both proxies (user space and kernel apart: veths,
-// bridge and netfilter are charged to the sending process), keep-alive p50/p99, connections/s and CPU per connection
-// per node. Needs root; without it, says so and exits 0.
+// bridge and netfilter are charged to the sending process) and their read/write calls per MB, keep-alive p50/p99,
+// connections/s and CPU per connection per node. Needs root; without it, says so and exits 0.
 // BENCH_SECONDS (iperf3 run, default 3), BENCH_ONLY (comma list of throughput,latency,connections),
 // BENCH_CPU_PROF=DIR (run the ztunnels under --cpu-prof, profiles in DIR).
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -81,6 +81,7 @@ async function throughput(pids: Record<PathName, number[]>): Promise<void> {
     const rows: BenchRow[] = [];
     const cpu: BenchRow[] = [];
     const kernel: BenchRow[] = [];
+    const calls: BenchRow[] = [];
     let direct = 0;
     for (const path of PATHS) {
       const r = await run(path, SECONDS, reverse);
@@ -89,11 +90,13 @@ async function throughput(pids: Record<PathName, number[]>): Promise<void> {
       if (path === 'direct') continue;
       cpu.push({ name: LABEL[path], value: r.cpuSecondsPerGB, unit: 'CPU-s/GB', lowerIsBetter: true });
       const user = r.cpuSecondsPerGB - r.kernelSecondsPerGB;
+      calls.push({ name: `${LABEL[path]}: read(2)`, value: r.readsPerMB, unit: 'calls/MB', lowerIsBetter: true }, { name: `${LABEL[path]}: write(2)`, value: r.writesPerMB, unit: 'calls/MB', lowerIsBetter: true });
       kernel.push({ name: `${LABEL[path]}, user space`, value: user, unit: 'CPU-s/GB', lowerIsBetter: true }, { name: `${LABEL[path]}, kernel`, value: r.kernelSecondsPerGB, unit: 'CPU-s/GB', lowerIsBetter: true });
     }
     const way = reverse ? 'download (iperf3 -R)' : 'upload';
     console.log(formatRatioTable(`capture: throughput ${way}, iperf3 ${SECONDS}s, one connection`, rows, LABEL.stunnel));
     console.log(formatRatioTable(`capture: CPU seconds per GB of both proxies, ${way}`, [...cpu, ...kernel], LABEL.stunnel));
+    console.log(formatRatioTable(`capture: system calls per MB of both proxies, ${way}`, calls, `${LABEL.stunnel}: read(2)`));
   }
 }
 
