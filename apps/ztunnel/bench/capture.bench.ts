@@ -5,7 +5,8 @@
 // SOCKS5 shim anywhere. Rows: throughput both ways, CPU-s/GB of both proxies (user space and kernel apart: veths,
 // bridge and netfilter are charged to the sending process) and their read/write calls per MB, keep-alive p50/p99,
 // connections/s and CPU per connection per node. Needs root; without it, says so and exits 0.
-// BENCH_SECONDS (iperf3 run, default 3), BENCH_ONLY (comma list of throughput,latency,connections),
+// BENCH_SECONDS (iperf3 run, default 3), BENCH_ROUNDS (rounds through the three paths in turn, medians printed;
+// default 1, about 60 s, each round adds about 40), BENCH_ONLY (comma list of throughput,latency,connections),
 // BENCH_CPU_PROF=DIR (run the ztunnels under --cpu-prof, profiles in DIR).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -16,6 +17,7 @@ import type { IperfResult, RateResult } from './capture-client.js';
 import { addRule, benchRules, clientJob, startCaptureMesh, startClientJob, waitForListener } from './capture-mesh.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 3);
+const ROUNDS = Math.max(1, Number(process.env['BENCH_ROUNDS'] ?? 1));
 const ONLY = new Set((process.env['BENCH_ONLY'] ?? 'throughput,latency,connections').split(','));
 const PROFILE_DIR = process.env['BENCH_CPU_PROF'];
 const CONCURRENCY = 16;
@@ -71,6 +73,20 @@ async function setUp(): Promise<Record<Kind, Record<PathName, number[]>>> {
 
 const PATHS: readonly PathName[] = ['direct', 'stunnel', 'ztunnel'];
 const ratio = (value: number, base: number, what: string): string => ` (${(value / base).toFixed(2)}× ${what})`;
+const rounds = ROUNDS > 1 ? `, medians of ${ROUNDS} interleaved rounds` : '';
+
+/**
+ * Measures every path ROUNDS times, the paths taking turns so that a busy moment of the shared machine falls on all
+ * of them; `median(path, field)` then reads one figure per path.
+ */
+async function interleaved<T>(measure: (path: PathName) => Promise<T>): Promise<(path: PathName, field: (r: T) => number) => number> {
+  const results: Record<PathName, T[]> = { direct: [], stunnel: [], ztunnel: [] };
+  for (let i = 0; i < ROUNDS; i++) for (const path of PATHS) results[path].push(await measure(path));
+  return (path, field) => {
+    const sorted = results[path].map(field).sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)] ?? 0;
+  };
+}
 
 async function throughput(pids: Record<PathName, number[]>): Promise<void> {
   const run = (path: PathName, seconds: number, reverse: boolean): Promise<IperfResult> =>
@@ -78,41 +94,41 @@ async function throughput(pids: Record<PathName, number[]>): Promise<void> {
   // A short run through each path first: the Node proxies' JIT (and its compiler threads' CPU) settles before timing.
   for (const path of PATHS) await run(path, 1, false);
   for (const reverse of [false, true]) {
+    const m = await interleaved((path) => run(path, SECONDS, reverse));
     const rows: BenchRow[] = [];
     const cpu: BenchRow[] = [];
     const kernel: BenchRow[] = [];
     const calls: BenchRow[] = [];
-    let direct = 0;
+    const direct = m('direct', (r) => r.gbps);
     for (const path of PATHS) {
-      const r = await run(path, SECONDS, reverse);
-      direct ||= r.gbps;
-      rows.push({ name: path === 'ztunnel' ? `${LABEL[path]}${ratio(r.gbps, direct, 'direct')}` : LABEL[path], value: r.gbps, unit: 'Gbit/s' });
+      const gbps = m(path, (r) => r.gbps);
+      rows.push({ name: path === 'ztunnel' ? `${LABEL[path]}${ratio(gbps, direct, 'direct')}` : LABEL[path], value: gbps, unit: 'Gbit/s' });
       if (path === 'direct') continue;
-      cpu.push({ name: LABEL[path], value: r.cpuSecondsPerGB, unit: 'CPU-s/GB', lowerIsBetter: true });
-      const user = r.cpuSecondsPerGB - r.kernelSecondsPerGB;
-      calls.push({ name: `${LABEL[path]}: read(2)`, value: r.readsPerMB, unit: 'calls/MB', lowerIsBetter: true }, { name: `${LABEL[path]}: write(2)`, value: r.writesPerMB, unit: 'calls/MB', lowerIsBetter: true });
-      kernel.push({ name: `${LABEL[path]}, user space`, value: user, unit: 'CPU-s/GB', lowerIsBetter: true }, { name: `${LABEL[path]}, kernel`, value: r.kernelSecondsPerGB, unit: 'CPU-s/GB', lowerIsBetter: true });
+      const row = (name: string, field: (r: IperfResult) => number, unit: string): BenchRow => ({ name, value: m(path, field), unit, lowerIsBetter: true });
+      cpu.push(row(LABEL[path], (r) => r.cpuSecondsPerGB, 'CPU-s/GB'));
+      kernel.push(row(`${LABEL[path]}, user space`, (r) => r.cpuSecondsPerGB - r.kernelSecondsPerGB, 'CPU-s/GB'), row(`${LABEL[path]}, kernel`, (r) => r.kernelSecondsPerGB, 'CPU-s/GB'));
+      calls.push(row(`${LABEL[path]}: read(2)`, (r) => r.readsPerMB, 'calls/MB'), row(`${LABEL[path]}: write(2)`, (r) => r.writesPerMB, 'calls/MB'));
     }
     const way = reverse ? 'download (iperf3 -R)' : 'upload';
-    console.log(formatRatioTable(`capture: throughput ${way}, iperf3 ${SECONDS}s, one connection`, rows, LABEL.stunnel));
+    console.log(formatRatioTable(`capture: throughput ${way}, iperf3 ${SECONDS}s, one connection${rounds}`, rows, LABEL.stunnel));
     console.log(formatRatioTable(`capture: CPU seconds per GB of both proxies, ${way}`, [...cpu, ...kernel], LABEL.stunnel));
     console.log(formatRatioTable(`capture: system calls per MB of both proxies, ${way}`, calls, `${LABEL.stunnel}: read(2)`));
   }
 }
 
 async function latency(): Promise<void> {
+  const m = await interleaved((path) => clientJob<{ p50: number; p99: number }>(topology, sleepNs, { job: 'latency', host: echoIp, port: PORT.echo[path], rounds: 5000, warmup: 2000 }));
   const p50: BenchRow[] = [];
   const p99: BenchRow[] = [];
-  let base = { p50: 0, p99: 0 };
+  const ms = (path: PathName) => ({ p50: m(path, (t) => t.p50) / 1000, p99: m(path, (t) => t.p99) / 1000 });
+  const base = ms('direct');
   for (const path of PATHS) {
-    const t = await clientJob<{ p50: number; p99: number }>(topology, sleepNs, { job: 'latency', host: echoIp, port: PORT.echo[path], rounds: 5000, warmup: 2000 });
-    const r = { p50: t.p50 / 1000, p99: t.p99 / 1000 };
-    if (path === 'direct') base = r;
+    const r = ms(path);
     const added = (k: 'p50' | 'p99') => (path === 'direct' ? '' : ` (+${(r[k] - base[k]).toFixed(3)} ms over direct)`);
     p50.push({ name: `${LABEL[path]}${added('p50')}`, value: r.p50, unit: 'ms', lowerIsBetter: true });
     p99.push({ name: `${LABEL[path]}${added('p99')}`, value: r.p99, unit: 'ms', lowerIsBetter: true });
   }
-  console.log(formatRatioTable('capture: 1-byte echo round trip p50, keep-alive connection, 5,000 after 2,000 warm-up', p50, 'direct'));
+  console.log(formatRatioTable(`capture: 1-byte echo round trip p50, keep-alive connection, 5,000 after 2,000 warm-up${rounds}`, p50, 'direct'));
   console.log(formatRatioTable('capture: 1-byte echo round trip p99, keep-alive connection', p99, 'direct'));
 }
 
@@ -121,15 +137,15 @@ async function connections(pids: Record<PathName, number[]>): Promise<void> {
     clientJob<RateResult>(topology, sleepNs, { job: 'rate', host: echoIp, port: PORT.echo[path], concurrency: CONCURRENCY, ms, pids: pids[path] });
   // Warm-up: in a fresh Node process the per-connection code runs unoptimised (and its compiler threads cost CPU).
   await run('ztunnel', 1500);
-  const r = { direct: await run('direct', 2000), stunnel: await run('stunnel', 2000), ztunnel: await run('ztunnel', 2000) };
-  console.log(formatRatioTable(`capture: new connections/s, each open + 1-byte echo + close, ${CONCURRENCY} in flight (stunnel: a TLS handshake each; ztunnel: CONNECT on a pooled session)`, [
-    { name: LABEL.direct, value: r.direct.rate, unit: 'conn/s' },
-    { name: LABEL.stunnel, value: r.stunnel.rate, unit: 'conn/s' },
-    { name: `${LABEL.ztunnel}${ratio(r.ztunnel.rate, r.direct.rate, 'direct')}`, value: r.ztunnel.rate, unit: 'conn/s' },
+  const m = await interleaved((path) => run(path, 2000));
+  const rate = (path: PathName): number => m(path, (r) => r.rate);
+  console.log(formatRatioTable(`capture: new connections/s, each open + 1-byte echo + close, ${CONCURRENCY} in flight (stunnel: a TLS handshake each; ztunnel: CONNECT on a pooled session)${rounds}`, [
+    { name: LABEL.direct, value: rate('direct'), unit: 'conn/s' },
+    { name: LABEL.stunnel, value: rate('stunnel'), unit: 'conn/s' },
+    { name: `${LABEL.ztunnel}${ratio(rate('ztunnel'), rate('direct'), 'direct')}`, value: rate('ztunnel'), unit: 'conn/s' },
   ], LABEL.stunnel));
   const row = (name: string, value: number): BenchRow => ({ name, value, unit: 'CPU-ms/conn', lowerIsBetter: true });
-  const [sa = 0, sb = 0] = r.stunnel.cpuMs;
-  const [za = 0, zb = 0] = r.ztunnel.cpuMs;
+  const [sa, sb, za, zb] = [m('stunnel', (r) => r.cpuMs[0] ?? 0), m('stunnel', (r) => r.cpuMs[1] ?? 0), m('ztunnel', (r) => r.cpuMs[0] ?? 0), m('ztunnel', (r) => r.cpuMs[1] ?? 0)];
   console.log(formatRatioTable('capture: proxy CPU per new connection, per node (the same runs)', [
     row('stunnel pair, node-a (client side)', sa), row('stunnel pair, node-b (server side)', sb),
     row('ztunnel node-a (outbound)', za), row('ztunnel node-b (inbound)', zb),
