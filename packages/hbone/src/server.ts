@@ -40,7 +40,7 @@ export interface HboneServerOptions {
   /** The server's own certificate (chain), key and trust bundle. */
   readonly tls: TlsMaterial;
   readonly handler: TunnelHandler;
-  /** Called once per tunnel when it ends, with byte counts (for logs and metrics). */
+  /** Called once per tunnel the handler accepted, when it ends, with byte counts (for logs and metrics). */
   readonly onTunnelDone?: (done: TunnelDone) => void;
   /** Called when a tunnel opens, with live byte counters. */
   readonly onTunnelOpen?: (request: TunnelRequest, counters: SpliceCounters) => void;
@@ -185,7 +185,9 @@ export class HboneServer {
     }
     if (!isDuplex(answer)) return refuse(stream, statusForRefusal(answer));
     if (stream.destroyed || stream.closed) {
+      // The client went away while the handler connected: what the handler set up for this tunnel ends here too.
       answer.destroy();
+      this.#options.onTunnelDone?.({ request, result: { aToB: 0, bToA: 0, error: new Error('the CONNECT stream closed before the tunnel opened') } });
       return;
     }
     stream.respond({ ':status': 200 });

@@ -1,7 +1,8 @@
 // One tunnel end to end over real TLS 1.3 and HTTP/2 on loopback: bytes, half-close, headers, status codes.
 import http2 from 'node:http2';
+import type { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HboneClient, HboneError, formatBaggage, formatForwarded } from '../src/index.js';
+import { dialTcp, HboneClient, HboneError, HboneServer, formatBaggage, formatForwarded, type TunnelDone } from '../src/index.js';
 import { createTestPki, ID, type TestPki } from './pki.js';
 import { roundTrip, startEcho, type EchoServer } from './helpers.js';
 import { startServer, type ServerFixture } from './server-fixture.js';
@@ -113,5 +114,46 @@ describe('refusals map to CONNECT status codes', () => {
   it('400 for a method other than CONNECT', async () => {
     expect(await rawRequest({ ':method': 'GET', ':path': '/', ':authority': `127.0.0.1:${echo.port}` })).toBe(400);
     expect(await rawRequest({ ':method': 'POST', ':path': '/x', ':authority': `127.0.0.1:${echo.port}` })).toBe(400);
+  });
+});
+
+describe('a client that leaves while the handler connects', () => {
+  it('ends the tunnel for the handler too: onTunnelDone with an error, and the upstream closed', async () => {
+    let entered!: () => void;
+    const handlerEntered = new Promise<void>((r) => (entered = r));
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let upstream: Duplex | undefined;
+    let done!: (d: TunnelDone) => void;
+    const tunnelDone = new Promise<TunnelDone>((r) => (done = r));
+    const server = new HboneServer({
+      tls: pki.leaf(ID.server),
+      handler: async (request) => {
+        entered();
+        await gate;
+        upstream = await dialTcp(request.authority);
+        return upstream;
+      },
+      onTunnelDone: done,
+    });
+    const { port } = await server.listen(0, '127.0.0.1');
+    const session = http2.connect(`https://127.0.0.1:${port}`, { ...pki.leaf(ID.client), checkServerIdentity: () => undefined });
+    session.on('error', () => undefined);
+    try {
+      const req = session.request({ ':method': 'CONNECT', ':authority': `127.0.0.1:${echo.port}` }, { endStream: false });
+      req.on('error', () => undefined);
+      await handlerEntered;
+      req.close(http2.constants.NGHTTP2_CANCEL);
+      await new Promise((r) => req.once('close', r));
+      // Let the RST_STREAM reach the server before the handler answers.
+      await new Promise((r) => setTimeout(r, 100));
+      release();
+      const { result } = await tunnelDone;
+      expect(result).toMatchObject({ aToB: 0, bToA: 0, error: { message: expect.stringMatching(/closed before the tunnel opened/) as string } });
+      expect(upstream?.destroyed).toBe(true);
+    } finally {
+      session.close();
+      await server.drain(1000);
+    }
   });
 });
