@@ -63,11 +63,17 @@ export function splice(a: Duplex, b: Duplex, counters: SpliceCounters = { aToB: 
 
 function pump(from: Duplex, to: Duplex, count: (n: number) => void, done: () => void): void {
   const cork = to instanceof Socket ? corker(to) : undefined;
+  const recycles = donePerWrite(to);
   let paused = false;
-  onChunks(from, (chunk: Buffer) => {
+  onChunks(from, (chunk: Buffer, release?: () => void) => {
     count(chunk.length);
     cork?.();
-    to.write(chunk);
+    // A read buffer goes back for reuse once written; after an error it is left to the garbage collector.
+    if (release && recycles) {
+      to.write(chunk, (err) => {
+        if (!err) release();
+      });
+    } else to.write(chunk);
     if (to.writableLength > PAUSE_ABOVE_BYTES && !paused) {
       paused = true;
       from.pause();
@@ -81,6 +87,15 @@ function pump(from: Duplex, to: Duplex, count: (n: number) => void, done: () => 
     to.end();
   });
   to.once('finish', done);
+}
+
+/**
+ * Whether `stream` is done with a chunk when the chunk's write callback runs: a socket has copied it into the kernel
+ * (or TLS records), an HTTP/2 stream into the frames its session wrote. A PassThrough, say, still holds it then.
+ */
+function donePerWrite(stream: Duplex): boolean {
+  const kind = stream.constructor.name;
+  return stream instanceof Socket || kind === 'ClientHttp2Stream' || kind === 'ServerHttp2Stream';
 }
 
 /** Returns a function that corks `socket` once per event-loop turn and uncorks it in setImmediate. */

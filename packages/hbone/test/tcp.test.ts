@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import net, { type AddressInfo } from 'node:net';
 import tls from 'node:tls';
 import { Duplex, PassThrough } from 'node:stream';
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { adoptLargeReads, dialTcp, splice } from '../src/index.js';
 import { createTestPki } from './pki.js';
 
@@ -147,4 +147,34 @@ it('leaves TLS sockets, still-connecting sockets and sockets of other kinds on d
   const connecting = net.connect({ host: '127.0.0.1', port: 1 });
   connecting.on('error', () => undefined);
   expect(adoptLargeReads(connecting)).toBe(false);
+});
+
+it('reuses read buffers once written: 32 MiB between two TCP sockets arrive intact from a few 1 MiB buffers', async () => {
+  const payload = randomBytes(32 * 1024 * 1024);
+  const source = await server((s) => s.end(payload));
+  let received!: (b: Buffer) => void;
+  const sunk = new Promise<Buffer>((r) => (received = r));
+  const sink = await server((s) => {
+    const parts: Buffer[] = [];
+    s.on('data', (c: Buffer) => parts.push(c)).once('end', () => {
+      received(Buffer.concat(parts));
+      s.end();
+    });
+  });
+  const allocUnsafe = vi.spyOn(Buffer, 'allocUnsafe');
+  try {
+    const from = await dialTcp({ host: '127.0.0.1', port: source.port });
+    const to = await dialTcp({ host: '127.0.0.1', port: sink.port });
+    const done = splice(from, to);
+    expect(sha(await sunk)).toBe(sha(payload));
+    expect((await done).error).toBeUndefined();
+    const large = allocUnsafe.mock.calls.filter(([size]) => size === 1024 * 1024).length;
+    // Without reuse every read of 64 KiB or more takes a fresh 1 MiB buffer: dozens for 32 MiB.
+    expect(large).toBeGreaterThan(0);
+    expect(large).toBeLessThan(8);
+  } finally {
+    allocUnsafe.mockRestore();
+    source.close();
+    sink.close();
+  }
 });

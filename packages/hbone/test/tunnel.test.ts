@@ -1,8 +1,10 @@
 // One tunnel end to end over real TLS 1.3 and HTTP/2 on loopback: bytes, half-close, headers, status codes.
+import { randomBytes } from 'node:crypto';
 import http2 from 'node:http2';
+import net, { type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dialTcp, HboneClient, HboneError, HboneServer, formatBaggage, formatForwarded, type TunnelDone } from '../src/index.js';
+import { dialTcp, HboneClient, HboneError, HboneServer, formatBaggage, formatForwarded, splice, type TunnelDone } from '../src/index.js';
 import { createTestPki, ID, type TestPki } from './pki.js';
 import { roundTrip, startEcho, type EchoServer } from './helpers.js';
 import { startServer, type ServerFixture } from './server-fixture.js';
@@ -49,6 +51,27 @@ describe('a tunnel', () => {
     const payload = Buffer.alloc(3 * 1024 * 1024, 7);
     const back = await roundTrip(stream, payload);
     expect(back.equals(payload)).toBe(true);
+  });
+
+  it('keeps 24 MiB of random bytes intact both ways while both ends reuse their read buffers', async () => {
+    // A plain listener in front, as ztunnel's: its accepted socket is spliced into the tunnel and read in 1 MiB
+    // buffers that are reused once HTTP/2 has framed them; the server side reads the echo's answer the same way.
+    const front = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (accepted) => {
+      client.connect({ nextHop: nextHop(), authority: `127.0.0.1:${echo.port}`, expectedIdentities: [ID.server] }).then(
+        (stream) => void splice(accepted, stream),
+        () => accepted.destroy(),
+      );
+    });
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+    try {
+      const socket = net.connect({ host: '127.0.0.1', port: (front.address() as AddressInfo).port, allowHalfOpen: true });
+      const payload = randomBytes(24 * 1024 * 1024);
+      const back = await roundTrip(socket, payload);
+      expect(back.length).toBe(payload.length);
+      expect(back.equals(payload)).toBe(true);
+    } finally {
+      front.close();
+    }
   });
 
   it('hands the server the peer identity and the parsed headers', async () => {
