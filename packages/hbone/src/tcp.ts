@@ -29,7 +29,16 @@ interface LargeReader {
   readonly queued: Buffer[];
 }
 
-const readers = new WeakMap<Socket, LargeReader>();
+/**
+ * A large-read socket's reader lives on the socket itself, not in a WeakMap: one entry per connection whose key
+ * dies with it would stay in the table until a full GC and slow every scavenge meanwhile.
+ */
+const READER = Symbol('hbone.largeReader');
+type WithReader = Socket & { [READER]?: LargeReader };
+const readerOf = (socket: Socket): LargeReader | undefined => (socket as WithReader)[READER];
+const setReader = (socket: Socket, reader: LargeReader): void => {
+  (socket as WithReader)[READER] = reader;
+};
 
 export interface DialOptions {
   readonly host: string;
@@ -51,7 +60,7 @@ export function dialTcp(options: DialOptions): Promise<Socket> {
       noDelay: true,
       onread: { buffer: large.buffer, callback: large.callback },
     });
-    readers.set(socket, large.reader);
+    setReader(socket, large.reader);
     socket.setTimeout(options.timeoutMs ?? 10_000, () => socket.destroy(new Error(`connect to ${options.host}:${options.port} timed out`)));
     socket.once('connect', () => {
       socket.setTimeout(0);
@@ -107,7 +116,7 @@ function largeReads(): { reader: LargeReader; buffer: () => Buffer; callback: (n
  * lose a byte. Returns whether the socket moved.
  */
 export function adoptLargeReads(socket: Socket): boolean {
-  if (readers.has(socket)) return true;
+  if (readerOf(socket)) return true;
   if (Object.getPrototypeOf(socket) !== net.Socket.prototype || socket.connecting || !socket.readable) return false;
   if (socket.readableLength > 0 || socket.readableEnded) return false;
   const internal = socket as unknown as Record<symbol, unknown> & { _handle?: { useUserBuffer?: (buf: Buffer) => void } };
@@ -121,7 +130,7 @@ export function adoptLargeReads(socket: Socket): boolean {
   internal[fields.cb] = large.callback;
   internal[fields.buffer] = first;
   handle.useUserBuffer(first);
-  readers.set(socket, large.reader);
+  setReader(socket, large.reader);
   return true;
 }
 
@@ -149,7 +158,7 @@ function bufferFields(socket: Socket): BufferFields | null {
  * way, so 'end' is emitted.
  */
 export function onChunks(stream: NodeJS.ReadableStream & { resume(): unknown }, sink: Sink): void {
-  const reader = readers.get(stream as Socket) ?? (stream instanceof net.Socket && adoptLargeReads(stream) ? readers.get(stream) : undefined);
+  const reader = readerOf(stream as Socket) ?? (stream instanceof net.Socket && adoptLargeReads(stream) ? readerOf(stream) : undefined);
   if (!reader) {
     stream.on('data', sink as (chunk: string | Buffer) => void);
     return;

@@ -44,7 +44,12 @@ export class CapturedWorkload implements ServedWorkload {
         dialled.set(req, asDialled);
         return inbound.handler(asDialled);
       },
-      onTunnelDone: ({ request, result }) => inbound.onTunnelDone({ request: dialled.get(request) ?? request, result }),
+      onTunnelDone: ({ request, result }) => {
+        // Deleted at once: dead keys left in a WeakMap until a full GC slow every scavenge.
+        const asDialled = dialled.get(request);
+        dialled.delete(request);
+        inbound.onTunnelDone({ request: asDialled ?? request, result });
+      },
     });
     served.set(address, this);
   }
