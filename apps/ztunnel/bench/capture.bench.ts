@@ -21,6 +21,9 @@ const ROUNDS = Math.max(1, Number(process.env['BENCH_ROUNDS'] ?? 1));
 const ONLY = new Set((process.env['BENCH_ONLY'] ?? 'throughput,latency,connections').split(','));
 const PROFILE_DIR = process.env['BENCH_CPU_PROF'];
 const CONCURRENCY = 16;
+/** Round trips before timing and timed: every path gets the same warm-up (see the loopback bench). */
+const LATENCY_WARMUP = 10_000;
+const LATENCY_ROUNDS = 10_000;
 /** Destination ports the sleep side dials, one per path and kind of server; the path is chosen by the port. */
 const PORT = {
   iperf: { direct: 5202, stunnel: 5203, ztunnel: 5201 },
@@ -117,7 +120,7 @@ async function throughput(pids: Record<PathName, number[]>): Promise<void> {
 }
 
 async function latency(): Promise<void> {
-  const m = await interleaved((path) => clientJob<{ p50: number; p99: number }>(topology, sleepNs, { job: 'latency', host: echoIp, port: PORT.echo[path], rounds: 5000, warmup: 2000 }));
+  const m = await interleaved((path) => clientJob<{ p50: number; p99: number }>(topology, sleepNs, { job: 'latency', host: echoIp, port: PORT.echo[path], rounds: LATENCY_ROUNDS, warmup: LATENCY_WARMUP }));
   const p50: BenchRow[] = [];
   const p99: BenchRow[] = [];
   const ms = (path: PathName) => ({ p50: m(path, (t) => t.p50) / 1000, p99: m(path, (t) => t.p99) / 1000 });
@@ -128,7 +131,7 @@ async function latency(): Promise<void> {
     p50.push({ name: `${LABEL[path]}${added('p50')}`, value: r.p50, unit: 'ms', lowerIsBetter: true });
     p99.push({ name: `${LABEL[path]}${added('p99')}`, value: r.p99, unit: 'ms', lowerIsBetter: true });
   }
-  console.log(formatRatioTable(`capture: 1-byte echo round trip p50, keep-alive connection, 5,000 after 2,000 warm-up${rounds}`, p50, 'direct'));
+  console.log(formatRatioTable(`capture: 1-byte echo round trip p50, keep-alive connection, 10,000 after 10,000 warm-up${rounds}`, p50, 'direct'));
   console.log(formatRatioTable('capture: 1-byte echo round trip p99, keep-alive connection', p99, 'direct'));
 }
 
@@ -136,7 +139,7 @@ async function connections(pids: Record<PathName, number[]>): Promise<void> {
   const run = (path: PathName, ms: number): Promise<RateResult> =>
     clientJob<RateResult>(topology, sleepNs, { job: 'rate', host: echoIp, port: PORT.echo[path], concurrency: CONCURRENCY, ms, pids: pids[path] });
   // Warm-up: in a fresh Node process the per-connection code runs unoptimised (and its compiler threads cost CPU).
-  await run('ztunnel', 1500);
+  await run('ztunnel', 3000);
   const m = await interleaved((path) => run(path, 2000));
   const rate = (path: PathName): number => m(path, (r) => r.rate);
   console.log(formatRatioTable(`capture: new connections/s, each open + 1-byte echo + close, ${CONCURRENCY} in flight (stunnel: a TLS handshake each; ztunnel: CONNECT on a pooled session)${rounds}`, [
