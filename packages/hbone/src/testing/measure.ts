@@ -96,19 +96,45 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
-/** Round-trip times (µs, sorted) of 1-byte ping-pongs on one kept-alive connection to an echo, after a warm-up. */
+/** A round trip with no answer for this long fails the measurement instead of hanging the bench. */
+const ROUND_TRIP_STALL_MS = 10_000;
+
+/**
+ * Round-trip times (µs, sorted) of 1-byte ping-pongs on one kept-alive connection to an echo, after a warm-up.
+ * Rejects, naming the round, when the connection closes or no answer comes for ROUND_TRIP_STALL_MS.
+ */
 export async function echoLatency(dial: Dial, rounds: number, warmup: number): Promise<number[]> {
   const socket = await dial();
   const times: number[] = [];
   const one = Buffer.from([1]);
-  for (let i = 0; i < warmup + rounds; i++) {
-    const start = process.hrtime.bigint();
-    const got = new Promise((r) => socket.once('data', r));
-    socket.write(one);
-    await got;
-    if (i >= warmup) times.push(Number(process.hrtime.bigint() - start) / 1000);
+  let answered: (() => void) | undefined;
+  let failed: ((err: Error) => void) | undefined;
+  let round = 0;
+  const fail = (why: string) => failed?.(new Error(`echo round trip ${round} of ${warmup + rounds}: ${why}`));
+  socket.on('data', () => answered?.());
+  socket.once('close', () => fail('the connection closed'));
+  socket.once('error', (err) => fail(err.message));
+  // One watchdog for the whole run rather than a timer per round trip, which would be part of what is timed.
+  let seen = -1;
+  const watchdog = setInterval(() => {
+    if (round === seen) fail(`no answer for ${ROUND_TRIP_STALL_MS / 1000} s`);
+    seen = round;
+  }, ROUND_TRIP_STALL_MS);
+  try {
+    for (round = 0; round < warmup + rounds; round++) {
+      const start = process.hrtime.bigint();
+      await new Promise<void>((resolve, reject) => {
+        answered = resolve;
+        failed = reject;
+        socket.write(one);
+      });
+      if (round >= warmup) times.push(Number(process.hrtime.bigint() - start) / 1000);
+    }
+  } finally {
+    clearInterval(watchdog);
+    failed = undefined;
+    socket.destroy();
   }
-  socket.destroy();
   return times.sort((a, b) => a - b);
 }
 
