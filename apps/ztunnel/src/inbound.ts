@@ -9,7 +9,6 @@ import { hostPort, type ConnectionLink } from './connections.js';
 import { sendProxyHeader } from './app-tunnel.js';
 import { CONNECT_TIMEOUT_MS, type ProxyContext } from './context.js';
 import { planInbound, type InboundRequest } from './plan/inbound.js';
-import { dialFrom } from './source-port.js';
 
 const REFUSAL_KIND = { 400: 'bad-request', 401: 'denied', 503: 'unreachable' } as const;
 
@@ -98,8 +97,7 @@ async function admit(ctx: ProxyContext, request: InboundRequest, src: { address:
   try {
     // Loopback mode: leave from the source workload's own address, as ztunnel spoofs the original source.
     const localAddress = isLoopback(request.srcIp) && isLoopback(plan.target.host) ? request.srcIp : undefined;
-    const to = { host: plan.target.host, port: plan.target.port, timeoutMs: CONNECT_TIMEOUT_MS };
-    upstream = localAddress ? await dialFrom({ ...to, localAddress }) : await dialTcp(to);
+    upstream = await dialTcp({ host: plan.target.host, port: plan.target.port, timeoutMs: CONNECT_TIMEOUT_MS, ...(localAddress ? { localAddress } : {}) });
     sendProxyHeader(upstream, plan.appTunnel, src, request.peerIdentity);
   } catch (err) {
     const reason = `cannot connect to ${plan.target.host}:${plan.target.port}: ${(err as Error).message}`;

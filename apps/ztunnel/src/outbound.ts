@@ -12,7 +12,6 @@ import { connectThroughGateway } from './double-hbone.js';
 import { planOutbound, type OutboundDestination, type OutboundPlan } from './plan/outbound.js';
 import { reply, Reply, type ReplyCode } from './socks5/codec.js';
 import { socksHandshake } from './socks5/handshake.js';
-import { dialFrom } from './source-port.js';
 
 export interface OutboundSource {
   /** Replaced when the control plane updates the workload. */
@@ -93,8 +92,7 @@ export async function carryOutbound(ctx: ProxyContext, source: OutboundSource, s
     upstream =
       plan.kind === 'hbone' ? await source.client.connect({ nextHop: plan.nextHop, authority: plan.authority, expectedIdentities: plan.expectedIdentities, sourceIp: source.address })
       : plan.kind === 'double-hbone' ? await connectThroughGateway(source.client, plan, source.address)
-      : source.address ? await dialFrom({ host: plan.target.host, port: plan.target.port, localAddress: source.address, timeoutMs: CONNECT_TIMEOUT_MS })
-      : await dialTcp({ host: plan.target.host, port: plan.target.port, timeoutMs: CONNECT_TIMEOUT_MS });
+      : await dialTcp({ host: plan.target.host, port: plan.target.port, timeoutMs: CONNECT_TIMEOUT_MS, ...(source.address ? { localAddress: source.address } : {}) });
   } catch (err) {
     const record = connection.close({ error: (err as Error).message, responseFlags: failureReply(err).flag });
     if (record) ctx.log.error(record, ACCESS_LOG_COMPLETE);

@@ -2,6 +2,7 @@
 // lever 3): dialled by `dialTcp` (no Nagle, half-close kept), or accepted by a server and moved over by
 // `adoptLargeReads`. Such a socket emits no 'data' events: `splice` takes its chunks through `onChunks`.
 import net, { type Socket } from 'node:net';
+import { sharedSourcePorts, type SourcePorts } from './source-port.js';
 
 const READ_SIZE = 1024 * 1024;
 /**
@@ -43,31 +44,46 @@ const setReader = (socket: Socket, reader: LargeReader): void => {
 export interface DialOptions {
   readonly host: string;
   readonly port: number;
-  /** Source address to bind (a workload's own IP in loopback mode). */
+  /**
+   * Source address to bind (a workload's own IP in loopback mode). Its port is picked from `sourcePorts`, not by
+   * bind(2) with port 0, whose search walks every port the proxy's TIME_WAIT sockets hold.
+   */
   readonly localAddress?: string;
   readonly timeoutMs?: number;
+  /** Where source ports come from; this process's round-robin over the ephemeral range unless given. */
+  readonly sourcePorts?: SourcePorts;
 }
 
 /** Connects with large reads; rejects with the socket error (ECONNREFUSED, a timeout …). */
 export function dialTcp(options: DialOptions): Promise<Socket> {
+  if (!options.localAddress) return connect(options, undefined);
+  return (options.sourcePorts ?? sharedSourcePorts()).pick((localPort) => connect(options, localPort));
+}
+
+function connect(options: DialOptions, localPort: number | undefined): Promise<Socket> {
   const large = largeReads();
   return new Promise((resolve, reject) => {
     const socket: Socket = net.connect({
       host: options.host,
       port: options.port,
       ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+      ...(localPort === undefined ? {} : { localPort }),
       allowHalfOpen: true,
       noDelay: true,
       onread: { buffer: large.buffer, callback: large.callback },
     });
     setReader(socket, large.reader);
-    socket.setTimeout(options.timeoutMs ?? 10_000, () => socket.destroy(new Error(`connect to ${options.host}:${options.port} timed out`)));
+    const fail = (err: Error): void => {
+      socket.destroy();
+      reject(err);
+    };
+    socket.setTimeout(options.timeoutMs ?? 10_000, () => fail(new Error(`connect to ${options.host}:${options.port} timed out`)));
     socket.once('connect', () => {
       socket.setTimeout(0);
-      socket.off('error', reject);
+      socket.off('error', fail);
       resolve(socket);
     });
-    socket.once('error', reject);
+    socket.once('error', fail);
   });
 }
 
@@ -81,26 +97,23 @@ function largeReads(): { reader: LargeReader; buffer: () => Buffer; callback: (n
     reader,
     buffer: () => (bulk ? (own ??= spare.pop() ?? Buffer.allocUnsafe(READ_SIZE)) : shared),
     callback: (n, buf) => {
-      if (buf === own && n >= HANDOFF_BYTES && reader.sink) {
-        // Hand this buffer over with the chunk; the next read gets a spare or a fresh one.
+      if (buf === own && n >= HANDOFF_BYTES) {
+        // Hand this buffer over with the chunk; the next read gets a spare or a fresh one. A chunk queued before
+        // anyone consumes is not recycled.
         const handed = own;
         own = undefined;
-        reader.sink(handed.subarray(0, n), () => {
-          if (spare.length < SPARE_BUFFERS) spare.push(handed);
-        });
-        return true;
-      }
-      let chunk: Buffer;
-      if (buf === own && n >= HANDOFF_BYTES) {
-        // Nobody consumes yet: the buffer waits in the queue and is not recycled.
-        chunk = own.subarray(0, n);
-        own = undefined;
+        const chunk = handed.subarray(0, n);
+        if (reader.sink) {
+          reader.sink(chunk, () => {
+            if (spare.length < SPARE_BUFFERS) spare.push(handed);
+          });
+        } else reader.queued.push(chunk);
       } else {
-        chunk = Buffer.from(buf.subarray(0, n));
+        const chunk = Buffer.from(buf.subarray(0, n));
         if (buf === shared && n === SHARED_SIZE) bulk = true;
+        if (reader.sink) reader.sink(chunk);
+        else reader.queued.push(chunk);
       }
-      if (reader.sink) reader.sink(chunk);
-      else reader.queued.push(chunk);
       // Nobody consumes yet: stop reading until a sink is attached.
       return reader.sink !== undefined;
     },

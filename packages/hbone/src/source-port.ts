@@ -1,25 +1,17 @@
-// Dialling from a workload's own address (loopback mode) with the source port picked here instead of by bind(2)
-// with port 0. For port 0 the kernel searches the ephemeral range for a port no socket on that address holds, and
-// every TIME_WAIT socket the proxy leaves behind (it closes towards the app first) holds one: measured on this
-// machine, system CPU per dial grew from ~0.1 ms to ~1 ms once about 10,000 were held. Naming a port costs one
-// lookup (libuv binds with SO_REUSEADDR, so TIME_WAIT holders do not conflict). A port a listener holds fails the
-// bind, one already connected to the same destination fails the connect: the next port is tried, and after a few
-// the kernel picks as before.
+// Source ports for dials from a given address (ztunnel's loopback mode leaves from the workload's own address),
+// picked here instead of by bind(2) with port 0. For port 0 the kernel searches the ephemeral range for a port no
+// socket on that address holds, and every TIME_WAIT socket the proxy leaves behind (it closes towards the app first)
+// holds one: measured on this machine, system CPU per dial grew from ~0.1 ms to ~1 ms once about 10,000 were held.
+// Naming a port costs one lookup (libuv binds with SO_REUSEADDR, so TIME_WAIT holders do not conflict). A port a
+// listener holds fails the bind, one already connected to the same destination fails the connect: the next port is
+// tried, and after a few the kernel picks as before.
 import { readFileSync } from 'node:fs';
-import net, { type Socket } from 'node:net';
 
 export interface PortRange {
   readonly low: number;
   readonly high: number;
   /** ip_local_reserved_ports: never handed out. */
   readonly reserved: readonly (readonly [number, number])[];
-}
-
-export interface SourceDial {
-  readonly host: string;
-  readonly port: number;
-  readonly localAddress: string;
-  readonly timeoutMs: number;
 }
 
 /** Linux's defaults, used when /proc cannot be read. */
@@ -53,7 +45,7 @@ function systemRange(): PortRange {
   }
 }
 
-/** Hands out source ports round-robin over the ephemeral range and dials with them. */
+/** Hands out source ports round-robin over the ephemeral range. */
 export class SourcePorts {
   readonly #range: PortRange;
   #next: number;
@@ -75,43 +67,27 @@ export class SourcePorts {
     return undefined;
   }
 
-  /** Connects from `localAddress`; rejects with the socket error (ECONNREFUSED, a timeout …). */
-  async dial(options: SourceDial): Promise<Socket> {
+  /**
+   * Runs `connect` with the next ports until one is not taken (EADDRINUSE from bind, EADDRNOTAVAIL from a connect
+   * whose 4-tuple is in use); after ATTEMPTS ports, or with none to give, with undefined: the kernel picks.
+   */
+  async pick<T>(connect: (localPort: number | undefined) => Promise<T>): Promise<T> {
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       const port = this.next();
       if (port === undefined) break;
       try {
-        return await connectFrom(options, port);
+        return await connect(port);
       } catch (err) {
         if (!PORT_TAKEN.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
       }
     }
-    return connectFrom(options, undefined);
+    return connect(undefined);
   }
-}
-
-function connectFrom(options: SourceDial, localPort: number | undefined): Promise<Socket> {
-  const { host, port, localAddress, timeoutMs } = options;
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host, port, localAddress, ...(localPort === undefined ? {} : { localPort }), allowHalfOpen: true, noDelay: true });
-    const fail = (err: Error): void => {
-      socket.destroy();
-      reject(err);
-    };
-    socket.setTimeout(timeoutMs, () => fail(new Error(`connect to ${host}:${port} timed out`)));
-    socket.once('connect', () => {
-      socket.setTimeout(0);
-      socket.off('error', fail);
-      resolve(socket);
-    });
-    socket.once('error', fail);
-  });
 }
 
 let shared: SourcePorts | undefined;
 
-/** Dials from `localAddress` with a port from this process's shared round-robin. */
-export function dialFrom(options: SourceDial): Promise<Socket> {
-  shared ??= new SourcePorts();
-  return shared.dial(options);
+/** This process's round-robin over the system's ephemeral range. */
+export function sharedSourcePorts(): SourcePorts {
+  return (shared ??= new SourcePorts());
 }

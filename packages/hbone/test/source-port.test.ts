@@ -1,9 +1,9 @@
-// Source ports chosen by ztunnel for dials from a workload address: parsing of the kernel's range files, the
-// round-robin, and real dials on loopback where the first port is held by a listener or by a live connection to the
-// same destination (the kernel refuses those; the next port is used).
+// Source ports chosen for dials from a given address (ztunnel: a workload's): parsing of the kernel's range files,
+// the round-robin, and real dials (dialTcp) on loopback where the first port is held by a listener or by a live
+// connection to the same destination (the kernel refuses those; the next port is used).
 import net, { type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parsePortRange, SourcePorts } from '../src/source-port.js';
+import { dialTcp, parsePortRange, SourcePorts } from '../src/index.js';
 
 describe('parsePortRange', () => {
   it.each([
@@ -38,7 +38,7 @@ describe('SourcePorts.next', () => {
   });
 });
 
-describe('SourcePorts.dial on loopback', () => {
+describe('dialTcp from an address, with ports from SourcePorts, on loopback', () => {
   const cleanup: (() => void)[] = [];
   afterEach(() => {
     for (const c of cleanup.splice(0)) c();
@@ -86,7 +86,7 @@ describe('SourcePorts.dial on loopback', () => {
     const held = await heldPortWithFreeNext();
     const ports = new SourcePorts({ low: held + 1, high: held + 1, reserved: [] });
     const peer = accepted(server);
-    const socket = track(await ports.dial({ host: SERVER_IP, port: (server.address() as AddressInfo).port, localAddress: SOURCE_IP, timeoutMs: 2000 }));
+    const socket = track(await dialTcp({ host: SERVER_IP, port: (server.address() as AddressInfo).port, localAddress: SOURCE_IP, timeoutMs: 2000, sourcePorts: ports }));
     expect(socket.localPort).toBe(held + 1);
     expect(await peer).toEqual({ remoteAddress: SOURCE_IP, remotePort: held + 1 });
   });
@@ -95,7 +95,7 @@ describe('SourcePorts.dial on loopback', () => {
     const server = await listen(SERVER_IP);
     const held = await heldPortWithFreeNext();
     const ports = new SourcePorts({ low: held, high: held + 1, reserved: [] }, held);
-    const socket = track(await ports.dial({ host: SERVER_IP, port: (server.address() as AddressInfo).port, localAddress: SOURCE_IP, timeoutMs: 2000 }));
+    const socket = track(await dialTcp({ host: SERVER_IP, port: (server.address() as AddressInfo).port, localAddress: SOURCE_IP, timeoutMs: 2000, sourcePorts: ports }));
     expect(socket.localPort).toBe(held + 1);
   });
 
@@ -106,11 +106,11 @@ describe('SourcePorts.dial on loopback', () => {
     // Free the listener's port and connect from it, so the 4-tuple (SOURCE_IP:P → server) is in use.
     const free = await listen(SOURCE_IP, held + 1);
     free.close();
-    const first = track(await new SourcePorts({ low: held + 1, high: held + 1, reserved: [] }).dial(to));
+    const first = track(await dialTcp({ ...to, sourcePorts: new SourcePorts({ low: held + 1, high: held + 1, reserved: [] }) }));
     expect(first.localPort).toBe(held + 1);
     // The next range starts at that port: the connect fails there and the port after it is used.
     const ports = new SourcePorts({ low: held + 1, high: held + 2, reserved: [] }, held + 1);
-    const second = track(await ports.dial(to));
+    const second = track(await dialTcp({ ...to, sourcePorts: ports }));
     expect(second.localAddress).toBe(SOURCE_IP);
     expect(second.localPort).not.toBe(held + 1);
   });
@@ -119,7 +119,7 @@ describe('SourcePorts.dial on loopback', () => {
     const server = await listen(SERVER_IP);
     const held = await heldPortWithFreeNext();
     const ports = new SourcePorts({ low: held, high: held, reserved: [] });
-    const socket = track(await ports.dial({ host: SERVER_IP, port: (server.address() as AddressInfo).port, localAddress: SOURCE_IP, timeoutMs: 2000 }));
+    const socket = track(await dialTcp({ host: SERVER_IP, port: (server.address() as AddressInfo).port, localAddress: SOURCE_IP, timeoutMs: 2000, sourcePorts: ports }));
     expect(socket.localAddress).toBe(SOURCE_IP);
     expect(socket.localPort).not.toBe(held);
   });
@@ -129,6 +129,6 @@ describe('SourcePorts.dial on loopback', () => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise((r) => closed.close(r));
     const ports = new SourcePorts();
-    await expect(ports.dial({ host: SERVER_IP, port, localAddress: SOURCE_IP, timeoutMs: 2000 })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await expect(dialTcp({ host: SERVER_IP, port, localAddress: SOURCE_IP, timeoutMs: 2000, sourcePorts: ports })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
   });
 });
