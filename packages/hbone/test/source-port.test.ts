@@ -4,6 +4,7 @@
 import net, { type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dialTcp, parsePortRange, SourcePorts } from '../src/index.js';
+import { portWindow, WINDOW } from '../src/source-port.js';
 
 describe('parsePortRange', () => {
   it.each([
@@ -24,6 +25,29 @@ describe('parsePortRange', () => {
     ['1024 2048', 'x'],
   ])('refuses range %j with reserved %j', (range, reserved) => {
     expect(parsePortRange(range, reserved)).toBeUndefined();
+  });
+});
+
+describe('portWindow', () => {
+  const range = { low: 32768, high: 60999, reserved: [[40000, 40010]] as [number, number][] };
+
+  it('takes a block of the range where the random number says, keeping reserved ports', () => {
+    expect(portWindow(range, 4096, 0)).toEqual({ low: 32768, high: 36863, reserved: range.reserved });
+    expect(portWindow(range, 4096, 0.999999)).toEqual({ low: 56904, high: 60999, reserved: range.reserved });
+    const middle = portWindow(range, 100, 0.5);
+    expect(middle.high - middle.low + 1).toBe(100);
+    expect(middle.low).toBeGreaterThan(range.low);
+  });
+
+  it('leaves a range no larger than the window as it is', () => {
+    expect(portWindow({ low: 1000, high: 1999, reserved: [] }, 1000, 0.7)).toEqual({ low: 1000, high: 1999, reserved: [] });
+    expect(portWindow({ low: 1000, high: 1009, reserved: [] }, 1000, 0.7)).toEqual({ low: 1000, high: 1009, reserved: [] });
+  });
+
+  it('keeps a default SourcePorts to one window of the ephemeral range', () => {
+    const ports = new SourcePorts();
+    const seen = new Set(Array.from({ length: WINDOW + 10 }, () => ports.next()));
+    expect(seen.size).toBeLessThanOrEqual(WINDOW);
   });
 });
 
