@@ -6,18 +6,18 @@
 // bridge and netfilter are charged to the sending process) and their read/write calls per MB, keep-alive p50/p99,
 // connections/s and CPU per connection per node. Needs root; without it, says so and exits 0.
 // BENCH_SECONDS (iperf3 run, default 3), BENCH_ROUNDS (rounds through the three paths in turn, medians printed;
-// default 1, about 60 s, each round adds about 40), BENCH_ONLY (comma list of throughput,latency,connections),
+// default 3: one round of the shared machine moved the throughput ratio between 0.56× and 1.08×), BENCH_ONLY (comma list of throughput,latency,connections),
 // BENCH_CPU_PROF=DIR (run the ztunnels under --cpu-prof, profiles in DIR).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatRatioTable, type BenchRow } from '@ambient/core';
-import { writeBenchCertificates, writeStunnelConfigs } from '@ambient/hbone/testing';
+import { CONNECTION_WARMUP_MS, interleaved as interleavedRounds, writeBenchCertificates, writeStunnelConfigs } from '@ambient/hbone/testing';
 import type { IperfResult, RateResult } from './capture-client.js';
 import { addRule, benchRules, clientJob, startCaptureMesh, startClientJob, waitForListener } from './capture-mesh.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 3);
-const ROUNDS = Math.max(1, Number(process.env['BENCH_ROUNDS'] ?? 1));
+const ROUNDS = Math.max(1, Number(process.env['BENCH_ROUNDS'] ?? 3));
 const ONLY = new Set((process.env['BENCH_ONLY'] ?? 'throughput,latency,connections').split(','));
 const PROFILE_DIR = process.env['BENCH_CPU_PROF'];
 const CONCURRENCY = 16;
@@ -78,18 +78,8 @@ const PATHS: readonly PathName[] = ['direct', 'stunnel', 'ztunnel'];
 const ratio = (value: number, base: number, what: string): string => ` (${(value / base).toFixed(2)}× ${what})`;
 const rounds = ROUNDS > 1 ? `, medians of ${ROUNDS} interleaved rounds` : '';
 
-/**
- * Measures every path ROUNDS times, the paths taking turns so that a busy moment of the shared machine falls on all
- * of them; `median(path, field)` then reads one figure per path.
- */
-async function interleaved<T>(measure: (path: PathName) => Promise<T>): Promise<(path: PathName, field: (r: T) => number) => number> {
-  const results: Record<PathName, T[]> = { direct: [], stunnel: [], ztunnel: [] };
-  for (let i = 0; i < ROUNDS; i++) for (const path of PATHS) results[path].push(await measure(path));
-  return (path, field) => {
-    const sorted = results[path].map(field).sort((a, b) => a - b);
-    return sorted[Math.floor(sorted.length / 2)] ?? 0;
-  };
-}
+/** Every path ROUNDS times, the paths taking turns; one median per path. */
+const interleaved = <T>(measure: (path: PathName) => Promise<T>) => interleavedRounds(PATHS, ROUNDS, measure);
 
 async function throughput(pids: Record<PathName, number[]>): Promise<void> {
   const run = (path: PathName, seconds: number, reverse: boolean): Promise<IperfResult> =>
@@ -139,7 +129,7 @@ async function connections(pids: Record<PathName, number[]>): Promise<void> {
   const run = (path: PathName, ms: number): Promise<RateResult> =>
     clientJob<RateResult>(topology, sleepNs, { job: 'rate', host: echoIp, port: PORT.echo[path], concurrency: CONCURRENCY, ms, pids: pids[path] });
   // Warm-up: in a fresh Node process the per-connection code runs unoptimised (and its compiler threads cost CPU).
-  await run('ztunnel', 3000);
+  await run('ztunnel', CONNECTION_WARMUP_MS);
   const m = await interleaved((path) => run(path, 2000));
   const rate = (path: PathName): number => m(path, (r) => r.rate);
   console.log(formatRatioTable(`capture: new connections/s, each open + 1-byte echo + close, ${CONCURRENCY} in flight (stunnel: a TLS handshake each; ztunnel: CONNECT on a pooled session)${rounds}`, [

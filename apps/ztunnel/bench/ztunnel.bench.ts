@@ -2,8 +2,9 @@
 // HBONE → ztunnel B → app) against a stunnel4 pair on the same path and against direct TCP. iperf3 throughput both
 // ways and CPU-s/GB of both proxies, 1-byte keep-alive round trips, new tunnelled connections per second, memory
 // per idle tunnel. Ratios are what to read: absolute figures move with the shared machine's load.
-// BENCH_SECONDS (iperf3 run, default 3), BENCH_IDLE (idle tunnels, default 1000), BENCH_ONLY (comma list of
-// throughput,latency,connections,memory), BENCH_CPU_PROF=DIR (run the ztunnels under --cpu-prof, profiles in DIR).
+// BENCH_SECONDS (iperf3 run, default 3), BENCH_ROUNDS (rounds through the paths in turn, medians printed; default
+// 3), BENCH_IDLE (idle tunnels, default 1000), BENCH_ONLY (comma list of throughput,latency,connections,memory),
+// BENCH_CPU_PROF=DIR (run the ztunnels under --cpu-prof, profiles in DIR).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -12,7 +13,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { formatRatioTable, type BenchRow } from '@ambient/core';
 import {
-  connectionRate, cpuSeconds, echoLatency, freePort, idleMemoryPerConnection, iperf, percentile, startEchoProcess, startIperfServer,
+  CONNECTION_WARMUP_MS, connectionRate, cpuSeconds, echoLatency, interleaved, freePort, idleMemoryPerConnection, iperf, percentile, startEchoProcess, startIperfServer,
   stunnelPair, tcpDial, writeBenchCertificates, type BenchPath, type Dial,
 } from '@ambient/hbone/testing';
 import { ECHO_IP, SLEEP_IP, SOCKS_PORT, startMesh } from './mesh.js';
@@ -27,6 +28,9 @@ const CONCURRENCY = 16;
  */
 const LATENCY_WARMUP = 10_000;
 const LATENCY_ROUNDS = 10_000;
+/** Rounds through the paths in turn, medians printed: one round of the shared machine moves ratios by ±30%. */
+const ROUNDS = Math.max(1, Number(process.env['BENCH_ROUNDS'] ?? 3));
+const rounds = ROUNDS > 1 ? `, medians of ${ROUNDS} interleaved rounds` : '';
 const ONLY = new Set((process.env['BENCH_ONLY'] ?? 'throughput,latency,connections,memory').split(','));
 const PROFILE_DIR = process.env['BENCH_CPU_PROF'];
 const LOADER = fileURLToPath(new URL('../../../tools/source-loader.mjs', import.meta.url));
@@ -65,53 +69,58 @@ async function throughput(): Promise<void> {
   const plainShim = await shim(['plain', ECHO_IP, String(iperfPort)]);
   const stunnelShim = await shim(['plain', '127.0.0.1', String(stunnel.port)]);
   const socksShim = await shim(['socks', ECHO_IP, String(iperfPort), socks.host, String(socks.port)]);
-  const runs: [string, { port: number; host?: string; pids?: number[]; extraPids?: number[] }][] = [
+  const runs = new Map<string, { port: number; host?: string; pids?: number[]; extraPids?: number[] }>([
     ['direct', { port: iperfPort, host: ECHO_IP }],
     ['shim alone (its own cost)', { port: plainShim.port, extraPids: plainShim.pids }],
     ['stunnel pair', { port: stunnel.port, pids: stunnel.pids }],
     ['shim + stunnel pair', { port: stunnelShim.port, pids: stunnel.pids, extraPids: stunnelShim.pids }],
     ['shim (SOCKS5) + ztunnel pair', { port: socksShim.port, pids: mesh.ztunnelPids, extraPids: socksShim.pids }],
-  ];
+  ]);
+  const names = [...runs.keys()];
+  const target = (name: string) => runs.get(name) ?? { port: 0 };
   // A short run through each path first: the Node proxies' JIT (and its compiler threads' CPU) settles before timing.
-  for (const [, target] of runs) await iperf({ ...target, seconds: 1 });
+  for (const name of names) await iperf({ ...target(name), seconds: 1 });
   for (const reverse of [false, true]) {
+    const m = await interleaved(names, ROUNDS, (name) => iperf({ ...target(name), seconds: SECONDS, reverse }));
     const rows: BenchRow[] = [];
     const cpu: BenchRow[] = [];
-    let direct = 0;
-    for (const [name, target] of runs) {
-      const r = await iperf({ ...target, seconds: SECONDS, reverse });
-      direct ||= r.gbps;
+    const direct = m('direct', (r) => r.gbps);
+    for (const name of names) {
+      const gbps = m(name, (r) => r.gbps);
       // The baseline keeps its plain name: formatRatioTable finds it by name.
       const plain = name === 'direct' || name === 'stunnel pair';
-      rows.push({ name: plain ? name : `${name} (${vs(r.gbps, direct)})`, value: r.gbps, unit: 'Gbit/s' });
-      if (name.includes('shim')) cpu.push({ name: `${name}: the shim`, value: r.extraCpuSecondsPerGB, unit: 'CPU-s/GB', lowerIsBetter: true });
-      if (target.pids) cpu.push({ name: `${name}: both proxies`, value: r.cpuSecondsPerGB, unit: 'CPU-s/GB', lowerIsBetter: true });
+      rows.push({ name: plain ? name : `${name} (${vs(gbps, direct)})`, value: gbps, unit: 'Gbit/s' });
+      if (name.includes('shim')) cpu.push({ name: `${name}: the shim`, value: m(name, (r) => r.extraCpuSecondsPerGB), unit: 'CPU-s/GB', lowerIsBetter: true });
+      if (target(name).pids) cpu.push({ name: `${name}: both proxies`, value: m(name, (r) => r.cpuSecondsPerGB), unit: 'CPU-s/GB', lowerIsBetter: true });
     }
     const way = reverse ? 'download (iperf3 -R)' : 'upload';
-    console.log(formatRatioTable(`throughput ${way}, iperf3 ${SECONDS}s, one connection`, rows, 'stunnel pair'));
+    console.log(formatRatioTable(`throughput ${way}, iperf3 ${SECONDS}s, one connection${rounds}`, rows, 'stunnel pair'));
     console.log(formatRatioTable(`CPU seconds per GB, ${way}`, cpu, 'stunnel pair: both proxies'));
   }
 }
 
 async function latency(): Promise<void> {
   const stunnel = await pathTo(echo.port);
-  const dials: [string, Dial][] = [
+  const dials = new Map<string, Dial>([
     ['direct', tcpDial(echo.port, ECHO_IP)],
     ['stunnel pair', tcpDial(stunnel.port)],
     ['ztunnel pair (SOCKS5 client)', socksDial(socks, { host: ECHO_IP, port: echo.port })],
-  ];
+  ]);
+  const m = await interleaved([...dials.keys()], ROUNDS, async (name) => {
+    const dial = dials.get(name);
+    const t = dial ? await echoLatency(dial, LATENCY_ROUNDS, LATENCY_WARMUP) : [];
+    return { p50: percentile(t, 50) / 1000, p99: percentile(t, 99) / 1000 };
+  });
   const p50: BenchRow[] = [];
   const p99: BenchRow[] = [];
-  let base = { p50: 0, p99: 0 };
-  for (const [name, dial] of dials) {
-    const t = await echoLatency(dial, LATENCY_ROUNDS, LATENCY_WARMUP);
-    const r = { p50: percentile(t, 50) / 1000, p99: percentile(t, 99) / 1000 };
-    if (name === 'direct') base = r;
+  const base = { p50: m('direct', (r) => r.p50), p99: m('direct', (r) => r.p99) };
+  for (const name of dials.keys()) {
+    const r = { p50: m(name, (t) => t.p50), p99: m(name, (t) => t.p99) };
     const added = (k: 'p50' | 'p99') => (name === 'direct' ? '' : ` (+${(r[k] - base[k]).toFixed(3)} ms over direct)`);
     p50.push({ name: `${name}${added('p50')}`, value: r.p50, unit: 'ms', lowerIsBetter: true });
     p99.push({ name: `${name}${added('p99')}`, value: r.p99, unit: 'ms', lowerIsBetter: true });
   }
-  console.log(formatRatioTable('1-byte echo round trip p50, keep-alive connection, 10,000 after 10,000 warm-up', p50, 'direct'));
+  console.log(formatRatioTable(`1-byte echo round trip p50, keep-alive connection, 10,000 after 10,000 warm-up${rounds}`, p50, 'direct'));
   console.log(formatRatioTable('1-byte echo round trip p99, keep-alive connection', p99, 'direct'));
 }
 
@@ -128,23 +137,28 @@ async function connections(): Promise<void> {
   const stunnel = await pathTo(echo.port);
   const ztunnel = socksDial(socks, { host: ECHO_IP, port: echo.port });
   // Warm-up: in a fresh Node process the per-connection code runs unoptimised (and its compiler threads cost CPU).
-  await connectionRate(ztunnel, CONCURRENCY, 3000);
-  const direct = await rateAndCost(tcpDial(echo.port, ECHO_IP), []);
-  const s = await rateAndCost(tcpDial(stunnel.port), stunnel.pids);
-  const z = await rateAndCost(ztunnel, mesh.ztunnelPids);
-  const zName = `ztunnel pair, SOCKS5 + CONNECT on a pooled session (${vs(z.rate, direct.rate)})`;
-  console.log(formatRatioTable(`new connections/s, each open + 1-byte echo + close, ${CONCURRENCY} in flight (stunnel: a TLS handshake each)`, [
-    { name: 'direct', value: direct.rate, unit: 'conn/s' },
-    { name: 'stunnel pair', value: s.rate, unit: 'conn/s' },
-    { name: zName, value: z.rate, unit: 'conn/s' },
+  await connectionRate(ztunnel, CONCURRENCY, CONNECTION_WARMUP_MS);
+  const paths = new Map<string, [Dial, readonly number[]]>([
+    ['direct', [tcpDial(echo.port, ECHO_IP), []]],
+    ['stunnel', [tcpDial(stunnel.port), stunnel.pids]],
+    ['ztunnel', [ztunnel, mesh.ztunnelPids]],
+  ]);
+  const m = await interleaved([...paths.keys()], ROUNDS, (name) => {
+    const [dial, pids] = paths.get(name) ?? [ztunnel, []];
+    return rateAndCost(dial, pids);
+  });
+  const rate = (name: string) => m(name, (r) => r.rate);
+  const zName = `ztunnel pair, SOCKS5 + CONNECT on a pooled session (${vs(rate('ztunnel'), rate('direct'))})`;
+  console.log(formatRatioTable(`new connections/s, each open + 1-byte echo + close, ${CONCURRENCY} in flight (stunnel: a TLS handshake each)${rounds}`, [
+    { name: 'direct', value: rate('direct'), unit: 'conn/s' },
+    { name: 'stunnel pair', value: rate('stunnel'), unit: 'conn/s' },
+    { name: zName, value: rate('ztunnel'), unit: 'conn/s' },
   ], 'stunnel pair'));
-  const sum = (ms: number[]) => ms.reduce((a, b) => a + b, 0);
-  const [sa = 0, sb = 0] = s.cpuMs;
-  const [za = 0, zb = 0] = z.cpuMs;
+  const [sa, sb, za, zb] = [m('stunnel', (r) => r.cpuMs[0] ?? 0), m('stunnel', (r) => r.cpuMs[1] ?? 0), m('ztunnel', (r) => r.cpuMs[0] ?? 0), m('ztunnel', (r) => r.cpuMs[1] ?? 0)];
   const cpu = (name: string, value: number): BenchRow => ({ name, value, unit: 'CPU-ms/conn', lowerIsBetter: true });
   console.log(formatRatioTable('CPU per new connection, per node (the same runs)', [
-    cpu('stunnel pair, both nodes', sum(s.cpuMs)),
-    cpu('ztunnel pair, both nodes', sum(z.cpuMs)),
+    cpu('stunnel pair, both nodes', sa + sb),
+    cpu('ztunnel pair, both nodes', za + zb),
     cpu('stunnel, one node', Math.max(sa, sb)),
     cpu('ztunnel node-a (outbound: SOCKS5, plan, CONNECT)', za),
     cpu('ztunnel node-b (inbound: authorize, dial the app)', zb),
