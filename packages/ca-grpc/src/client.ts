@@ -1,7 +1,7 @@
 // The node proxy's side of Istio's CA API: CSR → CreateCertificate (impersonating, with a bearer token) → a
 // checked SVID. `fetchSvid` plugs straight into @ambient/spiffe's SecretManager.
-import { credentials, status, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
-import { callMetadata, channelCredentials, channelOptions, IstioCertificateClient } from '@ambient/grpc';
+import { status, type ServiceError } from '@grpc/grpc-js';
+import { callMetadata, channelCredentials, channelOptions, IstioCertificateClient, type ChannelTls } from '@ambient/grpc';
 import { createCsr, generateKeyPair, SpiffeError, svidFromCertChain, toCertificates, type Svid } from '@ambient/spiffe';
 import type { X509Certificate } from 'node:crypto';
 import { CaGrpcError } from './errors.js';
@@ -29,13 +29,12 @@ export interface CaClientOptions {
   readonly trustAnchors?: string | readonly X509Certificate[];
 }
 
-function channel(options: CaClientOptions): ChannelCredentials {
-  if (!options.clientCertificate) return channelCredentials({ rootPem: options.rootPem });
-  return credentials.createSsl(
-    Buffer.from(options.rootPem),
-    Buffer.from(options.clientCertificate.keyPem),
-    Buffer.from(options.clientCertificate.certChainPem),
-  );
+function channelTls(options: CaClientOptions): ChannelTls {
+  return {
+    rootPem: options.rootPem,
+    ...(options.serverName ? { serverName: options.serverName } : {}),
+    ...(options.clientCertificate ? { client: options.clientCertificate } : {}),
+  };
 }
 
 export class CaClient {
@@ -46,7 +45,8 @@ export class CaClient {
   constructor(options: CaClientOptions) {
     this.#options = options;
     this.#anchors = options.trustAnchors === undefined ? undefined : toCertificates(options.trustAnchors);
-    this.#client = new IstioCertificateClient(options.address, channel(options), channelOptions(options));
+    const tls = channelTls(options);
+    this.#client = new IstioCertificateClient(options.address, channelCredentials(tls, options.address), channelOptions(tls, options.address));
   }
 
   /** A fresh P-256 key and its certificate for `identity`, checked: chain verifies, SAN matches, key matches. */

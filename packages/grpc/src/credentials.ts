@@ -1,4 +1,6 @@
 // TLS credentials and call metadata as istiod and ztunnel use them on port 15012.
+import { isIP } from 'node:net';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { credentials, Metadata, ServerCredentials, type ChannelCredentials, type ChannelOptions } from '@grpc/grpc-js';
 
 /** Istio's limit for a decoded xDS message (200 MiB). */
@@ -30,17 +32,42 @@ export interface ChannelTls {
   readonly rootPem: string;
   /** Name checked against the server certificate when the dialled host is an IP without that SAN. */
   readonly serverName?: string;
+  /** A client certificate to present (the CA accepts one in place of a token). */
+  readonly client?: { readonly keyPem: string; readonly certChainPem: string };
 }
 
-export function channelCredentials(tls: ChannelTls): ChannelCredentials {
-  return credentials.createSsl(Buffer.from(tls.rootPem));
+/**
+ * The TLS server name sent when a channel dials an IP address and no `serverName` is given: an IP is not a valid
+ * server name (RFC 6066; Node warns with DEP0123 on every process that sends one), so the channel names istiod as
+ * ztunnel does in a cluster, while the certificate is still checked against the IP that was dialled.
+ */
+export const IP_TARGET_SERVER_NAME = 'istiod.istio-system.svc';
+
+/** Credentials for a channel to `address` (host:port), which decides what the server certificate is checked against. */
+export function channelCredentials(tls: ChannelTls, address?: string): ChannelCredentials {
+  const ip = tls.serverName === undefined && address !== undefined ? ipHost(address) : undefined;
+  return credentials.createSsl(
+    Buffer.from(tls.rootPem),
+    tls.client ? Buffer.from(tls.client.keyPem) : null,
+    tls.client ? Buffer.from(tls.client.certChainPem) : null,
+    // grpc-js calls this with the server name it sent; an IP target is checked by its IP SANs.
+    ip ? { checkServerIdentity: (_name: string, cert: PeerCertificate) => checkServerIdentity(ip, cert) } : undefined,
+  );
 }
 
-/** Channel options that pin the TLS server name (Istio's ALT_XDS_HOSTNAME). */
-export function channelOptions(tls: ChannelTls): ChannelOptions {
-  return tls.serverName
-    ? { ...DEFAULT_CHANNEL_OPTIONS, 'grpc.ssl_target_name_override': tls.serverName, 'grpc.default_authority': tls.serverName }
-    : DEFAULT_CHANNEL_OPTIONS;
+/** Channel options for `address`: the pinned server name (Istio's ALT_XDS_HOSTNAME), or istiod's for an IP. */
+export function channelOptions(tls: ChannelTls, address?: string): ChannelOptions {
+  if (tls.serverName) {
+    return { ...DEFAULT_CHANNEL_OPTIONS, 'grpc.ssl_target_name_override': tls.serverName, 'grpc.default_authority': tls.serverName };
+  }
+  if (address !== undefined && ipHost(address)) return { ...DEFAULT_CHANNEL_OPTIONS, 'grpc.ssl_target_name_override': IP_TARGET_SERVER_NAME };
+  return DEFAULT_CHANNEL_OPTIONS;
+}
+
+/** The host of `host:port` or `[v6]:port` when it is an IP literal. */
+function ipHost(address: string): string | undefined {
+  const host = address.startsWith('[') ? address.slice(1, address.indexOf(']')) : address.slice(0, address.lastIndexOf(':'));
+  return isIP(host) !== 0 ? host : undefined;
 }
 
 /** `authorization: Bearer <token>` and `clusterid`, as ztunnel sends on every xDS and CA call. */

@@ -9,6 +9,7 @@ export type { CreateCertificateCallback } from './services.js';
 export {
   MAX_MESSAGE_BYTES,
   DEFAULT_CHANNEL_OPTIONS,
+  IP_TARGET_SERVER_NAME,
   serverCredentials,
   channelCredentials,
   channelOptions,

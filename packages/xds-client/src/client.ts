@@ -68,8 +68,8 @@ export class XdsClient {
       this.#types.set(type.typeUrl, new TypeState(type, onDemand ?? false));
     }
     // grpc-js paces reconnects of the channel itself (1 s first): hand it the same §3.1 bounds so ours is what counts.
-    this.#grpc = new AggregatedDiscoveryClient(options.address, channelCredentials(options.tls), {
-      ...channelOptions(options.tls),
+    this.#grpc = new AggregatedDiscoveryClient(options.address, channelCredentials(options.tls, options.address), {
+      ...channelOptions(options.tls, options.address),
       'grpc.initial_reconnect_backoff_ms': options.backoff?.initialMs ?? 10,
       'grpc.max_reconnect_backoff_ms': options.backoff?.maxMs ?? 15_000,
     });
