@@ -177,6 +177,14 @@ describe('ambientctl up --netns (root, as CI runs; fails rather than skips witho
       const denied = await ambientctl(['exec', 'guest/curl', '--', 'curl', '-sS', '--max-time', '10', 'http://echo.default.mesh/'], cwd);
       expect(denied.code).not.toBe(0);
       expect(denied.stdout).toBe('');
+      // The admin and debug ports are on each namespace's own loopback: the inspection commands ask from inside.
+      const workloads = await ambientctl(['ztunnel-config', 'workloads', '--node', 'node-b'], cwd);
+      expect(workloads).toMatchObject({ code: 0, stderr: '' });
+      expect(workloads.stdout).toMatch(/^default\s+echo\s+10\.2\.\d+\.2\s+node-b\s+None\s+HBONE$/m);
+      const status = await ambientctl(['proxy-status'], cwd);
+      expect(status).toMatchObject({ code: 0, stderr: '' });
+      expect(status.stdout).toMatch(/^ztunnel-node-a\.istio-system\s+Kubernetes\s+ambientd\s+\S+\s+2 \(WDS,WADS\)$/m);
+      expect(status.stdout).toMatch(/^ztunnel-node-b\.istio-system\s/m);
       up.child.kill('SIGINT');
       expect(await up.exited).toEqual({ code: 0, signal: null });
       await up.closed;

@@ -10,7 +10,7 @@ export async function setLogLevel(options: SourceOptions, context: CommandContex
   const lines: string[] = [];
   for (const target of targets) {
     const path = level === undefined ? '/logging' : `/logging?level=${encodeURIComponent(level)}`;
-    const answer = await request(target.address, path, describe(target), level === undefined ? 'GET' : 'POST');
+    const answer = await request(target, path, describe(target), level === undefined ? 'GET' : 'POST');
     if (answer.status !== 200) {
       throw new AmbientctlError('AMBIENTCTL_ERR_UNREACHABLE', `${describe(target)} at ${target.address} refused the level: ${answer.body.trim()}`);
     }

@@ -7,7 +7,7 @@ import type { CommandContext } from '../cli/context.js';
 import { AmbientctlError, usageError } from '../errors.js';
 import { DEFAULT_RUN_FILE, readRunFile } from '../run-file.js';
 import { parseConfigDump, type ConfigDump } from './dump.js';
-import { getOk } from './http.js';
+import { getOk, type Endpoint } from './http.js';
 
 export interface SourceOptions {
   readonly file?: string;
@@ -16,9 +16,8 @@ export interface SourceOptions {
 }
 
 /** A ztunnel admin endpoint and the node it serves ('' when given by address only). */
-export interface AdminTarget {
+export interface AdminTarget extends Endpoint {
   readonly node: string;
-  readonly address: string;
 }
 
 /**
@@ -35,10 +34,10 @@ export async function adminTargets(options: SourceOptions, context: CommandConte
   if (options.node !== undefined) {
     const found = run.ztunnels.find((z) => z.node === options.node);
     if (!found) throw usageError(`no ztunnel for node "${options.node}" in the local mesh (nodes: ${run.ztunnels.map((z) => z.node).join(', ') || 'none'})`);
-    return [{ node: found.node, address: found.admin }];
+    return [target(found)];
   }
   if (run.ztunnels.length === 0) throw new AmbientctlError('AMBIENTCTL_ERR_NO_MESH', 'the local mesh has no ztunnel running');
-  const all = run.ztunnels.map((z) => ({ node: z.node, address: z.admin }));
+  const all = run.ztunnels.map(target);
   return scope === 'every' ? all : all.slice(0, 1);
 }
 
@@ -59,9 +58,14 @@ export async function loadDumps(options: SourceOptions, context: CommandContext,
   return Promise.all(
     targets.map(async (t) => {
       const what = describe(t);
-      return parseConfigDump(await getOk(t.address, '/config_dump', what), `${what} at ${t.address}`);
+      return parseConfigDump(await getOk(t, '/config_dump', what), `${what} at ${t.address}`);
     }),
   );
+}
+
+/** A ztunnel of the run file; in an `up --netns` mesh its admin port is on its node namespace's loopback. */
+function target(z: { node: string; admin: string; netns?: string }): AdminTarget {
+  return { node: z.node, address: z.admin, ...(z.netns !== undefined ? { netns: z.netns } : {}) };
 }
 
 export function describe(target: AdminTarget): string {

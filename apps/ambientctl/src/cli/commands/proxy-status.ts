@@ -9,7 +9,7 @@ import { parseOutputMode, render } from '../../output/format.js';
 import { formatTable } from '../../output/table.js';
 import { parseSyncz, proxyStatusTable } from '../../proxy-status/syncz.js';
 import { DEFAULT_RUN_FILE, readRunFile } from '../../run-file.js';
-import { getOk } from '../../ztunnel-config/http.js';
+import { getOk, type Endpoint } from '../../ztunnel-config/http.js';
 import type { CommandContext } from '../context.js';
 
 export function registerProxyStatus(program: Command, context: CommandContext): void {
@@ -24,8 +24,8 @@ export function registerProxyStatus(program: Command, context: CommandContext): 
       const mode = parseOutputMode(opts.output);
       if (opts.verbosity !== '0' && opts.verbosity !== '1') throw usageError(`-v must be 0 or 1, not "${opts.verbosity}"`);
       if (opts.debug !== undefined && !parseHostPort(opts.debug)) throw usageError(`--debug must be HOST:PORT, not "${opts.debug}"`);
-      const address = opts.debug ?? (await runFileDebugAddress(context));
-      const rows = parseSyncz(await getOk(address, '/debug/syncz', 'ambientd'), `ambientd at ${address}`);
+      const endpoint = opts.debug !== undefined ? { address: opts.debug } : await runFileDebugEndpoint(context);
+      const rows = parseSyncz(await getOk(endpoint, '/debug/syncz', 'ambientd'), `ambientd at ${endpoint.address}`);
       context.stdout.write(render(mode, rows, () => {
         const t = proxyStatusTable(rows, opts.verbosity === '1');
         return formatTable(t.headers, t.rows);
@@ -33,11 +33,12 @@ export function registerProxyStatus(program: Command, context: CommandContext): 
     });
 }
 
-/** ambientd's debug address from the run file; without one, the hint names this command's flag. */
-async function runFileDebugAddress(context: CommandContext): Promise<string> {
+/** ambientd's debug address (and namespace, in an `up --netns` mesh) from the run file; without one, the hint names this command's flag. */
+async function runFileDebugEndpoint(context: CommandContext): Promise<Endpoint> {
   const path = resolve(context.cwd, DEFAULT_RUN_FILE);
   if (!existsSync(path)) {
     throw new AmbientctlError('AMBIENTCTL_ERR_NO_MESH', `no local mesh is running (${path} does not exist); start one with 'ambientctl up DIR' or pass --debug HOST:PORT`);
   }
-  return (await readRunFile(path)).ambientd.debug;
+  const { ambientd } = await readRunFile(path);
+  return { address: ambientd.debug, ...(ambientd.netns !== undefined ? { netns: ambientd.netns } : {}) };
 }
