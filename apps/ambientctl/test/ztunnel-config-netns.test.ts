@@ -38,7 +38,7 @@ describe('request() into a network namespace', () => {
   });
 
   it('is not answered by the host: the same address outside the namespace refuses', async () => {
-    await expect(request(`127.0.0.1:${port}`, '/', 'the test ztunnel')).rejects.toThrow(/connection refused/);
+    await expect(request({ address: `127.0.0.1:${port}` }, '/', 'the test ztunnel')).rejects.toThrow(/connection refused/);
   });
 
   it('names the component, the address and the namespace when nothing listens there', async () => {

@@ -26,8 +26,7 @@ export interface Endpoint {
  * Sends one request; rejects only when nothing answered (refused, timed out), naming `what` and `address`.
  * node:http rather than fetch: fetch refuses some ports outright (the WHATWG "bad ports", 6000 among them).
  */
-export function request(endpoint: Endpoint | string, path: string, what: string, method: Method = 'GET'): Promise<HttpAnswer> {
-  const { address, netns } = typeof endpoint === 'string' ? { address: endpoint, netns: undefined } : endpoint;
+export function request({ address, netns }: Endpoint, path: string, what: string, method: Method = 'GET'): Promise<HttpAnswer> {
   const target = parseHostPort(address);
   if (!target) return Promise.reject(usageError(`the address of ${what} must be HOST:PORT, not "${address}"`));
   if (netns !== undefined) return requestInNamespace(netns, target, path, what, method, TIMEOUT_MS);
@@ -47,11 +46,10 @@ export function request(endpoint: Endpoint | string, path: string, what: string,
 }
 
 /** GET that must answer 200; the body otherwise becomes the error. */
-export async function getOk(endpoint: Endpoint | string, path: string, what: string): Promise<string> {
+export async function getOk(endpoint: Endpoint, path: string, what: string): Promise<string> {
   const answer = await request(endpoint, path, what);
   if (answer.status !== 200) {
-    const address = typeof endpoint === 'string' ? endpoint : endpoint.address;
-    throw new AmbientctlError('AMBIENTCTL_ERR_UNREACHABLE', `${what} at ${address} answered ${answer.status} to GET ${path}: ${answer.body.trim() || '(empty body)'}`);
+    throw new AmbientctlError('AMBIENTCTL_ERR_UNREACHABLE', `${what} at ${endpoint.address} answered ${answer.status} to GET ${path}: ${answer.body.trim() || '(empty body)'}`);
   }
   return answer.body;
 }
