@@ -6,8 +6,8 @@
 // bridge and netfilter are charged to the sending process) and their read/write calls per MB, keep-alive p50/p99,
 // connections/s and CPU per connection per node. Needs root; without it, says so and exits 0.
 // BENCH_SECONDS (iperf3 run, default 3), BENCH_ROUNDS (rounds through the three paths in turn, medians printed;
-// default 3: one round of the shared machine moved the throughput ratio between 0.56× and 1.08×), BENCH_ONLY (comma list of throughput,latency,connections),
-// BENCH_CPU_PROF=DIR (run the ztunnels under --cpu-prof, profiles in DIR).
+// default 3: one round of the shared machine moved the throughput ratio between 0.56× and 1.08×), BENCH_ONLY
+// (comma list of throughput,latency,connections), BENCH_CPU_PROF=DIR (run the ztunnels under --cpu-prof).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
