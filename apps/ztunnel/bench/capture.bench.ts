@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatRatioTable, type BenchRow } from '@ambient/core';
-import { CONNECTION_WARMUP_MS, interleaved as interleavedRounds, writeBenchCertificates, writeStunnelConfigs } from '@ambient/hbone/testing';
+import { CONNECTION_WARMUP_MS, interleaved as interleavedRounds, waitForQuietMachine, writeBenchCertificates, writeStunnelConfigs } from '@ambient/hbone/testing';
 import type { IperfResult, RateResult } from './capture-client.js';
 import { addRule, benchRules, clientJob, startCaptureMesh, startClientJob, waitForListener } from './capture-mesh.js';
 
@@ -154,6 +154,7 @@ async function connections(pids: Record<PathName, number[]>): Promise<void> {
 
 async function main(): Promise<void> {
   const pids = await setUp();
+  console.log(`CPU busy in the second before measuring: ${(100 * (await waitForQuietMachine())).toFixed(0)}%`);
   if (ONLY.has('throughput')) await throughput(pids.iperf);
   if (ONLY.has('latency')) await latency();
   if (ONLY.has('connections')) await connections(pids.echo);

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { formatRatioTable, type BenchRow } from '@ambient/core';
 import {
   CONNECTION_WARMUP_MS, connectionRate, cpuSeconds, echoLatency, interleaved, freePort, idleMemoryPerConnection, iperf, percentile, startEchoProcess, startIperfServer,
-  stunnelPair, tcpDial, writeBenchCertificates, type BenchPath, type Dial,
+  stunnelPair, tcpDial, waitForQuietMachine, writeBenchCertificates, type BenchPath, type Dial,
 } from '@ambient/hbone/testing';
 import { ECHO_IP, SLEEP_IP, SOCKS_PORT, startMesh } from './mesh.js';
 import { socksDial } from './socks-dial.js';
@@ -187,6 +187,7 @@ async function memory(): Promise<void> {
 }
 
 try {
+  console.log(`CPU busy in the second before measuring: ${(100 * (await waitForQuietMachine())).toFixed(0)}%`);
   if (ONLY.has('throughput')) await throughput();
   if (ONLY.has('latency')) await latency();
   if (ONLY.has('connections')) await connections();

@@ -2,7 +2,7 @@
 // the path closes mid-measurement.
 import net, { type AddressInfo } from 'node:net';
 import { expect, it } from 'vitest';
-import { echoLatency, tcpDial } from '../src/testing/index.js';
+import { echoLatency, tcpDial, waitForQuietMachine } from '../src/testing/index.js';
 
 async function listen(onSocket: (s: net.Socket) => void): Promise<{ port: number; close: () => void }> {
   const server = net.createServer(onSocket);
@@ -30,3 +30,12 @@ it('rejects, naming the round, when the path closes mid-measurement', async () =
   await expect(echoLatency(tcpDial(flaky.port), 10, 0)).rejects.toThrow('echo round trip 3 of 10: the connection closed');
   flaky.close();
 });
+
+it('waitForQuietMachine gives the busy share of a second, and gives up after its limit', async () => {
+  const started = Date.now();
+  // No machine is ever more than 100% idle: this waits out the limit, one-second samples at a time.
+  const busy = await waitForQuietMachine(1.01, 1500);
+  expect(busy).toBeGreaterThanOrEqual(0);
+  expect(busy).toBeLessThanOrEqual(1);
+  expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
+}, 10_000);

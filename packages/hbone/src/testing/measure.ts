@@ -236,3 +236,27 @@ export async function waitForPort(port: number, host = '127.0.0.1'): Promise<voi
   }
   throw new Error(`nothing listens on ${host}:${port}`);
 }
+
+/** Busy and total CPU ticks of the whole machine, from the first line of /proc/stat. */
+function machineTicks(): { busy: number; total: number } {
+  const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0); // idle + iowait
+  const total = fields.reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
+}
+
+/**
+ * Waits until the machine's CPUs were at least `idleShare` idle over one second (at most `maxMs`), so a bench does
+ * not start while the previous one's processes are still going away: the 1-minute load average lags by minutes and
+ * says nothing about that. Resolves with the busy share of the last second.
+ */
+export async function waitForQuietMachine(idleShare = 0.8, maxMs = 30_000): Promise<number> {
+  const until = Date.now() + maxMs;
+  for (;;) {
+    const a = machineTicks();
+    await new Promise((r) => setTimeout(r, 1000));
+    const b = machineTicks();
+    const busy = b.total > a.total ? (b.busy - a.busy) / (b.total - a.total) : 0;
+    if (busy <= 1 - idleShare || Date.now() >= until) return busy;
+  }
+}
