@@ -18,7 +18,8 @@ beforeAll(async () => {
   topology = await createTopology({ prefix: runPrefix(FAMILY), nodes: [{ name: 'node-a', workloads: [] }] });
   namespace = topology.node('node-a').namespace;
   // Answers with the method and path, and a body whose last line looks like a status line, to prove it is kept.
-  const code = `require('http').createServer((q,s)=>{s.writeHead(q.url==='/missing'?404:200);s.end(q.method+' '+q.url+'\\n200')}).listen(0,'127.0.0.1',function(){console.log(this.address().port)})`;
+  // The port is written as text: console.log(number) prints colour codes under FORCE_COLOR, which nx sets.
+  const code = `require('http').createServer((q,s)=>{s.writeHead(q.url==='/missing'?404:200);s.end(q.method+' '+q.url+'\\n200')}).listen(0,'127.0.0.1',function(){process.stdout.write(this.address().port+'\\n')})`;
   server = topology.spawn(namespace, [process.execPath, '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
   port = await new Promise<number>((resolve) => createInterface({ input: server.stdout! }).once('line', (l) => resolve(Number(l))));
 }, 30_000);
