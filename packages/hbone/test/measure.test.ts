@@ -1,8 +1,10 @@
-// The bench helpers' echo round trips: sorted times from a real echo, and a clear failure instead of a hang when
-// the path closes mid-measurement.
+// The bench helpers against real processes: echo round trips (sorted times, and a clear failure instead of a hang
+// when the path closes mid-measurement), the quiet-machine wait, and memory per held connection.
+import { spawn } from 'node:child_process';
 import net, { type AddressInfo } from 'node:net';
+import { createInterface } from 'node:readline';
 import { expect, it } from 'vitest';
-import { echoLatency, tcpDial, waitForQuietMachine } from '../src/testing/index.js';
+import { echoLatency, idleMemoryPerConnection, tcpDial, waitForQuietMachine } from '../src/testing/index.js';
 
 async function listen(onSocket: (s: net.Socket) => void): Promise<{ port: number; close: () => void }> {
   const server = net.createServer(onSocket);
@@ -39,3 +41,19 @@ it('waitForQuietMachine gives the busy share of a second, and gives up after its
   expect(busy).toBeLessThanOrEqual(1);
   expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
 }, 10_000);
+
+it('idleMemoryPerConnection reads the growth a held connection costs, from a real process', async () => {
+  // An echo that keeps 64 KiB of touched memory per connection for as long as the connection stays open.
+  const code = `const k=[];require('net').createServer(c=>{const b=Buffer.alloc(65536,1);k.push(b);c.on('error',()=>{});c.on('close',()=>k.splice(k.indexOf(b),1));c.pipe(c)}).listen(0,'127.0.0.1',function(){process.stdout.write(this.address().port+'\\n')})`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const port = await new Promise<number>((resolve) => createInterface({ input: child.stdout! }).once('line', (l) => resolve(Number(l))));
+    const memory = await idleMemoryPerConnection(tcpDial(port), [child.pid ?? 0], 200);
+    for (const perConnection of [memory.first, memory.again]) {
+      expect(perConnection).toBeGreaterThan(48 * 1024);
+      expect(perConnection).toBeLessThan(256 * 1024);
+    }
+  } finally {
+    child.kill();
+  }
+}, 30_000);
