@@ -19,6 +19,8 @@ export type ClientJob =
  */
 export interface IperfResult extends Throughput {
   readonly kernelSecondsPerGB: number;
+  /** User-space CPU-s/GB of each pid, in the order given (node-a's proxy, then node-b's). */
+  readonly userSecondsPerGBByPid: number[];
   readonly readsPerMB: number;
   readonly writesPerMB: number;
 }
@@ -47,12 +49,19 @@ async function run(job: ClientJob): Promise<unknown> {
       for (const port of job.ports) await startEchoProcess(job.host, port);
       return 'READY';
     case 'iperf': {
-      const kernel = (): number => job.pids.reduce((t, pid) => t + cpuTimes(pid).system, 0);
-      const [before, calls] = [kernel(), syscalls(job.pids)];
+      const [before, calls] = [job.pids.map(cpuTimes), syscalls(job.pids)];
       const r = await iperf(job);
-      const after = syscalls(job.pids);
+      const [after, callsAfter] = [job.pids.map(cpuTimes), syscalls(job.pids)];
+      const perGB = (seconds: number): number => (seconds / r.bytes) * 1e9;
+      const spent = (field: 'user' | 'system', i: number): number => (after[i]?.[field] ?? 0) - (before[i]?.[field] ?? 0);
       const mb = r.bytes / 1e6;
-      return { ...r, kernelSecondsPerGB: ((kernel() - before) / r.bytes) * 1e9, readsPerMB: (after.reads - calls.reads) / mb, writesPerMB: (after.writes - calls.writes) / mb } satisfies IperfResult;
+      return {
+        ...r,
+        kernelSecondsPerGB: perGB(job.pids.reduce((t, _, i) => t + spent('system', i), 0)),
+        userSecondsPerGBByPid: job.pids.map((_, i) => perGB(spent('user', i))),
+        readsPerMB: (callsAfter.reads - calls.reads) / mb,
+        writesPerMB: (callsAfter.writes - calls.writes) / mb,
+      } satisfies IperfResult;
     }
     case 'latency': {
       const times = await echoLatency(tcpDial(job.port, job.host), job.rounds, job.warmup);

@@ -2,9 +2,9 @@
 // echo clients in sleep's namespace (node-a), servers in echo's (node-b); direct routing through both nodes (a bench
 // rule exempts its ports from capture), a stunnel pair (client side in node-a reached by a bench REDIRECT, TLS 1.3
 // across the wire to the server side in node-b) and the ztunnel pair with --capture iptables, as deployed — no
-// SOCKS5 shim anywhere. Rows: throughput both ways, CPU-s/GB of both proxies (user space and kernel apart: veths,
-// bridge and netfilter are charged to the sending process) and their read/write calls per MB, keep-alive p50/p99,
-// connections/s and CPU per connection per node. Needs root; without it, says so and exits 0.
+// SOCKS5 shim anywhere. Rows: throughput both ways, CPU-s/GB of both proxies (user space, also per node, and kernel
+// apart: veths, bridge and netfilter are charged to the sending process) and their read/write calls per MB,
+// keep-alive p50/p99, connections/s and CPU per connection per node. Needs root; without it, says so and exits 0.
 // BENCH_SECONDS (iperf3 run, default 3), BENCH_ROUNDS (rounds through the three paths in turn, medians printed;
 // default 3: one round of the shared machine moved the throughput ratio between 0.56× and 1.08×), BENCH_ONLY
 // (comma list of throughput,latency,connections), BENCH_CPU_PROF=DIR (run the ztunnels under --cpu-prof).
@@ -100,6 +100,8 @@ async function throughput(pids: Record<PathName, number[]>): Promise<void> {
       const row = (name: string, field: (r: IperfResult) => number, unit: string): BenchRow => ({ name, value: m(path, field), unit, lowerIsBetter: true });
       cpu.push(row(LABEL[path], (r) => r.cpuSecondsPerGB, 'CPU-s/GB'));
       kernel.push(row(`${LABEL[path]}, user space`, (r) => r.cpuSecondsPerGB - r.kernelSecondsPerGB, 'CPU-s/GB'), row(`${LABEL[path]}, kernel`, (r) => r.kernelSecondsPerGB, 'CPU-s/GB'));
+      // Per node: the receiving side of the tunnel is node-b uploading and node-a downloading.
+      for (const [i, node] of ['node-a', 'node-b'].entries()) kernel.push(row(`${LABEL[path]}, user space, ${node}`, (r) => r.userSecondsPerGBByPid[i] ?? 0, 'CPU-s/GB'));
       calls.push(row(`${LABEL[path]}: read(2)`, (r) => r.readsPerMB, 'calls/MB'), row(`${LABEL[path]}: write(2)`, (r) => r.writesPerMB, 'calls/MB'));
     }
     const way = reverse ? 'download (iperf3 -R)' : 'upload';
