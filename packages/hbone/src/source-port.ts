@@ -99,5 +99,5 @@ let shared: SourcePorts | undefined;
 
 /** This process's round-robin over a window of the system's ephemeral range. */
 export function sharedSourcePorts(): SourcePorts {
-  return (shared ??= new SourcePorts(portWindow(systemRange())));
+  return (shared ??= new SourcePorts());
 }

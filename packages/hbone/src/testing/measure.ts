@@ -1,14 +1,14 @@
-// Measurements the data-path benchmarks share (hbone's and ztunnel's): CPU time and RSS of processes from /proc,
-// iperf3 throughput, 1-byte echo round trips, connection rates and idle connections through any way of dialling.
+// Measurements the data-path benchmarks share (hbone's and ztunnel's): iperf3 throughput, 1-byte echo round trips,
+// connection rates and idle connections through any way of dialling (what /proc says is in proc.ts).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
+import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { cpuSeconds, rssBytes } from './proc.js';
 import { median } from './rounds.js';
 
 const run = promisify(execFile);
-const TICKS_PER_SECOND = 100;
 
 /** Opens one connection through the path under test (plain TCP, a SOCKS5 handshake …), connected and ready. */
 export type Dial = () => Promise<net.Socket>;
@@ -24,23 +24,6 @@ export function tcpDial(port: number, host = '127.0.0.1'): Dial {
       });
       s.once('error', reject);
     });
-}
-
-/** user + system CPU seconds of a process, from /proc. */
-export function cpuSeconds(pid: number): number {
-  const { user, system } = cpuTimes(pid);
-  return user + system;
-}
-
-/** User and system (kernel) CPU seconds of a process apart, from /proc: where a data path's cost lies. */
-export function cpuTimes(pid: number): { user: number; system: number } {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return { user: Number(fields[11]) / TICKS_PER_SECOND, system: Number(fields[12]) / TICKS_PER_SECOND };
-}
-
-export function rssBytes(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
-  return Number(line?.split(/\s+/)[1] ?? 0) * 1024;
 }
 
 const totalCpu = (pids: readonly number[]): number => pids.reduce((t, p) => t + cpuSeconds(p), 0);
@@ -209,15 +192,16 @@ export async function idleMemoryPerConnection(dial: Dial, pids: readonly number[
   const rss = () => pids.reduce((t, pid) => t + rssBytes(pid), 0);
   const batch = Math.max(1, Math.ceil(count / MEMORY_BATCHES));
   const round = async (): Promise<number> => {
-    await new Promise((r) => setTimeout(r, 500));
+    await delay(500);
     const closers: (() => void)[] = [];
     const growth: number[] = [];
     let last = rss();
     for (let opened = 0; opened < count; opened += batch) {
-      closers.push(await openIdle(dial, Math.min(batch, count - opened)));
-      await new Promise((r) => setTimeout(r, 100));
+      const size = Math.min(batch, count - opened);
+      closers.push(await openIdle(dial, size));
+      await delay(100);
       const now = rss();
-      growth.push((now - last) / Math.min(batch, count - opened));
+      growth.push((now - last) / size);
       last = now;
     }
     for (const close of closers) close();
@@ -246,31 +230,7 @@ export async function waitForPort(port: number, host = '127.0.0.1'): Promise<voi
       s.once('error', () => resolve(false));
     });
     if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
+    await delay(50);
   }
   throw new Error(`nothing listens on ${host}:${port}`);
-}
-
-/** Busy and total CPU ticks of the whole machine, from the first line of /proc/stat. */
-function machineTicks(): { busy: number; total: number } {
-  const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
-  const idle = (fields[3] ?? 0) + (fields[4] ?? 0); // idle + iowait
-  const total = fields.reduce((a, b) => a + b, 0);
-  return { busy: total - idle, total };
-}
-
-/**
- * Waits until the machine's CPUs were at least `idleShare` idle over one second (at most `maxMs`), so a bench does
- * not start while the previous one's processes are still going away: the 1-minute load average lags by minutes and
- * says nothing about that. Resolves with the busy share of the last second.
- */
-export async function waitForQuietMachine(idleShare = 0.8, maxMs = 30_000): Promise<number> {
-  const until = Date.now() + maxMs;
-  for (;;) {
-    const a = machineTicks();
-    await new Promise((r) => setTimeout(r, 1000));
-    const b = machineTicks();
-    const busy = b.total > a.total ? (b.busy - a.busy) / (b.total - a.total) : 0;
-    if (busy <= 1 - idleShare || Date.now() >= until) return busy;
-  }
 }

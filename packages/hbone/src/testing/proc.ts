@@ -1,0 +1,47 @@
+// What /proc says about the processes under test and the machine: CPU time and RSS of a process, and whether the
+// machine is quiet enough to start measuring.
+import { readFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
+
+const TICKS_PER_SECOND = 100;
+
+/** user + system CPU seconds of a process, from /proc. */
+export function cpuSeconds(pid: number): number {
+  const { user, system } = cpuTimes(pid);
+  return user + system;
+}
+
+/** User and system (kernel) CPU seconds of a process apart, from /proc: where a data path's cost lies. */
+export function cpuTimes(pid: number): { user: number; system: number } {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return { user: Number(fields[11]) / TICKS_PER_SECOND, system: Number(fields[12]) / TICKS_PER_SECOND };
+}
+
+export function rssBytes(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+  return Number(line?.split(/\s+/)[1] ?? 0) * 1024;
+}
+
+/** Busy and total CPU ticks of the whole machine, from the first line of /proc/stat. */
+function machineTicks(): { busy: number; total: number } {
+  const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0); // idle + iowait
+  const total = fields.reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
+}
+
+/**
+ * Waits until the machine's CPUs were at least `idleShare` idle over one second (at most `maxMs`), so a bench does
+ * not start while the previous one's processes are still going away: the 1-minute load average lags by minutes and
+ * says nothing about that. Resolves with the busy share of the last second.
+ */
+export async function waitForQuietMachine(idleShare = 0.8, maxMs = 30_000): Promise<number> {
+  const until = Date.now() + maxMs;
+  for (;;) {
+    const a = machineTicks();
+    await delay(1000);
+    const b = machineTicks();
+    const busy = b.total > a.total ? (b.busy - a.busy) / (b.total - a.total) : 0;
+    if (busy <= 1 - idleShare || Date.now() >= until) return busy;
+  }
+}
