@@ -19,7 +19,7 @@ beforeAll(async () => {
   namespace = topology.node('node-a').namespace;
   // Answers with the method and path, and a body whose last line looks like a status line, to prove it is kept.
   // The port is written as text: console.log(number) prints colour codes under FORCE_COLOR, which nx sets.
-  const code = `require('http').createServer((q,s)=>{s.writeHead(q.url==='/missing'?404:200);s.end(q.method+' '+q.url+'\\n200')}).listen(0,'127.0.0.1',function(){process.stdout.write(this.address().port+'\\n')})`;
+  const code = `require('http').createServer((q,s)=>{if(q.url==='/hangup')return q.socket.destroy();s.writeHead(q.url==='/missing'?404:200);s.end(q.method+' '+q.url+'\\n200')}).listen(0,'127.0.0.1',function(){process.stdout.write(this.address().port+'\\n')})`;
   server = topology.spawn(namespace, [process.execPath, '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
   port = await new Promise<number>((resolve) => createInterface({ input: server.stdout! }).once('line', (l) => resolve(Number(l))));
 }, 30_000);
@@ -45,6 +45,12 @@ describe('request() into a network namespace', () => {
   it('names the component, the address and the namespace when nothing listens there', async () => {
     await expect(request({ address: '127.0.0.1:1', netns: namespace }, '/config_dump', 'the ztunnel of node-a')).rejects.toThrow(
       `cannot reach the ztunnel of node-a at 127.0.0.1:1 in network namespace ${namespace} (connection refused): is it running?`,
+    );
+  });
+
+  it('names a server that closes without an HTTP answer', async () => {
+    await expect(request({ address: `127.0.0.1:${port}`, netns: namespace }, '/hangup', 'the test ztunnel')).rejects.toThrow(
+      `cannot reach the test ztunnel at 127.0.0.1:${port} in network namespace ${namespace} (empty reply): is it running?`,
     );
   });
 
