@@ -6,3 +6,5 @@ export { createLogger, LOG_LEVELS } from './logger.js';
 export type { Logger, LoggerOptions } from './logger.js';
 export { formatRatioTable } from './bench-table.js';
 export type { BenchRow } from './bench-table.js';
+export { BinError, binArgv, missingBinFlags, parseShebang, shebangNodeFlags } from './bin-argv.js';
+export type { BinErrorCode } from './bin-argv.js';
