@@ -7,6 +7,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { binArgv } from '@ambient/core';
 import { openSocks5Tunnel } from '../src/up/socks5-client.js';
 
 const AMBIENTD = fileURLToPath(new URL('../../ambientd/bin/ambientd.js', import.meta.url));
@@ -83,7 +84,7 @@ export async function startMesh(): Promise<Mesh> {
 
 /** Starts a bin and resolves with the fields of its `ready` log line (the addresses it bound). */
 function start(children: ChildProcess[], bin: string, args: string[], ready: string): Promise<Record<string, string>> {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, binArgv(bin, args), { stdio: ['ignore', 'ignore', 'pipe'] });
   children.push(child);
   let log = '';
   return new Promise((resolve, reject) => {

@@ -6,6 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { binArgv } from '@ambient/core';
 import { freePort } from '@ambient/hbone/testing';
 
 const AMBIENTD = fileURLToPath(new URL('../../ambientd/bin/ambientd.js', import.meta.url));
@@ -71,9 +72,9 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
       const ports = [await freePort(), await freePort(), await freePort()];
       readiness.push(`127.0.0.1:${ports[2]}`);
       ztunnels.push(
-        start(node, [...(options.ztunnelNodeFlags ?? []), ZTUNNEL, '--node', node, '--xds-address', grpc, '--token-file', tokenFile,
+        start(node, [...(options.ztunnelNodeFlags ?? []), ...binArgv(ZTUNNEL, ['--node', node, '--xds-address', grpc, '--token-file', tokenFile,
           '--root-cert', join(stateDir, 'root-cert.pem'), '--admin-listen', `127.0.0.1:${ports[0]}`,
-          '--metrics-listen', `127.0.0.1:${ports[1]}`, '--readiness-listen', `127.0.0.1:${ports[2]}`]),
+          '--metrics-listen', `127.0.0.1:${ports[1]}`, '--readiness-listen', `127.0.0.1:${ports[2]}`])]),
       );
     }
     for (const [i, address] of readiness.entries()) await waitHttp(`http://${address}/healthz/ready`, `node-${'ab'[i]}`, dir);

@@ -2,7 +2,7 @@
 // app on 127.0.20.1:8080. sleep reaches echo.default.mesh over SOCKS5 → HBONE with both identities in the access logs;
 // a DENY policy closes the live connection and refuses new ones with SOCKS reply 0x02; admin endpoints answer.
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,6 +108,22 @@ describe('two ztunnels and ambientd as processes', () => {
     // The app sees the source workload's own address, as with ztunnel's source-IP spoofing.
     expect(echoPeers.at(-1)).toBe('127.0.10.1');
   });
+
+  it('runs with the node flags of its shebang, and says so when started without them', async () => {
+    const pid = ztunnels['node-a']?.child.pid ?? 0;
+    expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toContain('--min-semi-space-size=16');
+    const warned = (lines: Record<string, unknown>[]) => lines.find((l) => l['level'] === 'warn' && String(l['msg']).startsWith('node was started without'));
+    expect(warned(ztunnels['node-a']?.lines() ?? [])).toBeUndefined();
+    // A node with no workloads here: it starts, warns, and stops.
+    const tokenFile = join(dir, 'node-c.token');
+    writeFileSync(tokenFile, createNodeToken(join(dir, 'state'), 'node-c'));
+    const plain = await startZtunnelProcess({ node: 'node-c', 'xds-address': ambientd.started['grpc'] ?? '', 'token-file': tokenFile, 'root-cert': ambientd.rootCertFile }, false);
+    try {
+      expect(warned(plain.lines())).toMatchObject({ missing: ['--min-semi-space-size=16'] });
+    } finally {
+      expect(await plain.stop()).toBe(0);
+    }
+  }, 120_000);
 
   it('serves curl --socks5-hostname as ambientctl exec would run it', async () => {
     const { stdout } = await run('curl', ['-sS', '--max-time', '10', '--socks5-hostname', '127.0.10.1:15080', 'http://echo.default.mesh/']);

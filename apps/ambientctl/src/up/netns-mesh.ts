@@ -4,6 +4,7 @@
 import { execFile } from 'node:child_process';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { binArgv } from '@ambient/core';
 import { MeshConfig, formatProblem } from '@ambient/mesh-config';
 import { createTopology, inNamespace, listNamespaces, removeLeftovers, runPrefix, type Topology } from '@ambient/netns';
 import { AmbientctlError } from '../errors.js';
@@ -56,7 +57,7 @@ export async function startNetnsMesh(plan: UpPlan, layout: AmbientLayout, o: Net
     const tokenFile = await writeNodeToken(layout, z.node);
     const args = ['--node', z.node, '--capture', 'iptables', '--workload-interfaces', `${n.workloadInterfacePrefix}+`, '--xds-address', grpc, '--token-file', tokenFile, '--root-cert', rootCert];
     const flags = ['--admin-listen', IN_NODE.admin, '--metrics-listen', IN_NODE.metrics, '--readiness-listen', IN_NODE.readiness];
-    ztunnels.push({ node: z.node, netns: n.namespace, component: s.start(`ztunnel ${z.node}`, [BINS.ztunnel, ...args, ...flags], inNamespace(n.namespace, [])) });
+    ztunnels.push({ node: z.node, netns: n.namespace, component: s.start(`ztunnel ${z.node}`, binArgv(BINS.ztunnel, [...args, ...flags]), inNamespace(n.namespace, [])) });
   }
   for (const z of ztunnels) {
     await s.waitFor(`ztunnel ${z.node} readiness`, STARTUP_TIMEOUT_MS, async () => ((await statusIn(z.netns, `http://${IN_NODE.readiness}/healthz/ready`)) === 200 ? true : undefined));

@@ -4,6 +4,7 @@
 // until a child dies (its last log lines, everything stopped, exit 1).
 import { mkdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { binArgv } from '@ambient/core';
 import { openCaDirectory } from '@ambient/spiffe';
 import { AmbientctlError } from '../errors.js';
 import { removeRunFile, writeRunFile, type RunFile } from '../run-file.js';
@@ -92,7 +93,7 @@ async function startMesh(plan: UpPlan, layout: AmbientLayout, o: UpOptions, s: S
   const ambientd = s.start('ambientd', [BINS.ambientd, '--config', join(o.dir, MESH_SUBDIR), '--state-dir', layout.stateDir, '--grpc-listen', grpc, '--debug-listen', debug]);
   const ztunnels: { node: string; component: Component; admin: string; metrics: string; readiness: string }[] = plan.ztunnels.map((z) => {
     const args = ['--node', z.node, '--xds-address', grpc, '--token-file', tokens.get(z.node) ?? '', '--root-cert', rootCert, '--admin-listen', z.admin, '--metrics-listen', z.metrics, '--readiness-listen', z.readiness];
-    return { ...z, component: s.start(`ztunnel ${z.node}`, [BINS.ztunnel, ...args]) };
+    return { ...z, component: s.start(`ztunnel ${z.node}`, binArgv(BINS.ztunnel, args)) };
   });
   const apps = plan.apps.map((a) => ({ app: a, component: s.start(`app ${a.workload}`, [BINS.ambientctl, 'sample-app', a.kind, '--workload', a.workload, '--listen', a.listen]) }));
   await s.waitFor('ambientd readiness', STARTUP_TIMEOUT_MS, async () => ((await httpGet(debug, '/ready'))?.status === 200 ? true : undefined));

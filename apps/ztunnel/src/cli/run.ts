@@ -1,12 +1,18 @@
 // `ztunnel [flags]` as a process: starts the proxy, logs where its endpoints listen, and on SIGTERM, SIGINT or
 // /quitquitquit drains (tunnels may finish up to the deadline) and exits 0.
-import { createLogger } from '@ambient/core';
+import { fileURLToPath } from 'node:url';
+import { createLogger, missingBinFlags } from '@ambient/core';
 import type { ZtunnelConfig } from '../config.js';
 import { startZtunnel } from '../ztunnel.js';
 import { batchedStderr } from './batched-stderr.js';
 
+/** The bin whose shebang names the node flags ztunnel runs with (src/cli and dist/cli are both two levels down). */
+const BIN = fileURLToPath(new URL('../../bin/ztunnel.js', import.meta.url));
+
 export async function run(config: ZtunnelConfig): Promise<void> {
   const log = createLogger({ name: 'ztunnel', destination: batchedStderr() });
+  const missing = missingBinFlags(BIN);
+  if (missing.length > 0) log.warn({ missing, bin: BIN }, 'node was started without the flags of ztunnel\'s shebang; receiving at full speed may cost up to twice the CPU');
   const ztunnel = await startZtunnel(config, { logger: log });
   log.info({ node: config.node, admin: ztunnel.adminAddress, metrics: ztunnel.metricsAddress, readiness: ztunnel.readinessAddress }, 'ztunnel started');
   void ztunnel.ready().then(() => log.info({ node: config.node }, 'ztunnel ready'));

@@ -4,6 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { binArgv } from '@ambient/core';
 import type { Topology } from '@ambient/netns';
 import { createNodeToken } from './processes.js';
 
@@ -98,7 +99,7 @@ export function capturingZtunnelArgv(topology: Topology, node: string, controlPl
   const tokenFile = join(dir, `${node}.token`);
   writeFileSync(tokenFile, createNodeToken(stateDir, node));
   return [
-    process.execPath, ...nodeFlags, ZTUNNEL, '--node', node, '--capture', 'iptables', '--workload-interfaces', `${topology.node(node).workloadInterfacePrefix}+`,
+    process.execPath, ...nodeFlags, ...binArgv(ZTUNNEL, ['--node', node]), '--capture', 'iptables', '--workload-interfaces', `${topology.node(node).workloadInterfacePrefix}+`,
     '--xds-address', `${topology.host(controlPlane).wireIp}:${GRPC_PORT}`, '--token-file', tokenFile, '--root-cert', join(stateDir, 'root-cert.pem'),
     '--admin-listen', '127.0.0.1:15000', '--metrics-listen', '127.0.0.1:15020', '--readiness-listen', '127.0.0.1:15021',
   ];

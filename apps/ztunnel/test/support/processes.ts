@@ -4,6 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { binArgv } from '@ambient/core';
 
 const AMBIENTD = fileURLToPath(new URL('../../../ambientd/bin/ambientd.js', import.meta.url));
 const ZTUNNEL = fileURLToPath(new URL('../../bin/ztunnel.js', import.meta.url));
@@ -18,8 +19,9 @@ export interface Running {
   stop(): Promise<number | null>;
 }
 
-function startProcess(bin: string, args: string[], readyMessage: string): Promise<Running> {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+/** Starts `bin` with node's flags from its shebang (`asShebang`), or as plain `node bin ARGS…`. */
+function startProcess(bin: string, args: string[], readyMessage: string, asShebang = true): Promise<Running> {
+  const child = spawn(process.execPath, asShebang ? binArgv(bin, args) : [bin, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let log = '';
   const lines = (): Record<string, unknown>[] =>
@@ -69,9 +71,9 @@ export function createNodeToken(stateDir: string, node: string): string {
   return result.stdout.trim();
 }
 
-export function startZtunnelProcess(args: Record<string, string>): Promise<Running> {
+export function startZtunnelProcess(args: Record<string, string>, asShebang = true): Promise<Running> {
   const flags = Object.entries(args).flatMap(([k, v]) => [`--${k}`, v]);
-  return startProcess(ZTUNNEL, [...flags, '--admin-listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0', '--readiness-listen', '127.0.0.1:0'], 'ztunnel started');
+  return startProcess(ZTUNNEL, [...flags, '--admin-listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0', '--readiness-listen', '127.0.0.1:0'], 'ztunnel started', asShebang);
 }
 
 export function readText(file: string): string {
