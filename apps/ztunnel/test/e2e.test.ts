@@ -111,7 +111,7 @@ describe('two ztunnels and ambientd as processes', () => {
 
   it('runs with the node flags of its shebang, and says so when started without them', async () => {
     const pid = ztunnels['node-a']?.child.pid ?? 0;
-    expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toContain('--min-semi-space-size=16');
+    expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toEqual(expect.arrayContaining(['--min-semi-space-size=16', '--heap-growing-percent=300']));
     const warned = (lines: Record<string, unknown>[]) => lines.find((l) => l['level'] === 'warn' && String(l['msg']).startsWith('node was started without'));
     expect(warned(ztunnels['node-a']?.lines() ?? [])).toBeUndefined();
     // A node with no workloads here: it starts, warns, and stops.
@@ -119,7 +119,7 @@ describe('two ztunnels and ambientd as processes', () => {
     writeFileSync(tokenFile, createNodeToken(join(dir, 'state'), 'node-c'));
     const plain = await startZtunnelProcess({ node: 'node-c', 'xds-address': ambientd.started['grpc'] ?? '', 'token-file': tokenFile, 'root-cert': ambientd.rootCertFile }, false);
     try {
-      expect(warned(plain.lines())).toMatchObject({ missing: ['--min-semi-space-size=16'] });
+      expect(warned(plain.lines())).toMatchObject({ missing: ['--min-semi-space-size=16', '--heap-growing-percent=300'] });
     } finally {
       expect(await plain.stop()).toBe(0);
     }
