@@ -11,9 +11,10 @@ const BIN = fileURLToPath(new URL('../../bin/ztunnel.js', import.meta.url));
 
 export async function run(config: ZtunnelConfig): Promise<void> {
   const log = createLogger({ name: 'ztunnel', destination: batchedStderr() });
+  const ztunnel = await startZtunnel(config, { logger: log });
+  // After the start, so that a bad flag value still fails with its one sentence alone.
   const missing = missingBinFlags(BIN);
   if (missing.length > 0) log.warn({ missing, bin: BIN }, 'node was started without the flags of ztunnel\'s shebang; receiving at full speed may cost up to twice the CPU');
-  const ztunnel = await startZtunnel(config, { logger: log });
   log.info({ node: config.node, admin: ztunnel.adminAddress, metrics: ztunnel.metricsAddress, readiness: ztunnel.readinessAddress }, 'ztunnel started');
   void ztunnel.ready().then(() => log.info({ node: config.node }, 'ztunnel ready'));
   let stopping = false;
