@@ -3,8 +3,8 @@
 import { spawn } from 'node:child_process';
 import net, { type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
-import { expect, it } from 'vitest';
-import { echoLatency, idleMemoryPerConnection, tcpDial, waitForQuietMachine } from '../src/testing/index.js';
+import { describe, expect, it } from 'vitest';
+import { echoLatency, idleMemoryPerConnection, tcpDial, waitForQuietMachine, waitForSteadyRss } from '../src/testing/index.js';
 
 async function listen(onSocket: (s: net.Socket) => void): Promise<{ port: number; close: () => void }> {
   const server = net.createServer(onSocket);
@@ -57,3 +57,32 @@ it('idleMemoryPerConnection reads the growth a held connection costs, from a rea
     child.kill();
   }
 }, 30_000);
+
+describe('waitForSteadyRss', () => {
+  /** A process that touches 4 MiB more every 100 ms, `steps` times (forever if 0), then says "steady" and idles. */
+  const grower = (steps: number) => {
+    const code = `const k=[];let n=0;const t=setInterval(()=>{k.push(Buffer.alloc(4<<20,1));if(++n===${steps}){clearInterval(t);process.stdout.write('steady\\n');setInterval(()=>{},1000)}},100)`;
+    return spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  };
+
+  it('returns only once the process has stopped growing', async () => {
+    const child = grower(15);
+    let steady = false;
+    createInterface({ input: child.stdout! }).once('line', () => (steady = true));
+    try {
+      await waitForSteadyRss([child.pid ?? 0], 1000);
+      expect(steady).toBe(true);
+    } finally {
+      child.kill();
+    }
+  }, 30_000);
+
+  it('gives up after its limit for a process that keeps growing', async () => {
+    const child = grower(0);
+    try {
+      expect(await waitForSteadyRss([child.pid ?? 0], 1000, 512 * 1024, 1500)).toBeGreaterThanOrEqual(1500);
+    } finally {
+      child.kill();
+    }
+  }, 30_000);
+});

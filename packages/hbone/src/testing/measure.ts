@@ -5,7 +5,7 @@ import net, { type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { cpuSeconds, rssBytes } from './proc.js';
+import { cpuSeconds, rssBytes, waitForSteadyRss } from './proc.js';
 import { median } from './rounds.js';
 
 const run = promisify(execFile);
@@ -192,7 +192,7 @@ export async function idleMemoryPerConnection(dial: Dial, pids: readonly number[
   const rss = () => pids.reduce((t, pid) => t + rssBytes(pid), 0);
   const batch = Math.max(1, Math.ceil(count / MEMORY_BATCHES));
   const round = async (): Promise<number> => {
-    await delay(500);
+    await waitForSteadyRss(pids);
     const closers: (() => void)[] = [];
     const growth: number[] = [];
     let last = rss();

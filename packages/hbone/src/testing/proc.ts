@@ -45,3 +45,24 @@ export async function waitForQuietMachine(idleShare = 0.8, maxMs = 30_000): Prom
     if (busy <= 1 - idleShare || Date.now() >= until) return busy;
   }
 }
+
+/**
+ * Waits until the total RSS of `pids` moved by at most `toleranceBytes` over the last `windowMs` (sampled every
+ * 250 ms; at most `maxMs`), so a memory measurement does not start while a runtime is still giving memory back.
+ * A Node process that just carried heavy traffic keeps shrinking for seconds (V8's memory reducer runs its garbage
+ * collections about 8 s after allocation slows down): measured then, ztunnel's growth per idle connection came out
+ * negative. Resolves with the milliseconds waited.
+ */
+export async function waitForSteadyRss(pids: readonly number[], windowMs = 2000, toleranceBytes = 512 * 1024, maxMs = 30_000): Promise<number> {
+  const started = Date.now();
+  const total = (): number => pids.reduce((t, pid) => t + rssBytes(pid), 0);
+  const samples: number[] = [total()];
+  const needed = Math.ceil(windowMs / 250) + 1;
+  for (;;) {
+    const recent = samples.slice(-needed);
+    if (recent.length === needed && Math.max(...recent) - Math.min(...recent) <= toleranceBytes) return Date.now() - started;
+    if (Date.now() - started >= maxMs) return Date.now() - started;
+    await delay(250);
+    samples.push(total());
+  }
+}
