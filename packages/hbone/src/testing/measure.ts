@@ -185,7 +185,7 @@ const MEMORY_BATCHES = 5;
  * what the first round allocated (heap, allocator arenas, thread stacks), so the rounds bracket the real cost.
  * A round is the median of its batches' growth: a garbage collection in a Node proxy during one batch gives back
  * more than the batch took (a single before/after reading came out at −22 KiB per connection), and the median
- * leaves that batch out.
+ * leaves that batch out. A round starts once the processes' RSS has held still for 2 s (`waitForSteadyRss`).
  */
 export async function idleMemoryPerConnection(dial: Dial, pids: readonly number[], count: number): Promise<IdleMemory> {
   await openIdle(dial, 20).then((close) => close());
