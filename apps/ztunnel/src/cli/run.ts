@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createLogger, missingBinFlags } from '@ambient/core';
 import type { ZtunnelConfig } from '../config.js';
 import { startZtunnel } from '../ztunnel.js';
+import { installLeanAsyncBind } from './async-bind.js';
 import { batchedStderr } from './batched-stderr.js';
 
 /** The bin whose shebang names the node flags ztunnel runs with (src/cli and dist/cli are both two levels down). */
@@ -11,6 +12,7 @@ const BIN = fileURLToPath(new URL('../../bin/ztunnel.js', import.meta.url));
 
 export async function run(config: ZtunnelConfig): Promise<void> {
   const log = createLogger({ name: 'ztunnel', destination: batchedStderr() });
+  installLeanAsyncBind();
   const ztunnel = await startZtunnel(config, { logger: log });
   // After the start, so that a bad flag value still fails with its one sentence alone.
   const missing = missingBinFlags(BIN);
