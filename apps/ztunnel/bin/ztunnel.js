@@ -6,7 +6,7 @@
 // the old generation was not growing (17 MB live against a 41 MB limit, recomputed the same after every collection;
 // V8 starts marking once the room left is below the young generation's capacity). The receiving node then spent
 // 1.6-2.6 user CPU-s per GB instead of 0.8-1.2. --min-semi-space-size=16 starts the young generation at full size:
-// no loop in 8 processes that only downloaded, but still in 2 of 3 that uploaded first, and in the benches.
+// no loop in 6 traced processes that only downloaded, but still in 2 of 3 that uploaded first, and in the benches.
 // --heap-growing-percent=300 sets the limit to 4x the live size, V8's own largest factor, so the room stays larger
 // than the young generation: no loop in 3 processes that uploaded first. The old generation may then grow to about
 // 70 MB before a full collection.
