@@ -1,6 +1,6 @@
 // The supervisor with real child processes (node -e scripts): a child dying during a wait, a wait that times out,
 // a stop request, and a child that ignores SIGTERM being killed after the deadline; the order of the stop.
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -25,6 +25,15 @@ describe('Supervisor', () => {
     expect(await child.tail(5)).toEqual(['cannot bind']);
     expect(await readFile(join(logsDir, 'app-x-y.log'), 'utf8')).toBe('cannot bind\n');
     expect(s.signal.aborted).toBe(true);
+  });
+
+  it('starts a bin with the node flags its shebang names', async () => {
+    const { s, logsDir } = await supervisor();
+    const bin = join(logsDir, 'flagged.mjs');
+    await writeFile(bin, '#!/usr/bin/env -S node --no-warnings --max-semi-space-size=8\nconsole.log(JSON.stringify([process.execArgv, process.argv.slice(2)]));\n');
+    const child = s.startBin('app f/g', bin, ['--listen', '127.0.0.1:0']);
+    await child.exited;
+    expect(JSON.parse((await child.tail(1))[0] ?? '')).toEqual([['--no-warnings', '--max-semi-space-size=8'], ['--listen', '127.0.0.1:0']]);
   });
 
   it('names what did not happen when a wait times out', async () => {

@@ -4,7 +4,6 @@
 import { execFile } from 'node:child_process';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { binArgv } from '@ambient/core';
 import { MeshConfig, formatProblem } from '@ambient/mesh-config';
 import { createTopology, inNamespace, listNamespaces, removeLeftovers, runPrefix, type Topology } from '@ambient/netns';
 import { AmbientctlError } from '../errors.js';
@@ -46,7 +45,7 @@ export async function startNetnsMesh(plan: UpPlan, layout: AmbientLayout, o: Net
 
   const cp = topology.host(CONTROL_PLANE_HOST);
   const grpc = `${cp.wireIp}:15012`;
-  const ambientd = s.start('ambientd', [BINS.ambientd, '--config', meshDir, '--state-dir', layout.stateDir, '--grpc-listen', grpc, '--debug-listen', '127.0.0.1:15014'], inNamespace(cp.namespace, []));
+  const ambientd = s.startBin('ambientd', BINS.ambientd, ['--config', meshDir, '--state-dir', layout.stateDir, '--grpc-listen', grpc, '--debug-listen', '127.0.0.1:15014'], inNamespace(cp.namespace, []));
   await s.waitFor('ambientd readiness', STARTUP_TIMEOUT_MS, async () => ((await statusIn(cp.namespace, 'http://127.0.0.1:15014/ready')) === 200 ? true : undefined));
   o.print(`ambientd ready (xDS and CA on ${grpc} in namespace ${cp.namespace})`);
 
@@ -57,7 +56,7 @@ export async function startNetnsMesh(plan: UpPlan, layout: AmbientLayout, o: Net
     const tokenFile = await writeNodeToken(layout, z.node);
     const args = ['--node', z.node, '--capture', 'iptables', '--workload-interfaces', `${n.workloadInterfacePrefix}+`, '--xds-address', grpc, '--token-file', tokenFile, '--root-cert', rootCert];
     const flags = ['--admin-listen', IN_NODE.admin, '--metrics-listen', IN_NODE.metrics, '--readiness-listen', IN_NODE.readiness];
-    ztunnels.push({ node: z.node, netns: n.namespace, component: s.start(`ztunnel ${z.node}`, binArgv(BINS.ztunnel, [...args, ...flags]), inNamespace(n.namespace, [])) });
+    ztunnels.push({ node: z.node, netns: n.namespace, component: s.startBin(`ztunnel ${z.node}`, BINS.ztunnel, [...args, ...flags], inNamespace(n.namespace, [])) });
   }
   for (const z of ztunnels) {
     await s.waitFor(`ztunnel ${z.node} readiness`, STARTUP_TIMEOUT_MS, async () => ((await statusIn(z.netns, `http://${IN_NODE.readiness}/healthz/ready`)) === 200 ? true : undefined));
@@ -70,7 +69,7 @@ export async function startNetnsMesh(plan: UpPlan, layout: AmbientLayout, o: Net
     if (w === undefined) continue;
     const ns = topology.workload(topologyName(w)).namespace;
     const listen = `${ip(w)}:${app.port}`;
-    apps.push({ workload: app.workload, listen, ns, component: s.start(`app ${app.workload}`, [BINS.ambientctl, 'sample-app', app.kind, '--workload', app.workload, '--listen', listen], inNamespace(ns, [])) });
+    apps.push({ workload: app.workload, listen, ns, component: s.startBin(`app ${app.workload}`, BINS.ambientctl, ['sample-app', app.kind, '--workload', app.workload, '--listen', listen], inNamespace(ns, [])) });
   }
   for (const app of apps) {
     await s.waitFor(`app ${app.workload}`, STARTUP_TIMEOUT_MS, async () => ((await statusIn(app.ns, `http://${app.listen}/`)) === 200 ? true : undefined));

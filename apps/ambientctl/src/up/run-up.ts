@@ -4,7 +4,6 @@
 // until a child dies (its last log lines, everything stopped, exit 1).
 import { mkdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { binArgv } from '@ambient/core';
 import { openCaDirectory } from '@ambient/spiffe';
 import { AmbientctlError } from '../errors.js';
 import { removeRunFile, writeRunFile, type RunFile } from '../run-file.js';
@@ -90,12 +89,12 @@ async function startMesh(plan: UpPlan, layout: AmbientLayout, o: UpOptions, s: S
   const rootCert = join(layout.stateDir, 'root-cert.pem');
   const tokens = new Map<string, string>();
   for (const z of plan.ztunnels) tokens.set(z.node, await writeNodeToken(layout, z.node));
-  const ambientd = s.start('ambientd', [BINS.ambientd, '--config', join(o.dir, MESH_SUBDIR), '--state-dir', layout.stateDir, '--grpc-listen', grpc, '--debug-listen', debug]);
+  const ambientd = s.startBin('ambientd', BINS.ambientd, ['--config', join(o.dir, MESH_SUBDIR), '--state-dir', layout.stateDir, '--grpc-listen', grpc, '--debug-listen', debug]);
   const ztunnels: { node: string; component: Component; admin: string; metrics: string; readiness: string }[] = plan.ztunnels.map((z) => {
     const args = ['--node', z.node, '--xds-address', grpc, '--token-file', tokens.get(z.node) ?? '', '--root-cert', rootCert, '--admin-listen', z.admin, '--metrics-listen', z.metrics, '--readiness-listen', z.readiness];
-    return { ...z, component: s.start(`ztunnel ${z.node}`, binArgv(BINS.ztunnel, args)) };
+    return { ...z, component: s.startBin(`ztunnel ${z.node}`, BINS.ztunnel, args) };
   });
-  const apps = plan.apps.map((a) => ({ app: a, component: s.start(`app ${a.workload}`, [BINS.ambientctl, 'sample-app', a.kind, '--workload', a.workload, '--listen', a.listen]) }));
+  const apps = plan.apps.map((a) => ({ app: a, component: s.startBin(`app ${a.workload}`, BINS.ambientctl, ['sample-app', a.kind, '--workload', a.workload, '--listen', a.listen]) }));
   await s.waitFor('ambientd readiness', STARTUP_TIMEOUT_MS, async () => ((await httpGet(debug, '/ready'))?.status === 200 ? true : undefined));
   o.print(`ambientd ready (xDS and CA on ${grpc}, debug on http://${debug}/)`);
   // Reported in node order so the output is the same every run.

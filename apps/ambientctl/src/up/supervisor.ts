@@ -1,6 +1,7 @@
 // The processes of one local mesh and what can go wrong while they run: every wait is raced against a child dying
 // or the user asking to stop, and stopping is always ordered (ztunnels first, then apps and ambientd).
 import { join } from 'node:path';
+import { binArgv } from '@ambient/core';
 import { AmbientctlError } from '../errors.js';
 import { describeExit, startComponent, type Component, type Exit } from './component.js';
 import { logFileName } from './layout.js';
@@ -49,6 +50,11 @@ export class Supervisor {
   /** Aborted once there is trouble: background loops stop on it. */
   get signal(): AbortSignal {
     return this.#abort.signal;
+  }
+
+  /** Starts a package bin with `args`, with the node flags its shebang names (binArgv). */
+  startBin(name: string, bin: string, args: readonly string[], wrap: readonly string[] = []): Component {
+    return this.start(name, binArgv(bin, args), wrap);
   }
 
   /** Starts `node ARGS…` (through `wrap`, e.g. `ip netns exec NS`, when given). */
