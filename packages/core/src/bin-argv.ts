@@ -22,7 +22,8 @@ export function shebangNodeFlags(bin: string): string[] {
   } catch (err) {
     throw new BinError('BIN_ERR_SHEBANG', `cannot read bin ${bin}: ${(err as Error).message}`);
   }
-  return parseShebang(text.slice(0, text.indexOf('\n') >>> 0), bin);
+  const end = text.indexOf('\n');
+  return parseShebang(end === -1 ? text : text.slice(0, end), bin);
 }
 
 /** Parses a bin's first line; `bin` names it in errors. */
