@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { formatRatioTable, type BenchRow } from '@ambient/core';
 import { HboneClient } from '../src/index.js';
 import { readMaterial } from './certs.js';
-import { echoLatency, freePort, iperf, openIdle, percentile, rssBytes, startEchoProcess, startIperfServer, stunnelPair, tcpDial, writeBenchCertificates } from '../src/testing/index.js';
+import { echoLatency, freePort, iperf, openIdle, percentile, totalRssBytes, startEchoProcess, startIperfServer, stunnelPair, tcpDial, writeBenchCertificates } from '../src/testing/index.js';
 import { hbonePath, nodeTlsPath, type Path } from './paths.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
@@ -125,10 +125,10 @@ try {
   for (const [name, factory] of paths) {
     await withPath(factory, echo.port, async (p) => {
       await openIdle(tcpDial(p.port), 20).then((close) => close());
-      const before = p.pids.reduce((t, pid) => t + rssBytes(pid), 0);
+      const before = totalRssBytes(p.pids);
       const close = await openIdle(tcpDial(p.port), 1000);
       await new Promise((r) => setTimeout(r, 300));
-      const after = p.pids.reduce((t, pid) => t + rssBytes(pid), 0);
+      const after = totalRssBytes(p.pids);
       close();
       memory.push({ name, value: (after - before) / 1000 / 1024, unit: 'KiB/tunnel', lowerIsBetter: true });
     });

@@ -5,7 +5,7 @@ import net, { type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { cpuSeconds, rssBytes, waitForSteadyRss } from './proc.js';
+import { cpuSeconds, totalRssBytes, waitForSteadyRss } from './proc.js';
 import { median } from './rounds.js';
 
 const run = promisify(execFile);
@@ -189,7 +189,7 @@ const MEMORY_BATCHES = 5;
  */
 export async function idleMemoryPerConnection(dial: Dial, pids: readonly number[], count: number): Promise<IdleMemory> {
   await openIdle(dial, 20).then((close) => close());
-  const rss = () => pids.reduce((t, pid) => t + rssBytes(pid), 0);
+  const rss = () => totalRssBytes(pids);
   const batch = Math.max(1, Math.ceil(count / MEMORY_BATCHES));
   const round = async (): Promise<number> => {
     await waitForSteadyRss(pids);

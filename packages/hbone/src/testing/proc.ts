@@ -22,6 +22,11 @@ export function rssBytes(pid: number): number {
   return Number(line?.split(/\s+/)[1] ?? 0) * 1024;
 }
 
+/** RSS of several processes together (both proxies of a pair, say). */
+export function totalRssBytes(pids: readonly number[]): number {
+  return pids.reduce((total, pid) => total + rssBytes(pid), 0);
+}
+
 /** Busy and total CPU ticks of the whole machine, from the first line of /proc/stat. */
 function machineTicks(): { busy: number; total: number } {
   const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
@@ -48,21 +53,20 @@ export async function waitForQuietMachine(idleShare = 0.8, maxMs = 30_000): Prom
 
 /**
  * Waits until the total RSS of `pids` moved by at most `toleranceBytes` over the last `windowMs` (sampled every
- * 250 ms; at most `maxMs`), so a memory measurement does not start while a runtime is still giving memory back.
- * A Node process that just carried heavy traffic keeps shrinking for seconds (V8's memory reducer runs its garbage
- * collections about 8 s after allocation slows down): measured then, ztunnel's growth per idle connection came out
- * negative. Resolves with the milliseconds waited.
+ * 250 ms; at most `maxMs`), so a memory measurement does not start while a runtime is still growing or giving
+ * memory back (V8's memory reducer runs its garbage collections about 8 s after allocation slows down). It does not
+ * help against garbage that is collected only once the measurement allocates: the loopback bench measures memory
+ * before its traffic for that. Resolves with the milliseconds waited.
  */
 export async function waitForSteadyRss(pids: readonly number[], windowMs = 2000, toleranceBytes = 512 * 1024, maxMs = 30_000): Promise<number> {
   const started = Date.now();
-  const total = (): number => pids.reduce((t, pid) => t + rssBytes(pid), 0);
-  const samples: number[] = [total()];
   const needed = Math.ceil(windowMs / 250) + 1;
+  const recent: number[] = [totalRssBytes(pids)];
   for (;;) {
-    const recent = samples.slice(-needed);
     if (recent.length === needed && Math.max(...recent) - Math.min(...recent) <= toleranceBytes) return Date.now() - started;
     if (Date.now() - started >= maxMs) return Date.now() - started;
     await delay(250);
-    samples.push(total());
+    recent.push(totalRssBytes(pids));
+    if (recent.length > needed) recent.shift();
   }
 }
