@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `ambientctl`: the mesh CLI (src/cli/main.ts in a checkout, dist/cli/main.js once built and installed).
+// `ambientctl`: the mesh CLI (dist/cli/main.js; src/cli/main.ts in a checkout whose build is behind).
 import { runBin } from '@ambient/core/bin-entry';
 
 await runBin(new URL('../', import.meta.url), 'cli/main');

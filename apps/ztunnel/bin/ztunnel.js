@@ -1,5 +1,5 @@
 #!/usr/bin/env -S node --min-semi-space-size=16 --heap-growing-percent=300
-// `ztunnel`: the per-node L4 proxy (src/cli/main.ts in a checkout, dist/cli/main.js once built and installed).
+// `ztunnel`: the per-node L4 proxy (dist/cli/main.js; src/cli/main.ts in a checkout whose build is behind).
 //
 // The node flags above keep V8 out of a loop of full garbage collections that about half of the ztunnel processes
 // fell into while receiving HBONE at full speed: ten a second, each started by the old-generation limit although

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `hbone`: the HBONE command (src/cli/main.ts in a checkout, dist/cli/main.js once built and installed).
+// `hbone`: the HBONE command (dist/cli/main.js; src/cli/main.ts in a checkout whose build is behind).
 import { runBin } from '@ambient/core/bin-entry';
 
 await runBin(new URL('../', import.meta.url), 'cli/main');
