@@ -53,9 +53,10 @@ export function staleBuild(root) {
   for (const pkg of packages) {
     const src = join(pkg, 'src');
     if (!existsSync(src)) continue;
-    const info = statSync(join(pkg, BUILD_INFO), { throwIfNoEntry: false });
+    const record = join(pkg, BUILD_INFO);
+    const info = statSync(record, { throwIfNoEntry: false });
     if (!info) return `${pkg} has never been built (no ${BUILD_INFO})`;
-    if (NO_JS_EMITTED.test(readFileSync(join(pkg, BUILD_INFO), 'utf8'))) return `${pkg}'s last build emitted no JavaScript`;
+    if (NO_JS_EMITTED.test(readFileSync(record, 'utf8'))) return `${pkg}'s last build emitted no JavaScript`;
     for (const rel of readdirSync(src, { recursive: true })) {
       const file = String(rel);
       if (!file.endsWith('.ts') || file.endsWith('.d.ts')) continue;

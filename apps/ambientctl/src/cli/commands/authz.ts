@@ -45,10 +45,10 @@ export function registerAuthz(program: Command, context: CommandContext): void {
 }
 
 async function evaluate(flags: EvalFlags, context: CommandContext): Promise<AuthzReport> {
-  // Loaded here, not at start-up: the policy engine and its YAML and xDS readers cost every other command 0.15 s.
-  const [{ evaluateDump, evaluateFiles }, { parseEvalRequest }] = await Promise.all([import('../../authz/evaluate.js'), import('../../authz/request.js')]);
   const sources = [flags.file !== undefined, flags.node !== undefined, flags.admin !== undefined].filter(Boolean).length;
   if (sources !== 1) throw usageError('name the policies with exactly one of -f FILE|DIR, --node NAME or --admin HOST:PORT');
+  // Loaded here, not at start-up: the policy engine and its YAML and xDS readers cost every other command 0.15 s.
+  const [{ evaluateDump, evaluateFiles }, { parseEvalRequest }] = await Promise.all([import('../../authz/evaluate.js'), import('../../authz/request.js')]);
   const live = flags.file === undefined;
   const request = parseEvalRequest(flags, live);
   if (!live) {
