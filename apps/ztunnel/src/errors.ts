@@ -9,7 +9,11 @@ export type ZtunnelErrorCode =
   /** The requested capture mode cannot run on this machine. */
   | 'ZTUNNEL_ERR_CAPTURE'
   /** A PROXY protocol v2 header cannot carry these addresses or TLVs. */
-  | 'ZTUNNEL_ERR_PROXY_PROTOCOL';
+  | 'ZTUNNEL_ERR_PROXY_PROTOCOL'
+  /** A DNS message that does not follow RFC 1035 (or RFC 6891 for its OPT record). */
+  | 'ZTUNNEL_ERR_DNS_MALFORMED'
+  /** A well-formed DNS message the proxy does not answer: not a query, or QDCOUNT other than 1. */
+  | 'ZTUNNEL_ERR_DNS_UNSUPPORTED';
 
 export class ZtunnelError extends AmbientError<ZtunnelErrorCode> {
   static override readonly family: string = 'ZTUNNEL';
