@@ -218,6 +218,7 @@ describe('dnspython as the peer', () => {
       op: 'query', name: 'svc.ns.svc.cluster.local', type: 'A', id: 4, edns: true, payload: 100, rd: false, cd: true,
       answers: [['svc.ns.svc.cluster.local.', 30, 'CNAME', 'other.ns.svc.cluster.local.']], authority: [['ns.svc.cluster.local.', 60, 'NS', 'ns1.ns.svc.cluster.local.']],
     },
+    { op: 'query', name: 'a\\.b\\032C\\255.mesh', type: 'A', id: 5 },
   ];
   let wire: Buffer[] = [];
   let queries: DnsQuery[] = [];
@@ -230,6 +231,7 @@ describe('dnspython as the peer', () => {
     ['TC at 512', () => encodeResponse({ query: queries[0] as DnsQuery, rcode: 0, answers: Array.from({ length: 60 }, (_, i) => mesh(`10.1.0.${i}`, 0)), authoritative: true, maxBytes: udpLimit(queries[0] as DnsQuery) }), 0],
     ['FORMERR', () => encodeError(4660, DNS_RCODE.FORMERR), 0],
     ['NOTIMP', () => encodeError(2, DNS_RCODE.NOTIMP), 1],
+    ['escaped name', () => encodeResponse({ query: queries[4] as DnsQuery, rcode: DNS_RCODE.NXDOMAIN, answers: [], authoritative: false, maxBytes: 512 }), 4],
   ];
   const mesh = (ip: string, q: number): DnsRecord => ({ name: queries[q]?.question.name ?? '', type: DNS_TYPE.A, ttl: 30, data: ip });
   const chain = (): DnsRecord[] => [
@@ -250,6 +252,7 @@ describe('dnspython as the peer', () => {
     expect(queries[1]).toMatchObject({ id: 2, question: { name: 'EcHo.DeFaUlT.sVc.ClUsTeR.LoCaL', type: 28 }, edns: { udpPayloadSize: 4096, dnssecOk: false } });
     expect(queries[2]).toMatchObject({ edns: { udpPayloadSize: 1400, dnssecOk: true } });
     expect(queries[3]).toMatchObject({ recursionDesired: false, checkingDisabled: true, question: { name: 'svc.ns.svc.cluster.local' }, edns: { udpPayloadSize: 512 } });
+    expect(queries[4]?.question.name).toBe('a\\.b\\032C\\255.mesh');
     // dnspython compressed the answer's owner to the question: the skipped section really held a pointer
     expect((wire[3] as Buffer).subarray(42, 44).toString('hex')).toBe('c00c');
   });
@@ -290,6 +293,10 @@ describe('dnspython as the peer', () => {
     // 12 + 36 of question + 16 per answer: 29 of the 60 fit
     expect(truncated).toMatchObject({ flags: ['AA', 'QR', 'RA', 'RD', 'TC'], is_response: true });
     expect((truncated?.answer as unknown[]).length).toBe(29);
+  });
+
+  it('dnspython reads back an escaped name in the question as its own', () => {
+    expect(reply('escaped name')).toMatchObject({ rcode: 'NXDOMAIN', question: [['a\\.b\\032C\\255.mesh.', 'A', 'IN']], is_response: true });
   });
 
   it('dnspython takes the bare error replies as replies to its queries', () => {
