@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { DnsMetrics } from './dns-metrics.js';
 import { TcpMetrics } from './tcp-metrics.js';
 
 /** Istio serves the same text on both paths. */
@@ -11,6 +12,7 @@ export const METRICS_PATHS: readonly string[] = ['/metrics', '/stats/prometheus'
 export interface MetricsEndpoint {
   readonly meterProvider: MeterProvider;
   readonly tcp: TcpMetrics;
+  readonly dns: DnsMetrics;
   /** GET or HEAD on /metrics or /stats/prometheus: Prometheus text; 404 on other paths, 405 for other methods. */
   handle(req: IncomingMessage, res: ServerResponse): void;
   shutdown(): Promise<void>;
@@ -21,10 +23,12 @@ export function createMetricsEndpoint(options: { now?: () => number } = {}): Met
   // rules that match on the full set (or use `without`) behave as with ztunnel.
   const exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true, withoutTargetInfo: true });
   const meterProvider = new MeterProvider({ readers: [exporter] });
-  const tcp = new TcpMetrics(meterProvider.getMeter('istio'), options);
+  const meter = meterProvider.getMeter('istio');
+  const tcp = new TcpMetrics(meter, options);
   return {
     meterProvider,
     tcp,
+    dns: new DnsMetrics(meter),
     handle(req, res) {
       const path = (req.url ?? '/').split('?')[0];
       if (!METRICS_PATHS.includes(path ?? '')) {

@@ -2,6 +2,8 @@
 export { createMetricsEndpoint, METRICS_PATHS } from './endpoint.js';
 export type { MetricsEndpoint } from './endpoint.js';
 export { TcpMetrics } from './tcp-metrics.js';
+export { DnsMetrics } from './dns-metrics.js';
+export type { DnsRequestLabels } from './dns-metrics.js';
 export type { TcpSeries } from './series.js';
 export { TcpConnection } from './connection.js';
 export type { CloseOutcome, ConnectionAddresses } from './connection.js';
