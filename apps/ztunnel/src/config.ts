@@ -1,5 +1,6 @@
 // ztunnel's one frozen config, read from an env-like map of flags keyed '--flag' (CONTRACTS.md, ztunnel).
-import { ConfigReader, type EnvMap, type HostPort } from '@ambient/core';
+import net from 'node:net';
+import { ConfigReader, parseHostPort, type EnvMap, type HostPort } from '@ambient/core';
 import { interfacePatternProblem } from './capture/rules.js';
 
 export type CaptureMode = 'loopback' | 'iptables';
@@ -27,6 +28,14 @@ export interface ZtunnelConfig {
   readonly trustDomain: string;
   /** How long SIGTERM lets open tunnels finish before they are cut. */
   readonly drainDeadlineMs: number;
+  /** Answer the workloads' DNS queries on dnsPort (Istio's DNS_CAPTURE proxy metadata). */
+  readonly dnsCapture: boolean;
+  /** UDP and TCP, per workload address (loopback) or on the node (iptables, where port 53 is redirected to it). */
+  readonly dnsPort: number;
+  /** Resolvers for names outside the mesh, IP:PORT; empty: the nameservers of /etc/resolv.conf, port 53. */
+  readonly dnsUpstreams: readonly HostPort[];
+  /** The Kubernetes cluster domain: short names and search domains are made from it. */
+  readonly clusterDomain: string;
 }
 
 /** Every flag ztunnel accepts; each takes a value. */
@@ -48,6 +57,10 @@ export const ZTUNNEL_FLAGS = [
   'cluster-id',
   'trust-domain',
   'drain-deadline-ms',
+  'dns-capture',
+  'dns-port',
+  'dns-upstream',
+  'cluster-domain',
 ] as const;
 
 const NODE = /^[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/;
@@ -68,11 +81,20 @@ export function readZtunnelConfig(env: EnvMap): ZtunnelConfig {
     socks5Port: r.int('--socks5-port', 15080, PORT),
     inboundPlaintextPort: r.int('--inbound-plaintext-port', 15006, PORT),
     outboundPort: r.int('--outbound-port', 15001, PORT),
+    dnsPort: r.int('--dns-port', 15053, PORT),
   };
   const workloadInterfaces = r.string('--workload-interfaces', 'vw+');
   const interfaceProblem = interfacePatternProblem(workloadInterfaces);
   if (interfaceProblem) r.problem(`--workload-interfaces ${interfaceProblem}`);
-  if (new Set(Object.values(ports)).size !== 4) r.problem('--hbone-port, --socks5-port, --inbound-plaintext-port and --outbound-port must differ');
+  if (new Set(Object.values(ports)).size !== 5) r.problem('--hbone-port, --socks5-port, --inbound-plaintext-port, --outbound-port and --dns-port must differ');
+  const dnsUpstreams = r.list('--dns-upstream').flatMap((raw) => {
+    const parsed = parseHostPort(raw);
+    if (parsed && net.isIP(parsed.host) !== 0 && parsed.port !== 0) return [parsed];
+    r.problem(`--dns-upstream must be a comma-separated list of IP:PORT ([IPv6]:PORT), got "${raw}"`);
+    return [];
+  });
+  const clusterDomain = r.string('--cluster-domain', 'cluster.local').toLowerCase();
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(clusterDomain)) r.problem(`--cluster-domain must be a DNS domain such as cluster.local, got "${clusterDomain}"`);
   return r.done({
     node,
     xdsAddress,
@@ -88,5 +110,8 @@ export function readZtunnelConfig(env: EnvMap): ZtunnelConfig {
     clusterId: r.string('--cluster-id', 'Kubernetes'),
     trustDomain,
     drainDeadlineMs: r.int('--drain-deadline-ms', 5000, { min: 0, max: 600_000 }),
+    dnsCapture: r.bool('--dns-capture', false),
+    dnsUpstreams,
+    clusterDomain,
   });
 }

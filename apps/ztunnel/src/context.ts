@@ -4,6 +4,7 @@ import type { MeshState } from '@ambient/mesh-state';
 import type { TcpMetrics } from '@ambient/telemetry';
 import type { ZtunnelConfig } from './config.js';
 import type { ConnectionRegistry } from './connections.js';
+import type { DnsProxy } from './dns/proxy.js';
 import type { InboundTracker } from './inbound-tracker.js';
 
 export interface ProxyContext {
@@ -18,6 +19,8 @@ export interface ProxyContext {
   readonly inbound: InboundTracker;
   /** Open connections for /config_dump; tests that do not look at them leave it out. */
   readonly connections?: ConnectionRegistry;
+  /** Present with --dns-capture: the DNS proxy each served workload (or the node, in iptables capture) listens with. */
+  readonly dns?: DnsProxy;
 }
 
 /** Connect timeout towards apps and peers (ztunnel's CONNECTION_TIMEOUT). */

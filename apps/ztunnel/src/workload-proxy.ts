@@ -1,10 +1,12 @@
 // The listeners of one local workload in loopback capture, on the workload's own address: HBONE (15008) with its
-// certificate, SOCKS5 (15080) leaving as the workload, plaintext inbound (15006). Rotation swaps certificates in
+// certificate, SOCKS5 (15080) leaving as the workload, plaintext inbound (15006), and with --dns-capture the DNS
+// proxy (15053, UDP and TCP) answering as the workload. Rotation swaps certificates in
 // place; close() stops accepting, sends GOAWAY and lets tunnels finish up to a deadline.
 import net, { type AddressInfo, type Server } from 'node:net';
 import type { WorkloadRecord } from '@ambient/mesh-state';
 import type { Svid } from '@ambient/spiffe';
 import type { ProxyContext } from './context.js';
+import { DnsServer } from './dns/server.js';
 import { ZtunnelError } from './errors.js';
 import { hboneInbound, plaintextInbound } from './inbound.js';
 import { socksOutbound } from './outbound.js';
@@ -17,6 +19,7 @@ export class WorkloadProxy {
   readonly #plaintext: Server;
   /** Where the SOCKS5 listener is bound (the workload's own IP): every SOCKS5 reply's BND.ADDR. */
   #socksAddress: AddressInfo | undefined;
+  #dns: DnsServer | undefined;
 
   private constructor(ctx: ProxyContext, workload: WorkloadRecord, address: string, svid: Svid) {
     this.address = address;
@@ -41,6 +44,7 @@ export class WorkloadProxy {
       // A wildcard bind says nothing about a connection's local address: those replies ask the socket.
       proxy.#socksAddress = bound.address === '0.0.0.0' || bound.address === '::' ? undefined : bound;
       await listen(proxy.#plaintext, 'plaintext inbound', address, inboundPlaintextPort);
+      if (ctx.dns) proxy.#dns = await DnsServer.listen(address, ctx.config.dnsPort, ctx.dns.handler(() => proxy.endpoint.workload), ctx.log);
     } catch (err) {
       await proxy.close(0);
       throw err;
@@ -57,6 +61,7 @@ export class WorkloadProxy {
   async close(deadlineMs: number): Promise<void> {
     this.#socks.close();
     this.#plaintext.close();
+    await this.#dns?.close();
     await this.endpoint.close(deadlineMs);
   }
 

@@ -13,6 +13,8 @@ import { configDump } from './config-dump.js';
 import { NodeCapture } from './capture/node-capture.js';
 import { requireNodeNamespace, requireOriginalDst } from './capture/support.js';
 import { ConnectionRegistry } from './connections.js';
+import { DnsProxy } from './dns/proxy.js';
+import { dnsUpstreams } from './dns/resolv-conf.js';
 import type { ProxyContext } from './context.js';
 import { ZtunnelError } from './errors.js';
 import { InboundTracker } from './inbound-tracker.js';
@@ -47,10 +49,15 @@ export async function startZtunnel(config: ZtunnelConfig, options: { logger: Log
   const illegalPorts = [
     config.hbonePort, config.socks5Port, config.inboundPlaintextPort, config.outboundPort,
     config.adminListen.port, config.metricsListen.port, config.readinessListen.port,
+    ...(config.dnsCapture ? [config.dnsPort] : []),
   ].filter((p) => p !== 0);
   const inbound = new InboundTracker(state, illegalPorts, log);
   const connections = new ConnectionRegistry();
-  const ctx: ProxyContext = { config, state, metrics: metrics.tcp, log, network: '', illegalPorts, inbound, connections };
+  const network = '';
+  const dns = config.dnsCapture
+    ? new DnsProxy({ lookup: state, clusterDomain: config.clusterDomain, network, upstreams: dnsUpstreams(config.dnsUpstreams), metrics: metrics.dns, log })
+    : undefined;
+  const ctx: ProxyContext = { config, state, metrics: metrics.tcp, log, network, illegalPorts, inbound, connections, ...(dns ? { dns } : {}) };
   const ca = new CaClient({
     address: `${hostText(config.caAddress.host)}:${config.caAddress.port}`,
     rootPem,

@@ -30,6 +30,10 @@ describe('readZtunnelConfig', () => {
       clusterId: 'Kubernetes',
       trustDomain: 'cluster.local',
       drainDeadlineMs: 5000,
+      dnsCapture: false,
+      dnsPort: 15053,
+      dnsUpstreams: [],
+      clusterDomain: 'cluster.local',
     });
     expect(Object.isFrozen(config.xdsAddress)).toBe(true);
   });
@@ -59,6 +63,23 @@ describe('readZtunnelConfig', () => {
 
   it('refuses two per-workload ports that collide', () => {
     expect(() => readZtunnelConfig({ ...required, '--socks5-port': '15008' })).toThrow(/must differ/);
+    expect(() => readZtunnelConfig({ ...required, '--dns-port': '15006' })).toThrow(/--dns-port must differ/);
+  });
+
+  it('reads the DNS proxy flags', () => {
+    const config = readZtunnelConfig({ ...required, '--dns-capture': 'true', '--dns-port': '5353', '--dns-upstream': '127.0.0.53:53, [::1]:5300', '--cluster-domain': 'Corp.Example' });
+    expect(config).toMatchObject({ dnsCapture: true, dnsPort: 5353, dnsUpstreams: [{ host: '127.0.0.53', port: 53 }, { host: '::1', port: 5300 }], clusterDomain: 'corp.example' });
+  });
+
+  it.each([
+    ['--dns-capture', 'on', '--dns-capture must be true or false, got "on"'],
+    ['--dns-upstream', 'dns.example:53', '--dns-upstream must be a comma-separated list of IP:PORT ([IPv6]:PORT), got "dns.example:53"'],
+    ['--dns-upstream', '127.0.0.53', 'got "127.0.0.53"'],
+    ['--dns-upstream', '127.0.0.53:0', 'got "127.0.0.53:0"'],
+    ['--dns-port', '0', '--dns-port must be a whole number from 1 to 65535, got "0"'],
+    ['--cluster-domain', 'cluster..local', '--cluster-domain must be a DNS domain such as cluster.local, got "cluster..local"'],
+  ])('refuses %s %j', (flag, value, message) => {
+    expect(() => readZtunnelConfig({ ...required, [flag]: value })).toThrow(message);
   });
 });
 

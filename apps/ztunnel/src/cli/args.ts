@@ -26,6 +26,10 @@ workloads whose Workload.node is NAME.
   --cluster-id ID                 (default Kubernetes)
   --trust-domain TD               (default cluster.local)
   --drain-deadline-ms MS          on SIGTERM, how long open tunnels may finish (default 5000)
+  --dns-capture true|false        answer the workloads' DNS: mesh names from xDS, others upstream (default false)
+  --dns-port PORT                 DNS over UDP and TCP per workload address, or on the node (default 15053)
+  --dns-upstream IP:PORT[,…]      resolvers for other names (default: the nameservers of /etc/resolv.conf)
+  --cluster-domain DOMAIN         Kubernetes cluster domain, for short names and search domains (default cluster.local)
 `;
 
 /** Parses argv into the frozen config; any mistake is one UsageError sentence. */

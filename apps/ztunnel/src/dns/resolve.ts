@@ -1,0 +1,99 @@
+// Which mesh addresses answer a DNS question, as a pure function of the mesh state and the asking workload
+// (istio-ztunnel.md §1.9): service hostnames (ServiceEntry hosts included, `*.example.com` wildcards too) answer
+// with their VIPs, headless services with their endpoints' addresses; Kubernetes short names (`svc`, `svc.ns`,
+// `svc.ns.svc`) are read relative to the client's namespace; a name the client's resolver built by appending one of
+// its search domains answers with a CNAME to the mesh hostname it stands for. Anything else is for the upstream
+// resolvers. No sockets here: the server asks, sends, and shuffles.
+import net from 'node:net';
+import type { ServiceRecord, WorkloadRecord } from '@ambient/mesh-state';
+
+/** The lookups resolution needs (MeshState has them). */
+export interface DnsLookup {
+  findServiceByHostname(hostname: string, preferNamespace?: string): ServiceRecord | undefined;
+  findEndpoints(serviceKey: string): readonly WorkloadRecord[];
+}
+
+export interface DnsClient {
+  readonly namespace: string;
+  readonly network: string;
+}
+
+export type AddressFamily = 4 | 6;
+
+export type Resolution =
+  /** Not a mesh name: forward the query. */
+  | { readonly kind: 'forward' }
+  /**
+   * A mesh name. `addresses` (of the asked family; possibly none, which is an empty NOERROR answer) belong to
+   * `owner`; when `cname` is set the answer starts with `queryName CNAME owner`.
+   */
+  | { readonly kind: 'mesh'; readonly owner: string; readonly cname: boolean; readonly addresses: readonly string[]; readonly service: string };
+
+/**
+ * Resolves `queryName` (any case, no trailing dot) for a client. `clusterDomain` is the Kubernetes cluster domain
+ * (`cluster.local`): it makes the short names and the client's search domains.
+ */
+export function resolveMeshName(lookup: DnsLookup, queryName: string, family: AddressFamily, client: DnsClient, clusterDomain: string): Resolution {
+  const name = queryName.toLowerCase();
+  const direct = findHost(lookup, name, client, clusterDomain);
+  if (direct) return { kind: 'mesh', owner: queryName, cname: false, addresses: addressesOf(lookup, direct, family, client), service: direct.key };
+  for (const domain of searchDomains(client.namespace, clusterDomain)) {
+    if (!name.endsWith(`.${domain}`)) continue;
+    const stripped = name.slice(0, -(domain.length + 1));
+    const service = findHost(lookup, stripped, client, clusterDomain);
+    if (!service) continue;
+    const owner = service.hostname.startsWith('*.') ? stripped : service.hostname;
+    return { kind: 'mesh', owner, cname: true, addresses: addressesOf(lookup, service, family, client), service: service.key };
+  }
+  return { kind: 'forward' };
+}
+
+/** The search list a pod in `namespace` gets from Kubernetes, most specific first. */
+export function searchDomains(namespace: string, clusterDomain: string): string[] {
+  return [`${namespace}.svc.${clusterDomain}`, `svc.${clusterDomain}`, clusterDomain];
+}
+
+/** A service this name stands for: its hostname, a Kubernetes short name of it, or a wildcard host covering it. */
+function findHost(lookup: DnsLookup, name: string, client: DnsClient, clusterDomain: string): ServiceRecord | undefined {
+  if (name === '') return undefined;
+  const exact = lookup.findServiceByHostname(name, client.namespace);
+  if (exact) return exact;
+  const expanded = kubernetesName(name, client.namespace, clusterDomain);
+  if (expanded) {
+    const found = lookup.findServiceByHostname(expanded, client.namespace);
+    if (found) return found;
+  }
+  // `*.example.com` covers `a.example.com` and `a.b.example.com`; the nearest wildcard wins.
+  for (let dot = name.indexOf('.'); dot !== -1; dot = name.indexOf('.', dot + 1)) {
+    const found = lookup.findServiceByHostname(`*${name.slice(dot)}`, client.namespace);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** `svc` → `svc.ns.svc.<domain>` (the client's namespace), `svc.ns` and `svc.ns.svc` → `svc.ns.svc.<domain>`. */
+function kubernetesName(name: string, namespace: string, clusterDomain: string): string | undefined {
+  const labels = name.split('.');
+  if (labels.length === 1) return `${name}.${namespace}.svc.${clusterDomain}`;
+  if (labels.length === 2) return `${name}.svc.${clusterDomain}`;
+  if (labels.length === 3 && labels[2] === 'svc') return `${name}.${clusterDomain}`;
+  return undefined;
+}
+
+/**
+ * The service's VIPs of this family, those on the client's network first (a VIP on another network is only
+ * used when it has none there); a headless service (no VIP) answers with its endpoints' addresses.
+ */
+function addressesOf(lookup: DnsLookup, service: ServiceRecord, family: AddressFamily, client: DnsClient): string[] {
+  const ofFamily = (ip: string): boolean => net.isIP(ip) === family;
+  const vips = service.vips.filter((v) => v.prefixLength === undefined || v.prefixLength === (net.isIPv4(v.ip) ? 32 : 128));
+  if (vips.length > 0) {
+    const local = vips.filter((v) => v.network === client.network);
+    return unique((local.length > 0 ? local : vips).map((v) => v.ip).filter(ofFamily));
+  }
+  return unique(lookup.findEndpoints(service.key).flatMap((w) => w.addresses.filter(ofFamily)));
+}
+
+function unique(list: string[]): string[] {
+  return [...new Set(list)];
+}
