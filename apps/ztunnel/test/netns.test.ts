@@ -1,7 +1,9 @@
 // iptables capture for real (root, as CI runs; fails rather than skips without it): ambientd on the wire, two
 // ztunnel processes with --capture iptables in node namespaces, sleep (node-a) and echo (node-b) in their own.
 // Unchanged apps — curl, iperf3 — reach echo by pod IP and by VIP through HBONE; a DENY policy refuses; tcpdump on
-// node-a's wire shows TLS on 15008 and never the payload, which the same capture on sleep's veth does show.
+// node-a's wire shows TLS on 15008 and never the payload, which the same capture on sleep's veth does show. node-a
+// runs with --dns-capture: dig in sleep asks a resolver address that exists nowhere and gets mesh names from
+// ztunnel, other names from dnsmasq on the control-plane host.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
@@ -13,6 +15,8 @@ import { policy, startAmbientd, startCapturingZtunnel, writeMeshConfig, type NsP
 
 const FAMILY = 'ambztcap';
 const VIP = '10.96.0.10';
+/** The resolver the workloads are told to use: no namespace has it, so only capture can answer. */
+const CLUSTER_DNS = '10.96.0.53';
 const SLEEP_ID = 'spiffe://cluster.local/ns/default/sa/sleep';
 const ECHO_ID = 'spiffe://cluster.local/ns/default/sa/echo';
 // The app: an HTTP server that answers with the body it got and who sent it.
@@ -58,7 +62,14 @@ beforeAll(async () => {
   writeMeshConfig(configDir, topology, VIP, ['sleep', 'neighbor']);
   ambientd = startAmbientd(topology, 'cp', configDir, stateDir);
   await ambientd.waitFor('ambientd ready');
-  for (const node of ['node-a', 'node-b']) ztunnels[node] = startCapturingZtunnel(topology, node, 'cp', dir, stateDir);
+  const cpIp = topology.host('cp').wireIp;
+  const dnsmasq = topology.spawn(topology.host('cp').namespace, [
+    'dnsmasq', '--keep-in-foreground', '--log-queries', '--log-facility=-', '--conf-file=/dev/null', '--no-resolv', '--no-hosts', '--user=root', '--pid-file=',
+    `--listen-address=${cpIp}`, '--bind-interfaces', '--address=/outside.example/127.5.5.5',
+  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  await firstChunk(dnsmasq.stderr);
+  ztunnels['node-a'] = startCapturingZtunnel(topology, 'node-a', 'cp', dir, stateDir, ['--dns-capture', 'true', '--dns-upstream', `${cpIp}:53`]);
+  ztunnels['node-b'] = startCapturingZtunnel(topology, 'node-b', 'cp', dir, stateDir);
   const app = topology.spawn(ns('echo'), [process.execPath, '-e', ECHO_APP, echoIp()], { stdio: ['ignore', 'pipe', 'inherit'] });
   await firstChunk(app.stdout);
   for (const node of ['node-a', 'node-b']) {
@@ -77,6 +88,19 @@ describe('--capture iptables in network namespaces', () => {
     const rules = await topology.exec(ns('node-a'), ['iptables', '-w', '5', '-t', 'nat', '-S']);
     expect(rules).toContain('-A PREROUTING -j AMBIENT_PREROUTING');
     expect(rules).toContain('-A AMBIENT_PREROUTING -i vw+ -p tcp -j REDIRECT --to-ports 15001');
+  });
+
+  it('answers sleep\'s DNS queries from the mesh and from upstream, whichever resolver address it asks', async () => {
+    const dig = (from: string, ...args: string[]): Promise<string> => topology.exec(ns(from), ['dig', `@${CLUSTER_DNS}`, '+tries=1', '+time=5', '+noall', '+comments', '+answer', ...args]);
+    expect(await topology.exec(ns('node-a'), ['iptables', '-w', '5', '-t', 'nat', '-S'])).toContain('-A AMBIENT_PREROUTING -i vw+ -p udp -m udp --dport 53 -j REDIRECT --to-ports 15053');
+    const mesh = await dig('sleep', 'echo.default.mesh');
+    expect(mesh).toMatch(/status: NOERROR/);
+    expect(mesh).toMatch(new RegExp(`^echo\\.default\\.mesh\\.\\s+30\\s+IN\\s+A\\s+${VIP.replaceAll('.', '\\.')}$`, 'm'));
+    const searched = await dig('sleep', '+tcp', 'echo.default.mesh.default.svc.cluster.local');
+    expect(searched).toMatch(/^echo\.default\.mesh\.default\.svc\.cluster\.local\.\s+30\s+IN\s+CNAME\s+echo\.default\.mesh\.$/m);
+    expect(await dig('sleep', 'www.outside.example')).toMatch(/^www\.outside\.example\.\s+0\s+IN\s+A\s+127\.5\.5\.5$/m);
+    // stranger is on node-a but no mesh workload: its queries are refused, not answered as anyone's.
+    expect(await dig('stranger', 'echo.default.mesh')).toMatch(/status: REFUSED/);
   });
 
   it('carries curl from sleep to echo\'s pod IP over HBONE, with both identities in the access logs', async () => {

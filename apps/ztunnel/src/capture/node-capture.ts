@@ -1,11 +1,13 @@
 // iptables capture at node level: one listener each for outbound (15001), inbound HBONE (15008) and inbound
-// plaintext (15006) in the node's namespace, the nat rules that redirect workload traffic to them, and the local
+// plaintext (15006) in the node's namespace (and with --dns-capture the DNS proxy, 15053, answering each workload
+// by the query's source address), the nat rules that redirect workload traffic to them, and the local
 // workloads they hand connections to — chosen by the connection's source (outbound) or original destination
 // (inbound), both read from the kernel (SO_ORIGINAL_DST), since after REDIRECT the socket only shows the node.
 import net, { type AddressInfo, type Server, type Socket } from 'node:net';
 import { getOriginalDst, type OriginalDst } from '@ambient/original-dst';
 import type { WorkloadCertificates } from '../certificates.js';
 import type { ProxyContext } from '../context.js';
+import { DnsServer } from '../dns/server.js';
 import { ZtunnelError } from '../errors.js';
 import { LocalWorkloads } from '../local-workloads.js';
 import { CapturedWorkload, type ServedByAddress } from './captured-workload.js';
@@ -26,6 +28,7 @@ export class NodeCapture {
   readonly #workloads: LocalWorkloads<CapturedWorkload>;
   readonly #served: ServedByAddress = new Map();
   readonly #servers: Server[] = [];
+  #dns: DnsServer | undefined;
 
   constructor(ctx: ProxyContext, certificates: WorkloadCertificates) {
     this.#ctx = ctx;
@@ -40,8 +43,11 @@ export class NodeCapture {
     await this.#listen(hbonePort, 'inbound HBONE', (socket, bound) => this.#inbound(socket, 'inbound HBONE', bound));
     // Plaintext keeps half-closes too, as loopback's 15006 does.
     await this.#listen(inboundPlaintextPort, 'inbound plaintext', (socket, bound) => this.#inbound(socket, 'inbound plaintext', bound), SPLICED);
-    await installCapture({ workloadInterfaces, outboundPort, hbonePort, inboundPlaintextPort });
-    this.#ctx.log.info({ workloadInterfaces, outboundPort, hbonePort, inboundPlaintextPort }, 'iptables capture installed');
+    const { dns, config, log } = this.#ctx;
+    const dnsPort = dns ? config.dnsPort : undefined;
+    if (dns) this.#dns = await DnsServer.listen('0.0.0.0', config.dnsPort, dns.handler((source) => this.#served.get(source)?.endpoint.workload), log);
+    await installCapture({ workloadInterfaces, outboundPort, hbonePort, inboundPlaintextPort, ...(dnsPort === undefined ? {} : { dnsPort }) });
+    log.info({ workloadInterfaces, outboundPort, hbonePort, inboundPlaintextPort, ...(dnsPort === undefined ? {} : { dnsPort }) }, 'iptables capture installed');
   }
 
   pending(): string[] {
@@ -55,6 +61,7 @@ export class NodeCapture {
    */
   async close(deadlineMs: number): Promise<void> {
     for (const server of this.#servers) server.close();
+    await this.#dns?.close();
     await this.#workloads.close(deadlineMs);
   }
 

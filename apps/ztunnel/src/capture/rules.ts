@@ -13,6 +13,8 @@ export interface CaptureRuleOptions {
   readonly outboundPort: number;
   readonly hbonePort: number;
   readonly inboundPlaintextPort: number;
+  /** With --dns-capture: the DNS proxy's port, where the workloads' queries (UDP and TCP port 53) are sent. */
+  readonly dnsPort?: number;
 }
 
 /** `iptables -t nat` argument lists (without the binary) that install capture, in order. */
@@ -20,9 +22,13 @@ export function captureRules(o: CaptureRuleOptions): string[][] {
   const pre = CHAINS.prerouting;
   const out = CHAINS.output;
   const redirect = (port: number): string[] => ['-j', 'REDIRECT', '--to-ports', String(port)];
+  // A workload's DNS queries, to whatever resolver it was given, go to the DNS proxy (before the TCP rules below
+  // would take TCP queries as outbound connections).
+  const dns = o.dnsPort === undefined ? [] : ['udp', 'tcp'].map((proto) => ['-A', pre, '-i', o.workloadInterfaces, '-p', proto, '--dport', '53', ...redirect(o.dnsPort as number)]);
   return [
     ['-N', pre],
     ['-N', out],
+    ...dns,
     // Outbound: every new TCP connection a workload opens goes to 15001, except to the node itself.
     ['-A', pre, '-i', o.workloadInterfaces, '-p', 'tcp', '-m', 'addrtype', '--dst-type', 'LOCAL', '-j', 'RETURN'],
     ['-A', pre, '-i', o.workloadInterfaces, '-p', 'tcp', ...redirect(o.outboundPort)],

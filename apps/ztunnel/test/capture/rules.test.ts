@@ -22,6 +22,16 @@ describe('captureRules', () => {
     ]);
   });
 
+  it('with --dns-capture, first sends the workloads\' DNS queries over UDP and TCP to the DNS proxy', () => {
+    const withDns = captureRules({ ...OPTIONS, dnsPort: 15053 }).map((r) => r.join(' '));
+    expect(withDns.slice(2, 5)).toEqual([
+      '-A AMBIENT_PREROUTING -i vw+ -p udp --dport 53 -j REDIRECT --to-ports 15053',
+      '-A AMBIENT_PREROUTING -i vw+ -p tcp --dport 53 -j REDIRECT --to-ports 15053',
+      '-A AMBIENT_PREROUTING -i vw+ -p tcp -m addrtype --dst-type LOCAL -j RETURN',
+    ]);
+    expect(withDns.filter((r) => !r.includes('--dport 53'))).toEqual(rules);
+  });
+
   it('hooks the chains in only after they are complete, so no half-built capture ever sees traffic', () => {
     expect(rules.slice(-2).every((r) => /^-A (PREROUTING|OUTPUT) -j AMBIENT_/.test(r))).toBe(true);
   });

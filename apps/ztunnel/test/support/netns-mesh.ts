@@ -90,8 +90,9 @@ export function startAmbientd(topology: Topology, host: string, configDir: strin
 }
 
 /** A ztunnel with --capture iptables in `node`'s namespace; admin, metrics and readiness on that namespace's loopback. */
-export function startCapturingZtunnel(topology: Topology, node: string, controlPlane: string, dir: string, stateDir: string): NsProcess {
-  return spawnLogged(topology, topology.node(node).namespace, capturingZtunnelArgv(topology, node, controlPlane, dir, stateDir));
+/** `args` are more ztunnel flags (--dns-capture …). */
+export function startCapturingZtunnel(topology: Topology, node: string, controlPlane: string, dir: string, stateDir: string, args: readonly string[] = []): NsProcess {
+  return spawnLogged(topology, topology.node(node).namespace, [...capturingZtunnelArgv(topology, node, controlPlane, dir, stateDir), ...args]);
 }
 
 /** The command line of such a ztunnel (its node token written to `dir`); `nodeFlags` go to node itself (--cpu-prof). */
