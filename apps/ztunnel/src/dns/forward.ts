@@ -8,19 +8,37 @@ import type { DnsProtocol } from './answer.js';
 
 /** How long one upstream may take before the next is tried. */
 export const UPSTREAM_TIMEOUT_MS = 2_500;
+/**
+ * Queries waiting for an upstream at once, each holding a socket: a flood of queries for names outside the mesh
+ * (or a dead upstream) gets SERVFAIL beyond this rather than exhausting file descriptors.
+ */
+export const MAX_IN_FLIGHT = 512;
+
+export interface ForwarderOptions {
+  readonly timeoutMs?: number;
+  readonly maxInFlight?: number;
+}
 
 /** A forward function for answerDns over `upstreams` (at least one). */
-export function forwarder(upstreams: readonly HostPort[], timeoutMs = UPSTREAM_TIMEOUT_MS): (query: Uint8Array, protocol: DnsProtocol) => Promise<Buffer> {
+export function forwarder(upstreams: readonly HostPort[], options: ForwarderOptions = {}): (query: Uint8Array, protocol: DnsProtocol) => Promise<Buffer> {
+  const { timeoutMs = UPSTREAM_TIMEOUT_MS, maxInFlight = MAX_IN_FLIGHT } = options;
+  let inFlight = 0;
   return async (query, protocol) => {
-    const failures: string[] = [];
-    for (const upstream of upstreams) {
-      try {
-        return await (protocol === 'udp' ? exchangeUdp : exchangeTcp)(upstream, query, timeoutMs);
-      } catch (err) {
-        failures.push(`${hostPortText(upstream)}: ${(err as Error).message}`);
+    if (inFlight >= maxInFlight) throw new Error(`${maxInFlight} queries are already waiting for an upstream resolver`);
+    inFlight += 1;
+    try {
+      const failures: string[] = [];
+      for (const upstream of upstreams) {
+        try {
+          return await (protocol === 'udp' ? exchangeUdp : exchangeTcp)(upstream, query, timeoutMs);
+        } catch (err) {
+          failures.push(`${hostPortText(upstream)}: ${(err as Error).message}`);
+        }
       }
+      throw new Error(`no upstream resolver answered over ${protocol.toUpperCase()} (${failures.join('; ')})`);
+    } finally {
+      inFlight -= 1;
     }
-    throw new Error(`no upstream resolver answered over ${protocol.toUpperCase()} (${failures.join('; ')})`);
   };
 }
 

@@ -49,10 +49,14 @@ export class DnsServer {
       throw err;
     }
     udp.on('error', (err) => log.warn({ err: err.message }, 'DNS UDP socket error'));
+    let open = true;
+    udp.once('close', () => (open = false));
     udp.on('message', (message, remote) => {
-      void handler(message, 'udp', remote).then((reply) => {
-        if (reply) udp.send(reply, remote.port, remote.address);
-      });
+      handler(message, 'udp', remote).then(
+        // A reply whose upstream answered after close() has nowhere to go.
+        (reply) => reply && open && udp.send(reply, remote.port, remote.address),
+        (err: Error) => log.error({ err: err.message, client: remote.address }, 'DNS query failed in ztunnel'),
+      );
     });
     return new DnsServer(host, bound, udp, tcp, clients);
   }
@@ -86,14 +90,19 @@ function serveTcp(socket: net.Socket, handler: DnsHandler, clients: Set<net.Sock
       const message = buffered.subarray(2, 2 + length);
       buffered = buffered.subarray(2 + length);
       const reply = handler(message, 'tcp', remote);
-      last = last.then(async () => {
-        const bytes = await reply;
-        if (!bytes || socket.destroyed) return;
-        const frame = Buffer.alloc(2 + bytes.length);
-        frame.writeUInt16BE(bytes.length, 0);
-        frame.set(bytes, 2);
-        socket.write(frame);
-      });
+      last = last
+        .then(async () => {
+          const bytes = await reply;
+          if (!bytes || socket.destroyed) return;
+          const frame = Buffer.alloc(2 + bytes.length);
+          frame.writeUInt16BE(bytes.length, 0);
+          frame.set(bytes, 2);
+          socket.write(frame);
+        })
+        .catch((err: Error) => {
+          log.error({ err: err.message, client: remote.address }, 'DNS query failed in ztunnel');
+          socket.destroy();
+        });
     }
   });
   socket.on('end', () => void last.then(() => socket.end()));
