@@ -114,8 +114,9 @@ function readEscape(name: string, i: number, label: number[]): number {
  * exact bytes, not case-insensitively, so every name reads back in the case it was given.
  */
 export function writeName(out: number[], labels: readonly Uint8Array[], written: Map<string, number>): void {
+  const keys = suffixKeys(labels);
   for (let i = 0; i < labels.length; i++) {
-    const key = suffixKey(labels, i);
+    const key = keys[i] as string;
     const at = written.get(key);
     if (at !== undefined) {
       out.push(0xc0 | (at >> 8), at & 0xff);
@@ -128,8 +129,14 @@ export function writeName(out: number[], labels: readonly Uint8Array[], written:
   out.push(0);
 }
 
-function suffixKey(labels: readonly Uint8Array[], from: number): string {
+/** The key of every suffix of `labels` (the i-th: labels i…end), built from the end so each label is read once. */
+function suffixKeys(labels: readonly Uint8Array[]): string[] {
+  const keys = new Array<string>(labels.length);
   let key = '';
-  for (let i = from; i < labels.length; i++) key += `${(labels[i] as Uint8Array).length}:${Buffer.from(labels[i] as Uint8Array).toString('latin1')}`;
-  return key;
+  for (let i = labels.length - 1; i >= 0; i--) {
+    const label = labels[i] as Uint8Array;
+    key = `${label.length}:${String.fromCharCode(...label)}${key}`;
+    keys[i] = key;
+  }
+  return keys;
 }
