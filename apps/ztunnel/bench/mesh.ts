@@ -39,6 +39,8 @@ export interface MeshOptions {
   readonly dir: string;
   /** Extra node flags for the ztunnel processes (e.g. --cpu-prof). */
   readonly ztunnelNodeFlags?: readonly string[];
+  /** Extra ztunnel flags (e.g. --dns-capture true). */
+  readonly ztunnelArgs?: readonly string[];
 }
 
 export async function startMesh(options: MeshOptions): Promise<Mesh> {
@@ -74,7 +76,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
       ztunnels.push(
         start(node, [...(options.ztunnelNodeFlags ?? []), ...binArgv(ZTUNNEL, ['--node', node, '--xds-address', grpc, '--token-file', tokenFile,
           '--root-cert', join(stateDir, 'root-cert.pem'), '--admin-listen', `127.0.0.1:${ports[0]}`,
-          '--metrics-listen', `127.0.0.1:${ports[1]}`, '--readiness-listen', `127.0.0.1:${ports[2]}`])]),
+          '--metrics-listen', `127.0.0.1:${ports[1]}`, '--readiness-listen', `127.0.0.1:${ports[2]}`, ...(options.ztunnelArgs ?? [])])]),
       );
     }
     for (const [i, address] of readiness.entries()) await waitHttp(`http://${address}/healthz/ready`, `node-${'ab'[i]}`, dir);
