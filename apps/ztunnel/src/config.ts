@@ -25,6 +25,8 @@ export interface ZtunnelConfig {
   readonly inboundPlaintextPort: number;
   readonly outboundPort: number;
   readonly clusterId: string;
+  /** This ztunnel's network (Istio's NETWORK): the scope of every address lookup; '' is the default network. */
+  readonly network: string;
   readonly trustDomain: string;
   /** How long SIGTERM lets open tunnels finish before they are cut. */
   readonly drainDeadlineMs: number;
@@ -55,6 +57,7 @@ export const ZTUNNEL_FLAGS = [
   'inbound-plaintext-port',
   'outbound-port',
   'cluster-id',
+  'network',
   'trust-domain',
   'drain-deadline-ms',
   'dns-capture',
@@ -93,6 +96,8 @@ export function readZtunnelConfig(env: EnvMap): ZtunnelConfig {
     r.problem(`--dns-upstream must be a comma-separated list of IP:PORT ([IPv6]:PORT), got "${raw}"`);
     return [];
   });
+  const network = r.string('--network', '');
+  if (network !== '' && !/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(network)) r.problem(`--network must be a network name (letters, digits, '-', '_', '.', at most 63), got "${network}"`);
   const clusterDomain = r.string('--cluster-domain', 'cluster.local').toLowerCase();
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(clusterDomain)) r.problem(`--cluster-domain must be a DNS domain such as cluster.local, got "${clusterDomain}"`);
   return r.done({
@@ -108,6 +113,7 @@ export function readZtunnelConfig(env: EnvMap): ZtunnelConfig {
     readinessListen: r.hostPort('--readiness-listen', '127.0.0.1:15021'),
     ...ports,
     clusterId: r.string('--cluster-id', 'Kubernetes'),
+    network,
     trustDomain,
     drainDeadlineMs: r.int('--drain-deadline-ms', 5000, { min: 0, max: 600_000 }),
     dnsCapture: r.bool('--dns-capture', false),

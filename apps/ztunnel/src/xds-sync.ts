@@ -20,7 +20,7 @@ export function connectXds(config: ZtunnelConfig, state: MeshState, rootPem: str
     tls: { rootPem },
     // Read at every (re)connect, so a rotated token file is picked up.
     token: () => readFileSync(config.tokenFile, 'utf8').trim(),
-    node: { nodeName: config.node, podName: `ztunnel-${config.node}`, podNamespace: PROXY_NAMESPACE, clusterId: config.clusterId, metadata: { ISTIO_VERSION: VERSION } },
+    node: { nodeName: config.node, podName: `ztunnel-${config.node}`, podNamespace: PROXY_NAMESPACE, clusterId: config.clusterId, metadata: { ISTIO_VERSION: VERSION, ...(config.network ? { NETWORK: config.network } : {}) } },
     types: [{ type: addressType }, { type: authorizationType }],
     onBatch: (batch) => applyBatch(state, batch),
     logger: log,

@@ -53,7 +53,7 @@ export async function startZtunnel(config: ZtunnelConfig, options: { logger: Log
   ].filter((p) => p !== 0);
   const inbound = new InboundTracker(state, illegalPorts, log);
   const connections = new ConnectionRegistry();
-  const network = '';
+  const { network } = config;
   const dns = config.dnsCapture
     ? new DnsProxy({ lookup: state, clusterDomain: config.clusterDomain, network, upstreams: dnsUpstreams(config.dnsUpstreams), metrics: metrics.dns, log })
     : undefined;

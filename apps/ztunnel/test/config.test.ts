@@ -28,6 +28,7 @@ describe('readZtunnelConfig', () => {
       inboundPlaintextPort: 15006,
       outboundPort: 15001,
       clusterId: 'Kubernetes',
+      network: '',
       trustDomain: 'cluster.local',
       drainDeadlineMs: 5000,
       dnsCapture: false,
@@ -66,6 +67,10 @@ describe('readZtunnelConfig', () => {
     expect(() => readZtunnelConfig({ ...required, '--dns-port': '15006' })).toThrow(/--dns-port must differ/);
   });
 
+  it('reads --network', () => {
+    expect(readZtunnelConfig({ ...required, '--network': 'network-east_1.a' }).network).toBe('network-east_1.a');
+  });
+
   it('reads the DNS proxy flags', () => {
     const config = readZtunnelConfig({ ...required, '--dns-capture': 'true', '--dns-port': '5353', '--dns-upstream': '127.0.0.53:53, [::1]:5300', '--cluster-domain': 'Corp.Example' });
     expect(config).toMatchObject({ dnsCapture: true, dnsPort: 5353, dnsUpstreams: [{ host: '127.0.0.53', port: 53 }, { host: '::1', port: 5300 }], clusterDomain: 'corp.example' });
@@ -76,6 +81,7 @@ describe('readZtunnelConfig', () => {
     ['--dns-upstream', 'dns.example:53', '--dns-upstream must be a comma-separated list of IP:PORT ([IPv6]:PORT), got "dns.example:53"'],
     ['--dns-upstream', '127.0.0.53', 'got "127.0.0.53"'],
     ['--dns-upstream', '127.0.0.53:0', 'got "127.0.0.53:0"'],
+    ['--network', 'east west', '--network must be a network name (letters, digits, \'-\', \'_\', \'.\', at most 63), got "east west"'],
     ['--dns-port', '0', '--dns-port must be a whole number from 1 to 65535, got "0"'],
     ['--cluster-domain', 'cluster..local', '--cluster-domain must be a DNS domain such as cluster.local, got "cluster..local"'],
   ])('refuses %s %j', (flag, value, message) => {

@@ -24,6 +24,7 @@ workloads whose Workload.node is NAME.
   --inbound-plaintext-port PORT   plaintext inbound per workload address (default 15006)
   --outbound-port PORT            transparent outbound (default 15001)
   --cluster-id ID                 (default Kubernetes)
+  --network NAME                  this node's network, for multi-network meshes (default: the default network, "")
   --trust-domain TD               (default cluster.local)
   --drain-deadline-ms MS          on SIGTERM, how long open tunnels may finish (default 5000)
   --dns-capture true|false        answer the workloads' DNS: mesh names from xDS, others upstream (default false)
