@@ -3,7 +3,7 @@
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { dialTcp, splice, type Refusal, type SpliceResult, type TunnelDone, type TunnelRequest } from '@ambient/hbone';
-import type { WorkloadRecord } from '@ambient/mesh-state';
+import type { ServiceRecord, WorkloadRecord } from '@ambient/mesh-state';
 import { ACCESS_LOG_COMPLETE, ACCESS_LOG_FAILED, ACCESS_LOG_OPENED, earlyDenyRecord, type TcpConnection } from '@ambient/telemetry';
 import { hostPort, type ConnectionLink } from './connections.js';
 import { sendProxyHeader } from './app-tunnel.js';
@@ -34,7 +34,7 @@ export function hboneInbound(ctx: ProxyContext): { handler: (req: TunnelRequest)
       hbone: true,
       ...(req.forwardedNetwork === undefined ? {} : { forwardedNetwork: req.forwardedNetwork }),
     };
-    const result = await admit(ctx, request, { address: req.remoteAddress, port: req.remotePort }, { address: req.localAddress, port: ctx.config.hbonePort }, true);
+    const result = await admit(ctx, request, { address: req.remoteAddress, port: req.remotePort }, { address: req.localAddress, port: ctx.config.hbonePort }, true, req.forwarded.host);
     if ('kind' in result) return result;
     admitted.set(req, result);
     return result.upstream;
@@ -74,7 +74,7 @@ export async function plaintextInbound(ctx: ProxyContext, workload: WorkloadReco
 }
 
 /** Plans, connects to the app and registers the connection; a Refusal when any of that fails. */
-async function admit(ctx: ProxyContext, request: InboundRequest, src: { address: string; port: number }, dst: { address: string; port: number }, mtls: boolean): Promise<Admitted | Refusal> {
+async function admit(ctx: ProxyContext, request: InboundRequest, src: { address: string; port: number }, dst: { address: string; port: number }, mtls: boolean, serviceHostname?: string): Promise<Admitted | Refusal> {
   const plan = planInbound(ctx.state, request, { illegalPorts: ctx.illegalPorts });
   if (plan.kind === 'refuse') {
     ctx.log.warn(earlyDenyRecord('destination', src, dst, plan.reason), ACCESS_LOG_FAILED);
@@ -83,12 +83,14 @@ async function admit(ctx: ProxyContext, request: InboundRequest, src: { address:
   // Through a gateway from another network the TCP peer is the gateway, not the source (ztunnel: from_gateway).
   const viaGateway = request.forwardedNetwork !== undefined && request.forwardedNetwork !== ctx.network;
   const source = viaGateway ? undefined : ctx.state.findWorkloadByAddress({ network: ctx.network, ip: request.srcIp });
+  const service = destinationService(ctx, plan.workload, serviceHostname);
   const connection = ctx.metrics.track(
     {
       reporter: 'destination',
       ...(source ? { source } : {}),
       ...(request.peerIdentity ? { derivedSource: { identity: request.peerIdentity } } : {}),
       destination: plan.workload,
+      ...(service ? { destinationService: service } : {}),
       securityPolicy: mtls ? 'mutual_tls' : 'unknown',
     },
     { src, dst, ...(mtls ? { hbone: { address: plan.target.host, port: plan.target.port } } : {}), dstWorkload: plan.workload.name, ...(source ? { srcWorkload: source.name } : {}) },
@@ -144,4 +146,14 @@ function finish(ctx: ProxyContext, entry: Admitted, result: SpliceResult): void 
 
 function isLoopback(ip: string): boolean {
   return ip.startsWith('127.') || ip === '::1' || ip.startsWith('::ffff:127.');
+}
+
+/**
+ * The service the client meant, from the CONNECT's `forwarded: host=` (the only use ztunnel makes of that header):
+ * taken only when the local workload serves it, since the header is the client's word.
+ */
+function destinationService(ctx: ProxyContext, workload: WorkloadRecord, hostname: string | undefined): ServiceRecord | undefined {
+  if (!hostname) return undefined;
+  const service = ctx.state.findServiceByHostname(hostname, workload.namespace);
+  return service && workload.services.has(service.key) ? service : undefined;
 }

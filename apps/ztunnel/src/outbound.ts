@@ -9,6 +9,7 @@ import { ACCESS_LOG_COMPLETE, ACCESS_LOG_FAILED, ACCESS_LOG_OPENED, earlyDenyRec
 import { hostPort } from './connections.js';
 import { CONNECT_TIMEOUT_MS, SOCKS_HANDSHAKE_TIMEOUT_MS, type ProxyContext } from './context.js';
 import { connectThroughGateway } from './double-hbone.js';
+import { connectHeaders } from './tunnel-headers.js';
 import { planOutbound, type OutboundDestination, type OutboundPlan } from './plan/outbound.js';
 import { reply, Reply, type ReplyCode } from './socks5/codec.js';
 import { socksHandshake } from './socks5/handshake.js';
@@ -90,7 +91,7 @@ export async function carryOutbound(ctx: ProxyContext, source: OutboundSource, s
   let upstream: Duplex;
   try {
     upstream =
-      plan.kind === 'hbone' ? await source.client.connect({ nextHop: plan.nextHop, authority: plan.authority, expectedIdentities: plan.expectedIdentities, sourceIp: source.address })
+      plan.kind === 'hbone' ? await source.client.connect({ nextHop: plan.nextHop, authority: plan.authority, expectedIdentities: plan.expectedIdentities, sourceIp: source.address, headers: connectHeaders(source.workload, src, plan.service?.hostname) })
       : plan.kind === 'double-hbone' ? await connectThroughGateway(source.client, plan, source.address)
       : await dialTcp({ host: plan.target.host, port: plan.target.port, timeoutMs: CONNECT_TIMEOUT_MS, ...(source.address ? { localAddress: source.address } : {}) });
   } catch (err) {

@@ -108,6 +108,22 @@ describe('WorkloadProxy in loopback capture', () => {
     }
   });
 
+  it('names the service in the destination\'s metrics and log when the client asked for it by VIP (forwarded host=)', async () => {
+    const closedWith = async (socket: net.Socket, payload: string) => {
+      expect(await roundTrip(socket, payload)).toBe(payload);
+      socket.end();
+      await new Promise((resolve) => socket.once('close', resolve));
+      return expect.poll(() => logLines.find((l) => l['msg'] === 'connection complete' && l['direction'] === 'inbound' && l['bytes_recv'] === payload.length)).toBeDefined();
+    };
+    const byVip = await socksConnect(SOCKS, '127.96.1.1', 80);
+    await closedWith(byVip.socket, 'by the service VIP');
+    const inbound = logLines.find((l) => l['direction'] === 'inbound' && l['bytes_recv'] === 'by the service VIP'.length);
+    expect(inbound).toMatchObject({ 'dst.service': 'echo.default.svc.cluster.local', 'dst.workload': 'echo' });
+    await closedWith(await tunnel(), 'by the pod address, no service');
+    const direct = logLines.find((l) => l['direction'] === 'inbound' && l['bytes_recv'] === 'by the pod address, no service'.length);
+    expect(direct?.['dst.service']).toBeUndefined();
+  });
+
   it('answers 400 to a CONNECT for an address that is not the dialled workload', async () => {
     const client = new HboneClient({ tls: tlsMaterialFromSvid(ca.issueSvid(SLEEP_ID)) });
     const error = await client
