@@ -1,7 +1,9 @@
 // Two WorkloadProxy instances in-process on loopback (sleep 127.0.11.1 → echo 127.0.21.1) over one MeshState and
 // a test CA: certificate rotation under live tunnels, a workload removed mid-connection, CONNECT to an address that
 // is not local (400), plaintext inbound with and without policy, and the drain of a proxy with an open tunnel.
+import { execFile } from 'node:child_process';
 import net from 'node:net';
+import { promisify } from 'node:util';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HboneClient, HboneError } from '@ambient/hbone';
@@ -15,6 +17,7 @@ import { policy } from './plan/mesh.js';
 import { testContext } from './support/in-process.js';
 import { roundTrip, socksConnect } from './support/socks-client.js';
 
+const run = promisify(execFile);
 const SLEEP_IP = '127.0.11.1';
 const ECHO_IP = '127.0.21.1';
 const ECHO_SVC = 'default/echo.default.svc.cluster.local';
@@ -122,6 +125,21 @@ describe('WorkloadProxy in loopback capture', () => {
     await closedWith(await tunnel(), 'by the pod address, no service');
     const direct = logLines.find((l) => l['direction'] === 'inbound' && l['bytes_recv'] === 'by the pod address, no service'.length);
     expect(direct?.['dst.service']).toBeUndefined();
+  });
+
+  it('turns TCP keepalive on for every socket it holds: SOCKS5 accepted, HBONE both ways, the app connection', async () => {
+    const live = await tunnel();
+    expect(await roundTrip(live, 'keepalive')).toBe('keepalive');
+    // ss shows the keepalive timer once a socket has nothing in flight (until then: the retransmit timer, "on").
+    const sockets = async (): Promise<string[]> => {
+      const { stdout } = await run('ss', ['-tnoH', 'state', 'established', `( sport = :${PORTS.socks} or dport = :${PORTS.hbone} or sport = :${PORTS.hbone} or dport = :8080 )`]);
+      return stdout.split('\n').filter((l) => l.trim() !== '');
+    };
+    await expect.poll(async () => (await sockets()).every((l) => !l.includes('timer:(on,'))).toBe(true);
+    const lines = await sockets();
+    expect(lines.length).toBeGreaterThanOrEqual(4);
+    for (const line of lines) expect(line).toMatch(/timer:\(keepalive,(2min|3min|179|180)/);
+    live.destroy();
   });
 
   it('answers 400 to a CONNECT for an address that is not the dialled workload', async () => {

@@ -10,7 +10,7 @@ import { statusForRefusal, type Refusal } from './errors.js';
 import { parseBaggage, parseForwarded, parseTraceParent, type Forwarded, type TraceParent } from './headers.js';
 import { keepalive, type KeepaliveOptions } from './keepalive.js';
 import { serverPeerIdentity, type TlsMaterial } from './peer.js';
-import { CONNECTION_WINDOW, SERVER_SETTINGS, TLS_BASE } from './settings.js';
+import { CONNECTION_WINDOW, SERVER_SETTINGS, TLS_BASE, TCP_KEEPALIVE_IDLE_MS } from './settings.js';
 import { splice, type SpliceCounters, type SpliceResult } from './splice.js';
 
 export interface TunnelRequest {
@@ -71,6 +71,8 @@ export class HboneServer {
       handshakeTimeout: options.handshakeTimeoutMs ?? 10_000,
       // Small frames (a 200, a WINDOW_UPDATE) must not wait for Nagle.
       noDelay: true,
+      keepAlive: true,
+      keepAliveInitialDelay: TCP_KEEPALIVE_IDLE_MS,
     });
     this.#material = options.tls;
     this.#tlsServer.on('secureConnection', (socket) => this.#onSecureConnection(socket));

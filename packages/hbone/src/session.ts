@@ -7,7 +7,7 @@ import { parseAuthority } from './authority.js';
 import { errorForStatus, HboneError } from './errors.js';
 import { keepalive, type KeepaliveOptions } from './keepalive.js';
 import { checkServerIdentity, type TlsMaterial } from './peer.js';
-import { CLIENT_SETTINGS, CONNECTION_WINDOW, TLS_BASE } from './settings.js';
+import { CLIENT_SETTINGS, CONNECTION_WINDOW, TLS_BASE, TCP_KEEPALIVE_IDLE_MS } from './settings.js';
 
 export interface NextHop {
   readonly host: string;
@@ -31,6 +31,7 @@ export async function openSession(options: SessionOptions): Promise<ClientHttp2S
   const { nextHop, expectedIdentities } = options;
   const socket = await handshake(options);
   socket.setNoDelay(true);
+  socket.setKeepAlive(true, TCP_KEEPALIVE_IDLE_MS);
   const session = http2.connect(`http://${hostForUrl(nextHop.host)}:${nextHop.port}`, {
     createConnection: () => socket,
     settings: CLIENT_SETTINGS,

@@ -36,3 +36,9 @@ export const TLS_BASE = {
   ciphersuites: 'TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256',
   ALPNProtocols: ['h2'],
 } as const;
+
+/**
+ * TCP keepalive on every data-path socket, after this long idle (ztunnel's KEEPALIVE_TIME, 180 s): a peer that
+ * vanished without a FIN is found, and NAT or conntrack entries of idle long-lived connections are kept.
+ */
+export const TCP_KEEPALIVE_IDLE_MS = 180_000;

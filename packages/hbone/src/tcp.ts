@@ -2,6 +2,7 @@
 // lever 3): dialled by `dialTcp` (no Nagle, half-close kept), or accepted by a server and moved over by
 // `adoptLargeReads`. Such a socket emits no 'data' events: `splice` takes its chunks through `onChunks`.
 import net, { type Socket } from 'node:net';
+import { TCP_KEEPALIVE_IDLE_MS } from './settings.js';
 import { sharedSourcePorts, type SourcePorts } from './source-port.js';
 
 const READ_SIZE = 1024 * 1024;
@@ -70,6 +71,8 @@ function connect(options: DialOptions, localPort: number | undefined): Promise<S
       ...(localPort === undefined ? {} : { localPort }),
       allowHalfOpen: true,
       noDelay: true,
+      keepAlive: true,
+      keepAliveInitialDelay: TCP_KEEPALIVE_IDLE_MS,
       onread: { buffer: large.buffer, callback: large.callback },
     });
     setReader(socket, large.reader);

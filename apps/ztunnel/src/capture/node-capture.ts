@@ -4,6 +4,7 @@
 // workloads they hand connections to — chosen by the connection's source (outbound) or original destination
 // (inbound), both read from the kernel (SO_ORIGINAL_DST), since after REDIRECT the socket only shows the node.
 import net, { type AddressInfo, type Server, type Socket } from 'node:net';
+import { TCP_KEEPALIVE_IDLE_MS } from '@ambient/hbone';
 import { getOriginalDst, type OriginalDst } from '@ambient/original-dst';
 import type { WorkloadCertificates } from '../certificates.js';
 import type { ProxyContext } from '../context.js';
@@ -111,7 +112,7 @@ export class NodeCapture {
   /** `onConnection` gets the port the listener is bound to (known once, rather than a getsockname per socket). */
   async #listen(port: number, what: Direction, onConnection: (socket: Socket, bound: number) => void, options: ListenOptions = {}): Promise<void> {
     let bound = port;
-    const server = net.createServer({ noDelay: true, ...options }, (socket) => onConnection(socket, bound));
+    const server = net.createServer({ noDelay: true, keepAlive: true, keepAliveInitialDelay: TCP_KEEPALIVE_IDLE_MS, ...options }, (socket) => onConnection(socket, bound));
     this.#servers.push(server);
     // IPv4 only (as ztunnel with IPV6_ENABLED=false): the rules are iptables, not ip6tables, and a v4 listener keeps
     // peer addresses plain (no ::ffff: forms for the policy and workload lookups).
