@@ -80,7 +80,8 @@ export async function answerDns(message: Uint8Array, protocol: DnsProtocol, clie
   }
 }
 
-function isResponse(message: Uint8Array): boolean {
+/** Whether the message's QR bit says it is a response (the proxy never answers one). */
+export function isResponse(message: Uint8Array): boolean {
   return ((message[2] ?? 0) & 0x80) !== 0;
 }
 

@@ -4,7 +4,7 @@
 import type { HostPort, Logger } from '@ambient/core';
 import type { WorkloadRecord } from '@ambient/mesh-state';
 import type { DnsMetrics, DnsRequestLabels } from '@ambient/telemetry';
-import { answerDns, type DnsOutcome } from './answer.js';
+import { answerDns, isResponse, type DnsOutcome } from './answer.js';
 import { forwarder } from './forward.js';
 import type { DnsLookup } from './resolve.js';
 import type { DnsHandler } from './server.js';
@@ -39,7 +39,7 @@ export class DnsProxy {
       if (!workload) {
         const id = messageId(message);
         log.debug({ client: remote.address }, 'DNS query from an address that is not a local workload: refused');
-        return id === undefined || ((message[2] ?? 0) & 0x80) !== 0 ? undefined : encodeError(id, DNS_RCODE.REFUSED);
+        return id === undefined || isResponse(message) ? undefined : encodeError(id, DNS_RCODE.REFUSED);
       }
       const onOutcome = (outcome: DnsOutcome): void => {
         const labels: DnsRequestLabels = {
