@@ -5,6 +5,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import type { HostPort } from '@ambient/core';
 import type { DnsProtocol } from './answer.js';
+import { tcpFrame } from './wire.js';
 
 /** How long one upstream may take before the next is tried. */
 export const UPSTREAM_TIMEOUT_MS = 2_500;
@@ -83,10 +84,7 @@ export function exchangeTcp(upstream: HostPort, query: Uint8Array, timeoutMs: nu
     });
     socket.once('end', () => finish(new Error('closed the connection before replying')));
     socket.once('error', (err) => finish(err));
-    const frame = Buffer.alloc(2 + query.length);
-    frame.writeUInt16BE(query.length, 0);
-    frame.set(query, 2);
-    socket.write(frame);
+    socket.write(tcpFrame(query));
   });
 }
 

@@ -6,6 +6,7 @@ import net from 'node:net';
 import type { Logger } from '@ambient/core';
 import { ZtunnelError } from '../errors.js';
 import type { DnsProtocol } from './answer.js';
+import { tcpFrame } from './wire.js';
 
 /** The reply to one message from `remote` (undefined: none). Must not reject. */
 export type DnsHandler = (message: Buffer, protocol: DnsProtocol, remote: { address: string; port: number }) => Promise<Buffer | undefined>;
@@ -14,15 +15,11 @@ export type DnsHandler = (message: Buffer, protocol: DnsProtocol, remote: { addr
 export const TCP_IDLE_MS = 10_000;
 
 export class DnsServer {
-  readonly host: string;
-  readonly port: number;
   readonly #udp: dgram.Socket;
   readonly #tcp: net.Server;
   readonly #clients: Set<net.Socket>;
 
-  private constructor(host: string, port: number, udp: dgram.Socket, tcp: net.Server, clients: Set<net.Socket>) {
-    this.host = host;
-    this.port = port;
+  private constructor(udp: dgram.Socket, tcp: net.Server, clients: Set<net.Socket>) {
     this.#udp = udp;
     this.#tcp = tcp;
     this.#clients = clients;
@@ -58,7 +55,7 @@ export class DnsServer {
         (err: Error) => log.error({ err: err.message, client: remote.address }, 'DNS query failed in ztunnel'),
       );
     });
-    return new DnsServer(host, bound, udp, tcp, clients);
+    return new DnsServer(udp, tcp, clients);
   }
 
   /** Stops both listeners and closes TCP clients (DNS exchanges are short: nothing to drain). */
@@ -94,10 +91,7 @@ function serveTcp(socket: net.Socket, handler: DnsHandler, clients: Set<net.Sock
         .then(async () => {
           const bytes = await reply;
           if (!bytes || socket.destroyed) return;
-          const frame = Buffer.alloc(2 + bytes.length);
-          frame.writeUInt16BE(bytes.length, 0);
-          frame.set(bytes, 2);
-          socket.write(frame);
+          socket.write(tcpFrame(bytes));
         })
         .catch((err: Error) => {
           log.error({ err: err.message, client: remote.address }, 'DNS query failed in ztunnel');

@@ -208,3 +208,11 @@ function ipv6Bytes(record: DnsRecord): number[] {
   const all = [...first, ...new Array<number>(8 - first.length - last.length).fill(0), ...last];
   return all.flatMap((group) => [group >> 8, group & 0xff]);
 }
+
+/** A message as DNS over TCP carries it: a 2-byte length, then the message (RFC 1035 §4.2.2). */
+export function tcpFrame(message: Uint8Array): Buffer {
+  const frame = Buffer.alloc(2 + message.length);
+  frame.writeUInt16BE(message.length, 0);
+  frame.set(message, 2);
+  return frame;
+}
