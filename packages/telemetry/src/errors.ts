@@ -1,7 +1,7 @@
-// Errors of @ambient/telemetry: counts that cannot be right.
+// Errors of @ambient/telemetry: counts and labels that cannot be right.
 import { AmbientError } from '@ambient/core';
 
-export type TelemetryErrorCode = 'TELEMETRY_ERR_BAD_COUNT';
+export type TelemetryErrorCode = 'TELEMETRY_ERR_BAD_COUNT' | 'TELEMETRY_ERR_BAD_FLAG';
 
 export class TelemetryError extends AmbientError<TelemetryErrorCode> {
   static override readonly family: string = 'TELEMETRY';

@@ -10,7 +10,10 @@ export interface TcpSeries {
   requestBytes: number;
   /** Server → client bytes: istio_tcp_sent_bytes_total ("sent during response"). */
   responseBytes: number;
+  /** Closes with a response flag other than `-`: istio_tcp_connections_failed_total. */
+  failed: number;
   hasOpened: boolean;
   hasClosed: boolean;
   hasBytes: boolean;
+  hasFailed: boolean;
 }

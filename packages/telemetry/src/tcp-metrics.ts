@@ -1,8 +1,9 @@
-// The four Istio TCP counters over @opentelemetry/api. Each label set is one series object counted in place, so a
-// byte count on the data path is an addition, not an attribute hash; the meter reads the series when scraped.
+// Istio's TCP counters and the open-sockets gauge over @opentelemetry/api. Each label set is one series object
+// counted in place, so a byte count on the data path is an addition, not an attribute hash; the meter reads the
+// series (and the per-reporter open counts) when scraped.
 import type { Attributes, Meter } from '@opentelemetry/api';
-import { checkCount } from './errors.js';
-import { tcpConnectionLabels, withResponseFlags, type ConnectionInfo, type TcpConnectionLabels } from './labels.js';
+import { checkCount, TelemetryError } from './errors.js';
+import { tcpConnectionLabels, withResponseFlags, type ConnectionInfo, type Reporter, type TcpConnectionLabels } from './labels.js';
 import { TcpConnection, type ConnectionAddresses } from './connection.js';
 import type { TcpSeries } from './series.js';
 
@@ -12,11 +13,14 @@ const COUNTERS = [
   ['istio_tcp_connections_closed', 'The total number of TCP connections closed', 'hasClosed', 'closed'],
   ['istio_tcp_received_bytes', 'The size of total bytes received during request in case of a TCP connection', 'hasBytes', 'requestBytes'],
   ['istio_tcp_sent_bytes', 'The size of total bytes sent during response in case of a TCP connection', 'hasBytes', 'responseBytes'],
+  ['istio_tcp_connections_failed', 'The total number of TCP connections that failed to establish (unstable)', 'hasFailed', 'failed'],
 ] as const;
 
 export class TcpMetrics {
   readonly #series = new Map<string, TcpSeries>();
   readonly #now: () => number;
+  /** Tracked connections not closed yet, per reporter: two plain numbers on the data path, read when scraped. */
+  readonly #open: Record<Reporter, number> = { source: 0, destination: 0 };
 
   constructor(meter: Meter, options: { now?: () => number } = {}) {
     this.#now = options.now ?? (() => performance.now());
@@ -27,6 +31,11 @@ export class TcpMetrics {
         }
       });
     }
+    // Both reporters from the start, at 0: a gauge that is absent cannot tell "nothing open" from "not scraped".
+    meter.createObservableGauge('istio_tcp_sockets_open', { description: 'The current number of open TCP connections (unstable)' }).addCallback((result) => {
+      result.observe(this.#open.source, { reporter: 'source' });
+      result.observe(this.#open.destination, { reporter: 'destination' });
+    });
   }
 
   // Label sets passed in must come from tcpConnectionLabels or withResponseFlags: series are keyed by value order.
@@ -43,6 +52,19 @@ export class TcpMetrics {
     const series = this.series(labels);
     series.closed += 1;
     series.hasClosed = true;
+  }
+
+  /**
+   * Counts one failed connection that was never tracked (istio_tcp_connections_failed_total); its labels carry the
+   * response flag that says why. A tracked connection closed with a flag is counted by its close.
+   */
+  failed(labels: TcpConnectionLabels): void {
+    if (labels.response_flags === '-') {
+      throw new TelemetryError('TELEMETRY_ERR_BAD_FLAG', 'a failed connection needs a response flag other than "-" (DENY, CONNECT, …): set it with withResponseFlags');
+    }
+    const series = this.series(labels);
+    series.failed += 1;
+    series.hasFailed = true;
   }
 
   /** Adds to istio_tcp_sent_bytes_total: bytes from the server to the client, whichever side reports. */
@@ -62,8 +84,8 @@ export class TcpMetrics {
   }
 
   /**
-   * Opens a live connection record: counts it opened, creates its byte series at 0 (as ztunnel does), and returns
-   * the object the data path counts bytes on and closes once.
+   * Opens a live connection record: counts it opened and open, creates its byte series at 0 (as ztunnel does), and
+   * returns the object the data path counts bytes on and closes once.
    */
   track(info: ConnectionInfo, addresses: ConnectionAddresses): TcpConnection {
     const labels = tcpConnectionLabels(info);
@@ -71,11 +93,22 @@ export class TcpMetrics {
     series.opened += 1;
     series.hasOpened = true;
     series.hasBytes = true;
+    const open = this.#open;
+    open[labels.reporter] += 1;
     return new TcpConnection(series, addresses, this.#now, (flag) => {
-      // A clean close lands in the series the connection already holds; a flagged one is a series of its own.
-      const closing = flag === labels.response_flags ? series : this.series(withResponseFlags(labels, flag));
+      open[labels.reporter] -= 1;
+      // A clean close lands in the series the connection already holds; a flagged one is a series of its own, and
+      // counts as failed there too.
+      if (flag === labels.response_flags) {
+        series.closed += 1;
+        series.hasClosed = true;
+        return;
+      }
+      const closing = this.series(withResponseFlags(labels, flag));
       closing.closed += 1;
       closing.hasClosed = true;
+      closing.failed += 1;
+      closing.hasFailed = true;
     });
   }
 
@@ -84,7 +117,7 @@ export class TcpMetrics {
     const key = seriesKey(labels);
     let series = this.#series.get(key);
     if (!series) {
-      series = { labels, opened: 0, closed: 0, requestBytes: 0, responseBytes: 0, hasOpened: false, hasClosed: false, hasBytes: false };
+      series = { labels, opened: 0, closed: 0, requestBytes: 0, responseBytes: 0, failed: 0, hasOpened: false, hasClosed: false, hasBytes: false, hasFailed: false };
       this.#series.set(key, series);
     }
     return series;

@@ -34,13 +34,13 @@ async function scrape(path = '/metrics'): Promise<Exposition> {
 }
 
 describe('the metrics endpoint', () => {
-  it('serves the four Istio counters with Istio help texts, nothing else and no scope label', async () => {
+  it('serves the four Istio counters and the open-sockets gauge with Istio help texts, nothing else and no scope label', async () => {
     endpoint.tcp.track({ reporter: 'source', securityPolicy: 'unknown' }, { src: { address: '127.0.0.1', port: 1 }, dst: { address: '127.0.0.1', port: 2 } }).close();
     const e = await scrape();
-    expect(Object.fromEntries(e.types)).toEqual(Object.fromEntries(NAMES.map((n) => [n, 'counter'])));
+    expect(Object.fromEntries(e.types)).toEqual({ ...Object.fromEntries(NAMES.map((n) => [n, 'counter'])), istio_tcp_sockets_open: 'gauge' });
     expect(e.help.get('istio_tcp_connections_opened_total')).toBe('The total number of TCP connections opened');
     expect(e.help.get('istio_tcp_received_bytes_total')).toBe('The size of total bytes received during request in case of a TCP connection');
-    expect(new Set(e.samples.map((s) => s.name))).toEqual(new Set(NAMES));
+    expect(new Set(e.samples.map((s) => s.name))).toEqual(new Set([...NAMES, 'istio_tcp_sockets_open']));
     expect(e.samples.some((s) => 'otel_scope_name' in s.labels || s.name === 'target_info')).toBe(false);
   });
 
