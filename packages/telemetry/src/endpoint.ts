@@ -5,6 +5,7 @@ import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { DnsMetrics } from './dns-metrics.js';
 import { TcpMetrics } from './tcp-metrics.js';
+import { XdsMetrics } from './xds-metrics.js';
 
 /** Istio serves the same text on both paths. */
 export const METRICS_PATHS: readonly string[] = ['/metrics', '/stats/prometheus'];
@@ -13,22 +14,43 @@ export interface MetricsEndpoint {
   readonly meterProvider: MeterProvider;
   readonly tcp: TcpMetrics;
   readonly dns: DnsMetrics;
+  readonly xds: XdsMetrics;
   /** GET or HEAD on /metrics or /stats/prometheus: Prometheus text; 404 on other paths, 405 for other methods. */
   handle(req: IncomingMessage, res: ServerResponse): void;
   shutdown(): Promise<void>;
 }
 
-export function createMetricsEndpoint(options: { now?: () => number } = {}): MetricsEndpoint {
+/** Istio's istio_build labels: which component serves these metrics and its version. */
+export interface BuildInfo {
+  /** `ztunnel`, `pilot`, … */
+  readonly component: string;
+  readonly tag: string;
+}
+
+export interface MetricsEndpointOptions {
+  /** The clock connection durations are measured with (ms). */
+  readonly now?: () => number;
+  /** Serves istio_build{component, tag} 1 when given. */
+  readonly build?: BuildInfo;
+}
+
+export function createMetricsEndpoint(options: MetricsEndpointOptions = {}): MetricsEndpoint {
   // Without scope labels and target_info the series carry exactly Istio's label sets, so dashboards and recording
   // rules that match on the full set (or use `without`) behave as with ztunnel.
   const exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true, withoutTargetInfo: true });
   const meterProvider = new MeterProvider({ readers: [exporter] });
   const meter = meterProvider.getMeter('istio');
   const tcp = new TcpMetrics(meter, options);
+  const { build } = options;
+  if (build) {
+    const labels = { component: build.component, tag: build.tag };
+    meter.createObservableGauge('istio_build', { description: 'Istio component build info' }).addCallback((result) => result.observe(1, labels));
+  }
   return {
     meterProvider,
     tcp,
     dns: new DnsMetrics(meter),
+    xds: new XdsMetrics(meter),
     handle(req, res) {
       const path = (req.url ?? '/').split('?')[0];
       if (!METRICS_PATHS.includes(path ?? '')) {

@@ -1,9 +1,11 @@
 // @ambient/telemetry: Istio's TCP metrics (names, labels, value conventions) over OpenTelemetry, and access-log records.
 export { createMetricsEndpoint, METRICS_PATHS } from './endpoint.js';
-export type { MetricsEndpoint } from './endpoint.js';
+export type { BuildInfo, MetricsEndpoint, MetricsEndpointOptions } from './endpoint.js';
 export { TcpMetrics } from './tcp-metrics.js';
 export { DnsMetrics } from './dns-metrics.js';
 export type { DnsRequestLabels } from './dns-metrics.js';
+export { XdsMetrics } from './xds-metrics.js';
+export type { XdsTerminationReason } from './xds-metrics.js';
 export type { TcpSeries } from './series.js';
 export { TcpConnection } from './connection.js';
 export type { CloseOutcome, ConnectionAddresses } from './connection.js';
