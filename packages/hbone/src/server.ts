@@ -42,6 +42,8 @@ export interface HboneServerOptions {
   readonly handler: TunnelHandler;
   /** Called once per tunnel the handler accepted, when it ends, with byte counts (for logs and metrics). */
   readonly onTunnelDone?: (done: TunnelDone) => void;
+  /** Headers the 200 of an accepted tunnel carries besides `:status` (ztunnel: `baggage` describing the destination). */
+  readonly responseHeaders?: (request: TunnelRequest) => Readonly<Record<string, string>> | undefined;
   /** Called when a tunnel opens, with live byte counters. */
   readonly onTunnelOpen?: (request: TunnelRequest, counters: SpliceCounters) => void;
   readonly handshakeTimeoutMs?: number;
@@ -192,7 +194,8 @@ export class HboneServer {
       this.#options.onTunnelDone?.({ request, result: { aToB: 0, bToA: 0, error: new Error('the CONNECT stream closed before the tunnel opened') } });
       return;
     }
-    stream.respond({ ':status': 200 });
+    const extra = this.#options.responseHeaders?.(request);
+    stream.respond(extra ? { ...extra, ':status': 200 } : { ':status': 200 });
     const counters: SpliceCounters = { aToB: 0, bToA: 0 };
     this.#options.onTunnelOpen?.(request, counters);
     const result = await splice(stream, answer, counters);

@@ -45,8 +45,23 @@ describe('a Python h2 client', () => {
     const f = materialFiles('py-client', ID.client);
     const { stdout } = await run(PYTHON, [join(import.meta.dirname, 'py/h2_connect_client.py'), '127.0.0.1', String(fixture.port),
       f.cert, f.key, f.ca, `127.0.0.1:${echo.port}`, 'hello from python']);
-    expect(JSON.parse(stdout)).toEqual({ status: 200, body: 'hello from python', server_sans: [ID.server] });
+    expect(JSON.parse(stdout)).toMatchObject({ status: 200, body: 'hello from python', server_sans: [ID.server] });
+    expect(JSON.parse(stdout).headers).not.toHaveProperty('baggage');
     expect(fixture.requests.at(-1)?.peerIdentity).toBe(ID.client);
+  });
+
+  it('gets the headers the server adds to its 200 (ztunnel\'s response baggage), and only on a 200', async () => {
+    const withHeaders = await startServer(pki.leaf(ID.server), { responseHeaders: (request) => ({ baggage: `k8s.namespace.name=ns,service.name=${request.authority.port}` }), deniedPort: 9 });
+    try {
+      const f = materialFiles('py-client-3', ID.client);
+      const tunnel = await run(PYTHON, [join(import.meta.dirname, 'py/h2_connect_client.py'), '127.0.0.1', String(withHeaders.port), f.cert, f.key, f.ca, `127.0.0.1:${echo.port}`, 'x']);
+      expect(JSON.parse(tunnel.stdout)).toMatchObject({ status: 200, headers: { baggage: `k8s.namespace.name=ns,service.name=${echo.port}` }, body: 'x' });
+      const denied = await run(PYTHON, [join(import.meta.dirname, 'py/h2_connect_client.py'), '127.0.0.1', String(withHeaders.port), f.cert, f.key, f.ca, '127.0.0.1:9', 'x']);
+      expect(JSON.parse(denied.stdout)).toMatchObject({ status: 401 });
+      expect(JSON.parse(denied.stdout).headers).not.toHaveProperty('baggage');
+    } finally {
+      await withHeaders.close();
+    }
   });
 
   it('gets 400 for a bad authority', async () => {

@@ -1,7 +1,7 @@
 """An HBONE client written with Python's h2 (an HTTP/2 implementation that is not Node's): one CONNECT over mTLS.
 
 Usage: h2_connect_client.py HOST PORT CERT KEY CA AUTHORITY PAYLOAD
-Prints one JSON line: {"status": ..., "body": ..., "server_sans": [...]}.
+Prints one JSON line: {"status": ..., "headers": {non-pseudo response headers}, "body": ..., "server_sans": [...]}.
 """
 import json
 import socket
@@ -34,7 +34,7 @@ def main():
     conn.send_headers(stream_id, [(":method", "CONNECT"), (":authority", authority)])
     sock.sendall(conn.data_to_send())
 
-    status, body, sent = None, b"", False
+    status, headers, body, sent = None, {}, b"", False
     while True:
         data = sock.recv(65536)
         if not data:
@@ -43,6 +43,7 @@ def main():
         for event in conn.receive_data(data):
             if isinstance(event, h2.events.ResponseReceived):
                 status = int(dict(event.headers)[":status"])
+                headers = {k: v for (k, v) in event.headers if not k.startswith(":")}
                 if status == 200 and not sent:
                     conn.send_data(stream_id, payload.encode(), end_stream=True)
                     sent = True
@@ -57,7 +58,7 @@ def main():
     conn.close_connection()
     sock.sendall(conn.data_to_send())
     sock.close()
-    print(json.dumps({"status": status, "body": body.decode(errors="replace"), "server_sans": sans}))
+    print(json.dumps({"status": status, "headers": headers, "body": body.decode(errors="replace"), "server_sans": sans}))
 
 
 if __name__ == "__main__":
