@@ -4,11 +4,12 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { dialTcp, splice, type Refusal, type SpliceResult, type TunnelDone, type TunnelRequest } from '@ambient/hbone';
 import type { ServiceRecord, WorkloadRecord } from '@ambient/mesh-state';
-import { ACCESS_LOG_COMPLETE, ACCESS_LOG_FAILED, ACCESS_LOG_OPENED, earlyDenyRecord, type TcpConnection } from '@ambient/telemetry';
+import { ACCESS_LOG_COMPLETE, ACCESS_LOG_FAILED, ACCESS_LOG_OPENED, earlyDenyRecord, type SocketAddress, type TcpConnection } from '@ambient/telemetry';
 import { hostPort, type ConnectionLink } from './connections.js';
 import { sendProxyHeader } from './app-tunnel.js';
 import { CONNECT_TIMEOUT_MS, type ProxyContext } from './context.js';
 import { planInbound, type InboundRequest } from './plan/inbound.js';
+import { baggageSource } from './tunnel-headers.js';
 
 const REFUSAL_KIND = { 400: 'bad-request', 401: 'denied', 503: 'unreachable' } as const;
 
@@ -34,7 +35,11 @@ export function hboneInbound(ctx: ProxyContext): { handler: (req: TunnelRequest)
       hbone: true,
       ...(req.forwardedNetwork === undefined ? {} : { forwardedNetwork: req.forwardedNetwork }),
     };
-    const result = await admit(ctx, request, { address: req.remoteAddress, port: req.remotePort }, { address: req.localAddress, port: ctx.config.hbonePort }, true, req.forwarded.host);
+    const result = await admit(ctx, request, { address: req.remoteAddress, port: req.remotePort }, { address: req.localAddress, port: ctx.config.hbonePort }, {
+      mtls: true,
+      ...(req.forwarded.host ? { serviceHostname: req.forwarded.host } : {}),
+      baggage: req.baggage,
+    });
     if ('kind' in result) return result;
     admitted.set(req, result);
     return result.upstream;
@@ -65,7 +70,7 @@ export async function plaintextInbound(ctx: ProxyContext, workload: WorkloadReco
     return;
   }
   const request: InboundRequest = { dialledIp: dst.address, authority: { host: dst.address, port: targetPort }, srcIp: src.address, network: ctx.network };
-  const result = await admit(ctx, request, src, dst, false);
+  const result = await admit(ctx, request, src, dst, { mtls: false });
   if ('kind' in result) {
     socket.destroy();
     return;
@@ -73,28 +78,30 @@ export async function plaintextInbound(ctx: ProxyContext, workload: WorkloadReco
   finish(ctx, result, await splice(socket, result.upstream));
 }
 
-/** Plans, connects to the app and registers the connection; a Refusal when any of that fails. */
-async function admit(ctx: ProxyContext, request: InboundRequest, src: { address: string; port: number }, dst: { address: string; port: number }, mtls: boolean, serviceHostname?: string): Promise<Admitted | Refusal> {
+/** What the tunnel says of itself beyond the plan's inputs: mTLS or not, and its `forwarded host=` and `baggage`. */
+interface TunnelFacts {
+  readonly mtls: boolean;
+  readonly serviceHostname?: string;
+  readonly baggage?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Plans, connects to the app and registers the connection; a Refusal when any of that fails. As in ztunnel, a
+ * refusal before the policy check is logged only ("connection failed"); from the policy check on, the connection
+ * counts in the TCP metrics, a denial with response_flags DENY and a failure to reach the app with CONNECT.
+ */
+async function admit(ctx: ProxyContext, request: InboundRequest, src: { address: string; port: number }, dst: { address: string; port: number }, facts: TunnelFacts): Promise<Admitted | Refusal> {
   const plan = planInbound(ctx.state, request, { illegalPorts: ctx.illegalPorts });
   if (plan.kind === 'refuse') {
-    ctx.log.warn(earlyDenyRecord('destination', src, dst, plan.reason), ACCESS_LOG_FAILED);
+    if (!plan.workload) {
+      ctx.log.warn(earlyDenyRecord('destination', src, dst, plan.reason), ACCESS_LOG_FAILED);
+    } else {
+      const record = track(ctx, request, src, dst, plan.workload, request.authority, facts).close({ error: plan.reason, responseFlags: 'DENY' });
+      if (record) ctx.log.error(record, ACCESS_LOG_COMPLETE);
+    }
     return { kind: REFUSAL_KIND[plan.status], reason: plan.reason };
   }
-  // Through a gateway from another network the TCP peer is the gateway, not the source (ztunnel: from_gateway).
-  const viaGateway = request.forwardedNetwork !== undefined && request.forwardedNetwork !== ctx.network;
-  const source = viaGateway ? undefined : ctx.state.findWorkloadByAddress({ network: ctx.network, ip: request.srcIp });
-  const service = destinationService(ctx, plan.workload, serviceHostname);
-  const connection = ctx.metrics.track(
-    {
-      reporter: 'destination',
-      ...(source ? { source } : {}),
-      ...(request.peerIdentity ? { derivedSource: { identity: request.peerIdentity } } : {}),
-      destination: plan.workload,
-      ...(service ? { destinationService: service } : {}),
-      securityPolicy: mtls ? 'mutual_tls' : 'unknown',
-    },
-    { src, dst, ...(mtls ? { hbone: { address: plan.target.host, port: plan.target.port } } : {}), dstWorkload: plan.workload.name, ...(source ? { srcWorkload: source.name } : {}) },
-  );
+  const connection = track(ctx, request, src, dst, plan.workload, plan.target, facts);
   let upstream: Socket;
   try {
     // Loopback mode: leave from the source workload's own address, as ztunnel spoofs the original source.
@@ -113,7 +120,7 @@ async function admit(ctx: ProxyContext, request: InboundRequest, src: { address:
     src: hostPort(src.address, src.port),
     originalDst: hostPort(request.authority.host, request.authority.port),
     actualDst: hostPort(plan.target.host, plan.target.port),
-    protocol: mtls ? 'HBONE' : 'TCP',
+    protocol: facts.mtls ? 'HBONE' : 'TCP',
   });
   const entry: Admitted = {
     connection,
@@ -129,6 +136,27 @@ async function admit(ctx: ProxyContext, request: InboundRequest, src: { address:
   };
   if (ctx.log.isLevelEnabled('debug')) ctx.log.debug(connection.openedRecord(), ACCESS_LOG_OPENED);
   return entry;
+}
+
+/** Counts the connection opened for `workload` and returns its live record. */
+function track(ctx: ProxyContext, request: InboundRequest, src: SocketAddress, dst: SocketAddress, workload: WorkloadRecord, target: { host: string; port: number }, facts: TunnelFacts): TcpConnection {
+  // Through a gateway from another network the TCP peer is the gateway, not the source (ztunnel: from_gateway).
+  const viaGateway = request.forwardedNetwork !== undefined && request.forwardedNetwork !== ctx.network;
+  const source = viaGateway ? undefined : ctx.state.findWorkloadByAddress({ network: ctx.network, ip: request.srcIp });
+  // Without a record of the source (through a gateway; from a node's address in iptables capture) its baggage names it.
+  const derived = { ...(source || !facts.baggage ? {} : baggageSource(facts.baggage)), ...(request.peerIdentity ? { identity: request.peerIdentity } : {}) };
+  const service = destinationService(ctx, workload, facts.serviceHostname);
+  return ctx.metrics.track(
+    {
+      reporter: 'destination',
+      ...(source ? { source } : {}),
+      ...(Object.keys(derived).length > 0 ? { derivedSource: derived } : {}),
+      destination: workload,
+      ...(service ? { destinationService: service } : {}),
+      securityPolicy: facts.mtls ? 'mutual_tls' : 'unknown',
+    },
+    { src, dst, ...(facts.mtls ? { hbone: { address: target.host, port: target.port } } : {}), dstWorkload: workload.name, ...(source ? { srcWorkload: source.name } : {}) },
+  );
 }
 
 function finish(ctx: ProxyContext, entry: Admitted, result: SpliceResult): void {

@@ -7,6 +7,7 @@ import type { WorkloadRecord } from '@ambient/mesh-state';
 import { tlsMaterialFromSvid, type Svid } from '@ambient/spiffe';
 import type { ProxyContext } from './context.js';
 import type { OutboundSource } from './outbound.js';
+import { tunnelResponseHeaders } from './tunnel-headers.js';
 
 export class WorkloadEndpoint {
   readonly hbone: HboneServer;
@@ -19,7 +20,7 @@ export class WorkloadEndpoint {
   constructor(ctx: ProxyContext, workload: WorkloadRecord, sourceAddress: string, svid: Svid, inbound: Pick<HboneServerOptions, 'handler' | 'onTunnelDone'>) {
     this.#ctx = ctx;
     const tls = tlsMaterialFromSvid(svid);
-    this.hbone = new HboneServer({ tls, ...inbound, log: ctx.log });
+    this.hbone = new HboneServer({ tls, ...inbound, responseHeaders: () => tunnelResponseHeaders(this.workload), log: ctx.log });
     this.#client = new HboneClient({ tls });
     this.source = { workload, address: sourceAddress, client: this.#client };
   }

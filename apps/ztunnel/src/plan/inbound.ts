@@ -39,11 +39,17 @@ export type InboundPlan =
       /** Set when the workload has an application_tunnel: a PROXY header goes first when its protocol is PROXY. */
       readonly appTunnel?: AppTunnelPlan;
     }
-  | { readonly kind: 'refuse'; readonly status: 400 | 401 | 503; readonly reason: string; readonly decision?: Decision };
+  | {
+      readonly kind: 'refuse';
+      readonly status: 400 | 401 | 503;
+      readonly reason: string;
+      /** Set when policy denied it: the decision, and the local workload it was for (the denial is counted as its). */
+      readonly decision?: Decision;
+      readonly workload?: WorkloadRecord;
+    };
 
 type Refuse = Extract<InboundPlan, { kind: 'refuse' }>;
-const refuse = (status: Refuse['status'], reason: string, decision?: Decision): Refuse =>
-  decision === undefined ? { kind: 'refuse', status, reason } : { kind: 'refuse', status, reason, decision };
+const refuse = (status: Refuse['status'], reason: string): Refuse => ({ kind: 'refuse', status, reason });
 
 const SPIFFE = /^spiffe:\/\/([^/]+)\/ns\/([^/]+)\/sa\/([^/]+)$/;
 
@@ -96,7 +102,7 @@ export function planInbound(state: MeshState, request: InboundRequest, options: 
   }
   // As ztunnel, policy sees the port actually connected to (the tunnel port when one is set), on the dialled address.
   const decision = evaluate({ srcIp, srcIdentity, dstIp: dialled, dstPort: target.port }, state.policies.findApplicable(local));
-  if (!decision.allowed) return refuse(401, decision.reason, decision);
+  if (!decision.allowed) return { kind: 'refuse', status: 401, reason: decision.reason, decision, workload: local };
   return { kind: 'allow', workload: local, target, decision, ...(appTunnel ? { appTunnel } : {}) };
 }
 

@@ -3,7 +3,7 @@
 import { Writable } from 'node:stream';
 import { createLogger } from '@ambient/core';
 import type { MeshState } from '@ambient/mesh-state';
-import { createMetricsEndpoint } from '@ambient/telemetry';
+import { createMetricsEndpoint, type MetricsEndpoint } from '@ambient/telemetry';
 import { readZtunnelConfig } from '../../src/config.js';
 import type { ProxyContext } from '../../src/context.js';
 import { InboundTracker } from '../../src/inbound-tracker.js';
@@ -18,6 +18,8 @@ export interface TestContext {
   readonly ctx: ProxyContext;
   /** Every log line so far, parsed. */
   readonly lines: Record<string, unknown>[];
+  /** The endpoint whose TCP metrics the context counts in, for scraping. */
+  readonly metrics: MetricsEndpoint;
 }
 
 export function testContext(state: MeshState, network: string, ports: TestPorts, node = `node-${network || 'default'}`): TestContext {
@@ -37,6 +39,7 @@ export function testContext(state: MeshState, network: string, ports: TestPorts,
     }),
   });
   const illegalPorts = Object.values(ports);
-  const ctx: ProxyContext = { config, state, metrics: createMetricsEndpoint().tcp, log, network, illegalPorts, inbound: new InboundTracker(state, illegalPorts, log) };
-  return { ctx, lines };
+  const metrics = createMetricsEndpoint();
+  const ctx: ProxyContext = { config, state, metrics: metrics.tcp, log, network, illegalPorts, inbound: new InboundTracker(state, illegalPorts, log) };
+  return { ctx, lines, metrics };
 }
