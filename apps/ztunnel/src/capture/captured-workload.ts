@@ -11,6 +11,7 @@ import type { ServedWorkload } from '../local-workloads.js';
 import { carryOutbound, type OutboundAnswer } from '../outbound.js';
 import type { OutboundDestination } from '../plan/outbound.js';
 import { WorkloadEndpoint } from '../workload-endpoint.js';
+import type { ServedByAddress } from './served-by-address.js';
 
 /** A transparently captured app learns of a refusal or failure only by the connection closing. */
 function closing(socket: Socket): OutboundAnswer {
@@ -21,16 +22,13 @@ function closing(socket: Socket): OutboundAnswer {
 const nothing = (): void => undefined;
 const NOTHING_EARLY = Buffer.alloc(0);
 
-/** The workloads being served, by address: the listeners pick one per connection without a scan. */
-export type ServedByAddress = Map<string, CapturedWorkload>;
-
 export class CapturedWorkload implements ServedWorkload {
   readonly address: string;
   readonly #ctx: ProxyContext;
-  readonly #served: ServedByAddress;
+  readonly #served: ServedByAddress<CapturedWorkload>;
   readonly endpoint: WorkloadEndpoint;
 
-  constructor(ctx: ProxyContext, workload: WorkloadRecord, address: string, svid: Svid, served: ServedByAddress) {
+  constructor(ctx: ProxyContext, workload: WorkloadRecord, address: string, svid: Svid, served: ServedByAddress<CapturedWorkload>) {
     this.#ctx = ctx;
     this.address = address;
     this.#served = served;
@@ -55,7 +53,7 @@ export class CapturedWorkload implements ServedWorkload {
   }
 
   /** A StartServing for LocalWorkloads: each workload it starts is in `served` until it closes. */
-  static starter(served: ServedByAddress): (ctx: ProxyContext, workload: WorkloadRecord, address: string, svid: Svid) => Promise<CapturedWorkload> {
+  static starter(served: ServedByAddress<CapturedWorkload>): (ctx: ProxyContext, workload: WorkloadRecord, address: string, svid: Svid) => Promise<CapturedWorkload> {
     return (ctx, workload, address, svid) => Promise.resolve(new CapturedWorkload(ctx, workload, address, svid, served));
   }
 
@@ -76,8 +74,8 @@ export class CapturedWorkload implements ServedWorkload {
 
   /** Takes no new connections; GOAWAY on inbound sessions; carried connections may finish until `deadlineMs`. */
   close(deadlineMs: number): Promise<void> {
-    // A successor on the same address (the workload restarted) may already be registered: leave it.
-    if (this.#served.get(this.address) === this) this.#served.delete(this.address);
+    // A successor on the same address (the workload restarted) may already be registered: delete leaves it.
+    this.#served.delete(this.address, this);
     return this.endpoint.close(deadlineMs);
   }
 }

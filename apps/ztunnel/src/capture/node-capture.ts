@@ -11,8 +11,9 @@ import type { ProxyContext } from '../context.js';
 import { DnsServer } from '../dns/server.js';
 import { ZtunnelError } from '../errors.js';
 import { LocalWorkloads } from '../local-workloads.js';
-import { CapturedWorkload, type ServedByAddress } from './captured-workload.js';
+import { CapturedWorkload } from './captured-workload.js';
 import { installCapture } from './iptables.js';
+import { ServedByAddress } from './served-by-address.js';
 
 type Direction = 'outbound' | 'inbound HBONE' | 'inbound plaintext';
 type ListenOptions = Pick<net.ServerOpts, 'allowHalfOpen' | 'pauseOnConnect'>;
@@ -24,12 +25,16 @@ type ListenOptions = Pick<net.ServerOpts, 'allowHalfOpen' | 'pauseOnConnect'>;
  */
 const SPLICED: ListenOptions = { allowHalfOpen: true, pauseOnConnect: true };
 
+/** How long a captured outbound connection waits for its source workload to be served (ztunnel: 5 s). */
+export const SOURCE_WAIT_MS = 5_000;
+
 export class NodeCapture {
   readonly #ctx: ProxyContext;
   readonly #workloads: LocalWorkloads<CapturedWorkload>;
-  readonly #served: ServedByAddress = new Map();
+  readonly #served = new ServedByAddress<CapturedWorkload>();
   readonly #servers: Server[] = [];
   #dns: DnsServer | undefined;
+  #closing = false;
 
   constructor(ctx: ProxyContext, certificates: WorkloadCertificates) {
     this.#ctx = ctx;
@@ -62,6 +67,8 @@ export class NodeCapture {
    */
   async close(deadlineMs: number): Promise<void> {
     for (const server of this.#servers) server.close();
+    this.#closing = true;
+    this.#served.close();
     await this.#dns?.close();
     await this.#workloads.close(deadlineMs);
   }
@@ -71,8 +78,14 @@ export class NodeCapture {
     if (!dst) return;
     const src = socket.remoteAddress ?? '';
     const workload = this.#served.get(src);
-    if (!workload) return this.#refuse(socket, 'outbound', `source ${src} is no local workload served here`, dst);
-    workload.carryOutbound(socket, { ip: dst.address, port: dst.port });
+    if (workload) return workload.carryOutbound(socket, { ip: dst.address, port: dst.port });
+    // A pod's first connections may come before its workload (xDS) or its certificate: they wait, paused, for it.
+    void this.#served.whenServed(src, SOURCE_WAIT_MS, (stop) => socket.once('close', stop)).then((served) => {
+      if (socket.destroyed) return;
+      if (served) return served.carryOutbound(socket, { ip: dst.address, port: dst.port });
+      if (this.#closing) return this.#refuse(socket, 'outbound', 'ztunnel is shutting down', dst);
+      this.#refuse(socket, 'outbound', `source ${src} is no local workload served here (waited ${SOURCE_WAIT_MS / 1000} s for it)`, dst);
+    });
   }
 
   #inbound(socket: Socket, direction: Direction, listening: number): void {

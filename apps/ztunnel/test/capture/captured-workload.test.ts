@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { meshOf, nameOf, workload } from '@ambient/mesh-state/testing';
 import { createTestCa } from '@ambient/spiffe/testing';
 import { WorkloadCertificates } from '../../src/certificates.js';
-import { CapturedWorkload, type ServedByAddress } from '../../src/capture/captured-workload.js';
+import { CapturedWorkload } from '../../src/capture/captured-workload.js';
+import { ServedByAddress } from '../../src/capture/served-by-address.js';
 import { LocalWorkloads } from '../../src/local-workloads.js';
 import { testContext } from '../support/in-process.js';
 
@@ -19,7 +20,7 @@ function setup() {
   const state = meshOf(workload('sleep', '10.1.0.2', { serviceAccount: 'sleep', node: 'node-a' }), workload('echo', '10.2.0.2', { node: 'node-b' }));
   const { ctx } = testContext(state, '', { hbone: 45108, socks: 45180, plaintext: 45106 }, 'node-a');
   const certificates = new WorkloadCertificates((identity) => Promise.resolve(ca.issueSvid(identity)));
-  const served: ServedByAddress = new Map();
+  const served = new ServedByAddress<CapturedWorkload>();
   const workloads = new LocalWorkloads(ctx, certificates, CapturedWorkload.starter(served));
   cleanup.push(() => certificates.close(), () => ctx.inbound.close(), () => workloads.close(0));
   return { ctx, state, served, workloads, svid: () => certificates.fetch('spiffe://cluster.local/ns/default/sa/sleep') };

@@ -42,6 +42,15 @@ export function spawnLogged(topology: Topology, namespace: string, argv: readonl
 /** The mesh's YAML: `echo` and each of `callers` as workloads, echo's VIP, and only the callers may call echo. */
 export function writeMeshConfig(dir: string, topology: Topology, vip: string, callers: readonly string[] = ['sleep']): void {
   mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'namespace.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: default\n  labels:\n    istio.io/dataplane-mode: ambient\n');
+  writeWorkloads(dir, topology, [...callers, 'echo']);
+  // The quickstart's echo service (port 80 → 8080), on a VIP routed through the nodes instead of a loopback one.
+  writeFileSync(join(dir, 'services.yaml'), readFileSync(join(QUICKSTART, 'services.yaml'), 'utf8').replaceAll('127.96.0.10', vip));
+  writeFileSync(join(dir, 'policies.yaml'), policy('echo-allow-callers', 'ALLOW', callers));
+}
+
+/** (Re)writes the mesh's workloads: one WorkloadEntry per topology workload named, on its node. */
+export function writeWorkloads(dir: string, topology: Topology, names: readonly string[]): void {
   const entry = (name: string): string => {
     const w = topology.workload(name);
     return `apiVersion: networking.istio.io/v1
@@ -57,11 +66,7 @@ spec:
     ambient.dev/node: ${w.node}
 `;
   };
-  writeFileSync(join(dir, 'namespace.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: default\n  labels:\n    istio.io/dataplane-mode: ambient\n');
-  writeFileSync(join(dir, 'workloads.yaml'), [...callers, 'echo'].map(entry).join('---\n'));
-  // The quickstart's echo service (port 80 → 8080), on a VIP routed through the nodes instead of a loopback one.
-  writeFileSync(join(dir, 'services.yaml'), readFileSync(join(QUICKSTART, 'services.yaml'), 'utf8').replaceAll('127.96.0.10', vip));
-  writeFileSync(join(dir, 'policies.yaml'), policy('echo-allow-callers', 'ALLOW', callers));
+  writeFileSync(join(dir, 'workloads.yaml'), names.map(entry).join('---\n'));
 }
 
 /** An AuthorizationPolicy on echo for these callers' principals. */
