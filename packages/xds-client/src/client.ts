@@ -6,6 +6,7 @@ import type { DeltaDiscoveryRequest, DeltaDiscoveryResponse, Node } from '@ambie
 import { Backoff, retriesImmediately, type BackoffOptions } from './backoff.js';
 import { XdsClientError } from './errors.js';
 import { buildNode, type NodeOptions } from './node.js';
+import { resourceBytes, terminationReason, type TerminationReason, type XdsObserver } from './observer.js';
 import { ackRequest, openerRequest, subscriptionRequest } from './requests.js';
 import type { ResourceType } from './resource-type.js';
 import { decodeResponse, nackMessage, type Batch } from './response.js';
@@ -31,6 +32,8 @@ export interface XdsClientOptions {
   readonly onBatch?: BatchHandler;
   readonly backoff?: BackoffOptions;
   readonly logger?: Logger;
+  /** Told of every response and every stream that ends (metrics); called synchronously, its errors logged. */
+  readonly observer?: XdsObserver;
 }
 
 export interface ConnectionState {
@@ -182,14 +185,21 @@ export class XdsClient {
       // An unreadable token file is retried like a failed connection rather than crashing the proxy.
       this.#lastError = { code: grpcStatus.UNAUTHENTICATED, details: `token unavailable: ${err instanceof Error ? err.message : String(err)}` };
       this.#log.error({ err }, 'cannot read the xDS token; retrying');
+      this.#terminated('ConnectionError');
       this.#timer = setTimeout(() => this.#connect(), this.#backoff.next());
       return;
     }
     const stream = this.#grpc.deltaAggregatedResources(callMetadata(token, this.#options.node.clusterId)) as Stream;
     this.#stream = stream;
-    stream.on('data', (response: DeltaDiscoveryResponse) => this.#onResponse(stream, response));
+    // Response headers mean the server took the stream; a close before them is a connection error (trailers-only).
+    let opened = false;
+    stream.on('metadata', () => (opened = true));
+    stream.on('data', (response: DeltaDiscoveryResponse) => {
+      opened = true;
+      this.#onResponse(stream, response);
+    });
     stream.on('error', () => undefined); // the 'status' event carries the same information
-    stream.on('status', (s: StatusObject) => this.#onClosed(stream, s));
+    stream.on('status', (s: StatusObject) => this.#onClosed(stream, s, opened));
     for (const state of this.#types.values()) {
       stream.write(openerRequest({
         node: this.#node,
@@ -208,6 +218,8 @@ export class XdsClient {
 
   #onResponse(stream: Stream, response: DeltaDiscoveryResponse): void {
     if (stream !== this.#stream) return;
+    const observer = this.#options.observer;
+    if (observer?.message) this.#observe(() => observer.message?.(response.typeUrl, resourceBytes(response)));
     if (!this.#answeredOnStream) {
       this.#answeredOnStream = true;
       this.#lastRetryImmediate = false;
@@ -241,10 +253,25 @@ export class XdsClient {
     }
   }
 
-  #onClosed(stream: Stream, closed: StatusObject): void {
+  #terminated(reason: TerminationReason): void {
+    const observer = this.#options.observer;
+    if (observer?.terminated) this.#observe(() => observer.terminated?.(reason));
+  }
+
+  /** An observer is someone else's code: what it throws is logged, and the stream carries on. */
+  #observe(call: () => void): void {
+    try {
+      call();
+    } catch (err) {
+      this.#log.warn({ err }, 'xDS observer threw; ignored');
+    }
+  }
+
+  #onClosed(stream: Stream, closed: StatusObject, opened: boolean): void {
     if (stream !== this.#stream || this.#closed) return;
     this.#stream = undefined;
     this.#lastError = { code: closed.code, details: closed.details };
+    this.#terminated(terminationReason(closed, opened));
     const error = new XdsClientError('XDS_CLIENT_ERR_STREAM', `xDS stream to ${this.#options.address} closed: ${grpcStatus[closed.code] ?? closed.code} ${closed.details}`);
     for (const state of this.#types.values()) state.streamFailed(error);
     // Immediate once; a second benign close without any response in between backs off, so a server that keeps

@@ -2,6 +2,8 @@
 export { XdsClient } from './client.js';
 export type { BatchHandler, ConnectionState, TypeRegistration, XdsClientOptions } from './client.js';
 export type { Watcher } from './type-state.js';
+export { resourceBytes, terminationReason } from './observer.js';
+export type { TerminationReason, XdsObserver } from './observer.js';
 export type { Batch, ResourceChange } from './response.js';
 export { nackMessage } from './response.js';
 export type { DecodeResult, ResourceType, ValueOf } from './resource-type.js';

@@ -1,10 +1,11 @@
 // Test plumbing: an openssl-made serving certificate, gRPC servers on port 0, and small waiting helpers.
 import { vi } from 'vitest';
 import { Server, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { createLogger } from '@ambient/core';
 import { serverCredentials } from '@ambient/grpc';
 import { XdsServer, type XdsServerOptions } from '@ambient/xds-server';
@@ -69,3 +70,42 @@ export function scripted(definition: ServiceDefinition, handler: UntypedServiceI
 
 /** Retries `check` until it stops throwing (vitest's waitFor), failing with its last error after `timeout` ms. */
 export const eventually = <T>(check: () => T, timeout = 5_000): Promise<T> => vi.waitFor(check, { timeout, interval: 10 });
+
+export interface PythonServer {
+  readonly port: number;
+  /** Every JSON line it printed after its port, parsed. */
+  readonly lines: Record<string, unknown>[];
+  /** Closes its stdin (its signal to stop) and resolves with its exit code. */
+  stop(): Promise<number | null>;
+}
+
+const PROTO_DIR = join(import.meta.dirname, '../../api/proto');
+
+/** Starts one of test/*.py (Python grpcio, arguments PROTO_DIR CERT KEY); resolves once it prints {"port": N}. */
+export function startPython(script: string, tls: TestTls): Promise<PythonServer> {
+  const py = spawn('/usr/bin/python3', [join(import.meta.dirname, script), PROTO_DIR, tls.certPath, tls.keyPath], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  py.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => py.on('exit', resolve));
+  const lines: Record<string, unknown>[] = [];
+  const stop = () => {
+    py.stdin.end();
+    return exited;
+  };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      py.kill();
+      reject(new Error(`${script} did not print its port within 15 s: ${stderr}`));
+    }, 15_000);
+    void exited.then((code) => reject(new Error(`${script} exited with ${code}: ${stderr}`)));
+    createInterface({ input: py.stdout }).on('line', (l) => {
+      const msg = JSON.parse(l) as Record<string, unknown>;
+      if (typeof msg['port'] !== 'number') {
+        lines.push(msg);
+        return;
+      }
+      clearTimeout(timer);
+      resolve({ port: msg['port'], lines, stop });
+    });
+  });
+}

@@ -1,13 +1,9 @@
 // Our client syncs from a delta ADS server we did not write (Python grpcio, protoc-generated messages).
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ADDRESS_TYPE_URL } from '@ambient/api/workload';
 import { addressType, XdsClient } from '../src/index.js';
-import { eventually, makeTls, quiet, type TestTls } from './harness.js';
+import { eventually, makeTls, quiet, startPython, type TestTls } from './harness.js';
 
-const PROTO_DIR = join(import.meta.dirname, '../../api/proto');
 let tls: TestTls;
 beforeAll(() => void (tls = makeTls()));
 afterAll(() => tls.cleanup());
@@ -25,27 +21,12 @@ interface PyRequest {
 }
 
 it('syncs from a Python grpcio server: accepts the good, NACKs the legacy workload, applies a change and a removal', async () => {
-  const py = spawn('/usr/bin/python3', [join(import.meta.dirname, 'ads_server.py'), PROTO_DIR, tls.certPath, tls.keyPath], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  py.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const requests: PyRequest[] = [];
-  let port = 0;
-  createInterface({ input: py.stdout }).on('line', (l) => {
-    const msg = JSON.parse(l) as PyRequest & { port?: number };
-    if (msg.port) port = msg.port;
-    else requests.push(msg);
-  });
-  const exited = new Promise((resolve) => py.on('exit', resolve));
-  const client = await eventually(() => {
-    if (!port) throw new Error(`python server not up yet ${stderr}`);
-    return new XdsClient({
-      address: `127.0.0.1:${port}`, tls: { rootPem: tls.rootPem }, logger: quiet, token: 'our-token',
-      node: { nodeName: 'node-a', podName: 'ztunnel-1', podNamespace: 'istio-system', instanceIps: ['10.0.0.9'], clusterId: 'Kubernetes' },
-      types: [{ type: addressType }],
-    });
-  }, 15_000).catch((err: unknown) => {
-    py.kill();
-    throw err;
+  const py = await startPython('ads_server.py', tls);
+  const requests = py.lines as unknown as PyRequest[];
+  const client = new XdsClient({
+    address: `127.0.0.1:${py.port}`, tls: { rootPem: tls.rootPem }, logger: quiet, token: 'our-token',
+    node: { nodeName: 'node-a', podName: 'ztunnel-1', podNamespace: 'istio-system', instanceIps: ['10.0.0.9'], clusterId: 'Kubernetes' },
+    types: [{ type: addressType }],
   });
   try {
     await client.ready();
@@ -63,7 +44,6 @@ it('syncs from a Python grpcio server: accepts the good, NACKs the legacy worklo
     expect(requests[2]).toMatchObject({ nonce: 'py-2', error: null });
   } finally {
     client.close();
-    py.stdin.end();
   }
-  expect(await exited).toBe(0);
+  expect(await py.stop()).toBe(0);
 }, 30_000);
