@@ -38,6 +38,8 @@ export interface ZtunnelConfig {
   readonly dnsUpstreams: readonly HostPort[];
   /** The Kubernetes cluster domain: short names and search domains are made from it. */
   readonly clusterDomain: string;
+  /** The lifetime asked of the CA for each workload certificate (Istio's SECRET_TTL); renewed at half of it. */
+  readonly secretTtlMs: number;
 }
 
 /** Every flag ztunnel accepts; each takes a value. */
@@ -64,6 +66,7 @@ export const ZTUNNEL_FLAGS = [
   'dns-port',
   'dns-upstream',
   'cluster-domain',
+  'secret-ttl',
 ] as const;
 
 const NODE = /^[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/;
@@ -117,6 +120,8 @@ export function readZtunnelConfig(env: EnvMap): ZtunnelConfig {
     trustDomain,
     drainDeadlineMs: r.int('--drain-deadline-ms', 5000, { min: 0, max: 600_000 }),
     dnsCapture: r.bool('--dns-capture', false),
+    // At least a minute (renewed every 30 s at the shortest); the CA clamps at its own maximum (90 days).
+    secretTtlMs: r.duration('--secret-ttl', 24 * 3_600_000, { minMs: 60_000, maxMs: 90 * 24 * 3_600_000 }),
     dnsUpstreams,
     clusterDomain,
   });

@@ -19,7 +19,7 @@ import type { ProxyContext } from './context.js';
 import { ZtunnelError } from './errors.js';
 import { InboundTracker } from './inbound-tracker.js';
 import { LocalWorkloads } from './local-workloads.js';
-import { connectXds } from './xds-sync.js';
+import { connectXds, VERSION } from './xds-sync.js';
 
 export interface Ztunnel {
   readonly adminAddress: string;
@@ -45,7 +45,7 @@ export async function startZtunnel(config: ZtunnelConfig, options: { logger: Log
   const rootPem = readFile(config.rootCert, '--root-cert');
   readFile(config.tokenFile, '--token-file');
   const state = new MeshState();
-  const metrics = createMetricsEndpoint();
+  const metrics = createMetricsEndpoint({ build: { component: 'ztunnel', tag: VERSION } });
   const illegalPorts = [
     config.hbonePort, config.socks5Port, config.inboundPlaintextPort, config.outboundPort,
     config.adminListen.port, config.metricsListen.port, config.readinessListen.port,
@@ -63,10 +63,11 @@ export async function startZtunnel(config: ZtunnelConfig, options: { logger: Log
     rootPem,
     token: () => readFileSync(config.tokenFile, 'utf8').trim(),
     clusterId: config.clusterId,
+    ttlSeconds: Math.round(config.secretTtlMs / 1000),
   });
   const certificates = new WorkloadCertificates(ca.fetchSvid);
   const workloads = config.capture === 'iptables' ? new NodeCapture(ctx, certificates) : new LocalWorkloads(ctx, certificates);
-  const xds = connectXds(config, state, rootPem, log);
+  const xds = connectXds(config, state, rootPem, log, metrics.xds);
   let synced = false;
   void xds.ready().then(() => {
     synced = true;

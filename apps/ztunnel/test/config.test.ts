@@ -35,6 +35,7 @@ describe('readZtunnelConfig', () => {
       dnsPort: 15053,
       dnsUpstreams: [],
       clusterDomain: 'cluster.local',
+      secretTtlMs: 86_400_000,
     });
     expect(Object.isFrozen(config.xdsAddress)).toBe(true);
   });
@@ -71,6 +72,11 @@ describe('readZtunnelConfig', () => {
     expect(readZtunnelConfig({ ...required, '--network': 'network-east_1.a' }).network).toBe('network-east_1.a');
   });
 
+  it('reads --secret-ttl as a duration, 24h by default', () => {
+    expect(readZtunnelConfig(required).secretTtlMs).toBe(86_400_000);
+    expect(readZtunnelConfig({ ...required, '--secret-ttl': '1h30m' }).secretTtlMs).toBe(5_400_000);
+  });
+
   it('reads the DNS proxy flags', () => {
     const config = readZtunnelConfig({ ...required, '--dns-capture': 'true', '--dns-port': '5353', '--dns-upstream': '127.0.0.53:53, [::1]:5300', '--cluster-domain': 'Corp.Example' });
     expect(config).toMatchObject({ dnsCapture: true, dnsPort: 5353, dnsUpstreams: [{ host: '127.0.0.53', port: 53 }, { host: '::1', port: 5300 }], clusterDomain: 'corp.example' });
@@ -83,6 +89,9 @@ describe('readZtunnelConfig', () => {
     ['--dns-upstream', '127.0.0.53:0', 'got "127.0.0.53:0"'],
     ['--network', 'east west', '--network must be a network name (letters, digits, \'-\', \'_\', \'.\', at most 63), got "east west"'],
     ['--dns-port', '0', '--dns-port must be a whole number from 1 to 65535, got "0"'],
+    ['--secret-ttl', '24', '--secret-ttl must be a duration such as 30s, 90m or 24h (units ms, s, m, h) from 1m to 2160h, got "24"'],
+    ['--secret-ttl', '30s', 'from 1m to 2160h, got "30s"'],
+    ['--secret-ttl', '91d', 'got "91d"'],
     ['--cluster-domain', 'cluster..local', '--cluster-domain must be a DNS domain such as cluster.local, got "cluster..local"'],
   ])('refuses %s %j', (flag, value, message) => {
     expect(() => readZtunnelConfig({ ...required, [flag]: value })).toThrow(message);

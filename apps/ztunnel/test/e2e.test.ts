@@ -80,7 +80,8 @@ beforeAll(async () => {
   for (const node of ['node-a', 'node-b']) {
     const tokenFile = join(dir, `${node}.token`);
     writeFileSync(tokenFile, createNodeToken(stateDir, node));
-    ztunnels[node] = await startZtunnelProcess({ node, 'xds-address': ambientd.started['grpc'] ?? '', 'token-file': tokenFile, 'root-cert': ambientd.rootCertFile });
+    // node-a asks for 2-hour certificates (--secret-ttl); node-b keeps the 24h default.
+    ztunnels[node] = await startZtunnelProcess({ node, 'xds-address': ambientd.started['grpc'] ?? '', 'token-file': tokenFile, 'root-cert': ambientd.rootCertFile, ...(node === 'node-a' ? { 'secret-ttl': '2h' } : {}) });
   }
   for (const z of Object.values(ztunnels)) await waitFor('readiness', async () => (await get(z.started['readiness'] ?? '', '/healthz/ready')).status === 200, 60_000);
 }, 300_000);
@@ -148,7 +149,7 @@ describe('two ztunnels and ambientd as processes', () => {
       workloads: { uid: string; name: string; namespace: string; addresses: string[] }[];
       services: unknown[];
       policies: { key: string }[];
-      certificates: { identity: string; state: string }[];
+      certificates: { identity: string; state: string; certChain: { validFrom: string; expirationTime: string }[] }[];
     };
     expect(dump.workloads.map((w) => [w.name, w.namespace, w.addresses]).sort()).toEqual([
       ['echo', 'default', ['127.0.20.1']],
@@ -157,6 +158,11 @@ describe('two ztunnels and ambientd as processes', () => {
     expect(dump.services).toHaveLength(1);
     expect(dump.policies.map((p) => p.key)).toEqual(['default/echo-allow-sleep']);
     expect(dump.certificates).toMatchObject([{ identity: SLEEP_ID, state: 'Available' }]);
+    // --secret-ttl 2h: the CA was asked for that lifetime (it backdates the start a little for clock skew).
+    const leaf = dump.certificates[0]?.certChain[0];
+    const lifetimeMin = (Date.parse(leaf?.expirationTime ?? '') - Date.parse(leaf?.validFrom ?? '')) / 60_000;
+    expect(lifetimeMin).toBeGreaterThanOrEqual(120);
+    expect(lifetimeMin).toBeLessThan(130);
     expect((await get(a['readiness'] ?? '', '/healthz/ready')).status).toBe(200);
     const metrics = (await get(ztunnels['node-b']?.started['metrics'] ?? '', '/metrics')).body;
     expect(metrics).toMatch(/istio_tcp_connections_opened_total\{[^}]*reporter="destination"[^}]*source_principal="spiffe:\/\/cluster.local\/ns\/default\/sa\/sleep"/);

@@ -70,6 +70,22 @@ export class ConfigReader {
     return fallback;
   }
 
+  /**
+   * A duration as Istio's settings write them (Go's time.ParseDuration, without fractions): one or more
+   * number-and-unit parts, units ms, s, m, h (`24h`, `1h30m`, `500ms`). Returns milliseconds.
+   */
+  duration(key: string, fallbackMs: number, range: { minMs?: number; maxMs?: number } = {}): number {
+    const raw = this.#raw(key);
+    if (raw === undefined) return fallbackMs;
+    const value = parseDuration(raw);
+    const { minMs = 0, maxMs = Number.MAX_SAFE_INTEGER } = range;
+    if (value === undefined || value < minMs || value > maxMs) {
+      this.#problems.push(`${key} must be a duration such as 30s, 90m or 24h (units ms, s, m, h) from ${formatDuration(minMs)} to ${formatDuration(maxMs)}, got "${raw}"`);
+      return fallbackMs;
+    }
+    return value;
+  }
+
   /** HOST:PORT with no scheme; IPv6 hosts in brackets ([::1]:15000). */
   hostPort(key: string, fallback: string): HostPort {
     const raw = this.#raw(key) ?? fallback;
@@ -105,6 +121,22 @@ export class ConfigReader {
     const value = this.#env[key];
     return value === undefined || value === '' ? undefined : value;
   }
+}
+
+const DURATION_UNITS_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
+/** `24h`, `1h30m`, `500ms` → milliseconds; undefined for anything else (no sign, no fraction, no bare number). */
+export function parseDuration(raw: string): number | undefined {
+  if (!/^(\d+(ms|s|m|h))+$/.test(raw)) return undefined;
+  let total = 0;
+  for (const [, digits, unit] of raw.matchAll(/(\d+)(ms|s|m|h)/g)) total += Number(digits) * (DURATION_UNITS_MS[unit ?? ''] ?? Number.NaN);
+  return Number.isSafeInteger(total) ? total : undefined;
+}
+
+function formatDuration(ms: number): string {
+  if (ms >= Number.MAX_SAFE_INTEGER) return 'any length';
+  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1_000]] as const) if (ms > 0 && ms % size === 0) return `${ms / size}${unit}`;
+  return `${ms}ms`;
 }
 
 export function parseHostPort(raw: string): HostPort | undefined {

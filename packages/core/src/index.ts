@@ -1,6 +1,6 @@
 // @ambient/core: the conventions every package follows (errors, config, logging, bench output).
 export { AmbientError, hasCode } from './errors.js';
-export { ConfigError, ConfigReader, deepFreeze, parseHostPort } from './config.js';
+export { ConfigError, ConfigReader, deepFreeze, parseDuration, parseHostPort } from './config.js';
 export type { ConfigErrorCode, EnvMap, HostPort } from './config.js';
 export { createLogger, LOG_LEVELS } from './logger.js';
 export type { Logger, LoggerOptions } from './logger.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, ConfigReader, parseHostPort } from '../src/index.js';
+import { ConfigError, ConfigReader, parseDuration, parseHostPort } from '../src/index.js';
 
 describe('ConfigReader', () => {
   it('reads typed values with defaults and freezes the result deeply', () => {
@@ -52,6 +52,41 @@ describe('ConfigReader', () => {
       'ADMIN must be HOST:PORT with a port from 0 to 65535, got "http://x:1"',
     ]);
     expect((caught as ConfigError).code).toBe('CONFIG_ERR_INVALID');
+  });
+});
+
+describe('durations (Istio settings such as SECRET_TTL=24h)', () => {
+  it.each([
+    ['24h', 86_400_000],
+    ['1h30m', 5_400_000],
+    ['90m', 5_400_000],
+    ['45s', 45_000],
+    ['500ms', 500],
+    ['1m500ms', 60_500],
+    ['0s', 0],
+  ])('reads %s', (raw, ms) => {
+    expect(parseDuration(raw)).toBe(ms);
+  });
+
+  it.each(['', '24', 'h', '-5s', '1.5h', '5d', '5 s', '5S', '5sec', 's5', '5ms5', `${'9'.repeat(20)}h`])('refuses %j', (raw) => {
+    expect(parseDuration(raw)).toBeUndefined();
+  });
+
+  it('names the flag, the units and the range when a value is bad or out of range', () => {
+    const r = new ConfigReader({ TTL: '1d', SHORT: '30s', OK: '2h' });
+    expect(r.duration('OK', 1_000, { minMs: 60_000 })).toBe(7_200_000);
+    expect(r.duration('MISSING', 1_000)).toBe(1_000);
+    r.duration('TTL', 1_000);
+    r.duration('SHORT', 1_000, { minMs: 60_000, maxMs: 86_400_000 });
+    expect(() => r.done({})).toThrow(ConfigError);
+    try {
+      r.done({});
+    } catch (err) {
+      expect((err as ConfigError).problems).toEqual([
+        'TTL must be a duration such as 30s, 90m or 24h (units ms, s, m, h) from 0ms to any length, got "1d"',
+        'SHORT must be a duration such as 30s, 90m or 24h (units ms, s, m, h) from 1m to 24h, got "30s"',
+      ]);
+    }
   });
 });
 

@@ -31,6 +31,7 @@ workloads whose Workload.node is NAME.
   --dns-port PORT                 DNS over UDP and TCP per workload address, or on the node (default 15053)
   --dns-upstream IP:PORT[,…]      resolvers for other names (default: the nameservers of /etc/resolv.conf)
   --cluster-domain DOMAIN         Kubernetes cluster domain, for short names and search domains (default cluster.local)
+  --secret-ttl DURATION           lifetime asked for workload certificates, renewed at half of it: 1h, 90m (default 24h)
 `;
 
 /** Parses argv into the frozen config; any mistake is one UsageError sentence. */
