@@ -68,8 +68,12 @@ function handshake(options: SessionOptions): Promise<TLSSocket> {
       },
     });
     const timer = setTimeout(() => {
+      // No SYN-ACK at all is what a NetworkPolicy dropping port 15008 looks like: say so, as ztunnel does.
+      const message = socket.connecting
+        ? `connection to ${nextHop.host}:${nextHop.port} timed out after ${timeoutMs} ms, maybe a NetworkPolicy is blocking HBONE port ${nextHop.port}`
+        : `TLS handshake with ${nextHop.host}:${nextHop.port} did not finish in ${timeoutMs} ms`;
       socket.destroy();
-      reject(new HboneError('HBONE_ERR_TIMEOUT', `TLS handshake with ${nextHop.host}:${nextHop.port} did not finish in ${timeoutMs} ms`));
+      reject(new HboneError('HBONE_ERR_TIMEOUT', message));
     }, timeoutMs);
     socket.once('secureConnect', () => {
       clearTimeout(timer);

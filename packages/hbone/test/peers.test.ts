@@ -1,5 +1,8 @@
 // Peers that must be refused: wrong trust domain, another root, no client certificate, expired or not yet
-// valid, an unexpected server identity, a peer that stalls, oversized headers. No byte may reach the target.
+// valid, an unexpected server identity, a peer that stalls or never answers the SYN, oversized headers. No byte may
+// reach the target.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import net, { type AddressInfo } from 'node:net';
 import tls from 'node:tls';
 import http2 from 'node:http2';
@@ -88,8 +91,25 @@ describe('the client refuses servers', () => {
     const silent = net.createServer(() => undefined);
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const err = await attempt(env.pki.leaf(ID.client), [ID.server], (silent.address() as AddressInfo).port);
-    expect(err).toMatchObject({ code: 'HBONE_ERR_TIMEOUT' });
+    expect(err).toMatchObject({ code: 'HBONE_ERR_TIMEOUT', message: expect.stringMatching(/^TLS handshake with 127\.0\.0\.1:\d+ did not finish in 1500 ms$/) });
     silent.close();
+  });
+
+  it('that never complete the TCP handshake, as behind a NetworkPolicy dropping 15008 (timeout, with ztunnel\'s hint)', async () => {
+    // A listener that never accepts, with its one-slot queue taken: the kernel drops further SYNs, as a filter would.
+    const listener = spawn('/usr/bin/python3', ['-c', 'import socket,sys,time\ns=socket.socket();s.bind(("127.0.0.1",0));s.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(60)'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const [line] = (await once(listener.stdout, 'data')) as [Buffer];
+      const port = Number(line.toString().trim());
+      const filler = net.connect(port, '127.0.0.1');
+      filler.on('error', () => undefined);
+      await once(filler, 'connect');
+      const err = await attempt(env.pki.leaf(ID.client), [ID.server], port);
+      expect(err).toMatchObject({ code: 'HBONE_ERR_TIMEOUT', message: `connection to 127.0.0.1:${port} timed out after 1500 ms, maybe a NetworkPolicy is blocking HBONE port ${port}` });
+      filler.destroy();
+    } finally {
+      listener.kill();
+    }
   });
 
   it('that never answer the CONNECT (timeout)', async () => {
