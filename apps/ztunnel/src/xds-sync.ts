@@ -5,16 +5,17 @@ import type { Logger } from '@ambient/core';
 import type { Authorization } from '@ambient/api/security';
 import type { Address } from '@ambient/api/workload';
 import type { MeshState, Rejection } from '@ambient/mesh-state';
-import { XdsClient, addressType, authorizationType, type Batch } from '@ambient/xds-client';
+import { XdsClient, addressType, authorizationType, type Batch, type XdsObserver } from '@ambient/xds-client';
 import type { ZtunnelConfig } from './config.js';
 
-/** Sent as `ISTIO_VERSION` metadata, which the control plane shows as the proxy's version (proxy-status). */
-const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+/** Sent as `ISTIO_VERSION` metadata, which the control plane shows as the proxy's version (proxy-status); istio_build's tag. */
+export const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** ztunnel runs as istio-system/ztunnel; its pod name only labels it in the control plane's status. */
 export const PROXY_NAMESPACE = 'istio-system';
 
-export function connectXds(config: ZtunnelConfig, state: MeshState, rootPem: string, log: Logger): XdsClient {
+/** `observer` hears every response and stream ending (the istio_xds_* metrics). */
+export function connectXds(config: ZtunnelConfig, state: MeshState, rootPem: string, log: Logger, observer?: XdsObserver): XdsClient {
   return new XdsClient({
     address: `${formatHost(config.xdsAddress.host)}:${config.xdsAddress.port}`,
     tls: { rootPem },
@@ -24,6 +25,7 @@ export function connectXds(config: ZtunnelConfig, state: MeshState, rootPem: str
     types: [{ type: addressType }, { type: authorizationType }],
     onBatch: (batch) => applyBatch(state, batch),
     logger: log,
+    ...(observer ? { observer } : {}),
   });
 }
 

@@ -1,0 +1,104 @@
+// /metrics of a running ztunnel process fed by ambientd: istio_build, the xDS client metrics, a refused connection in
+// istio_tcp_connections_failed_total and istio_tcp_sockets_open following a live tunnel. Both quickstart workloads
+// are served by this one ztunnel (sleep 127.0.16.1, echo 127.0.26.1) so the tunnel goes through its own HBONE listener.
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADDRESS_TYPE_URL } from '@ambient/api/workload';
+import { createNodeToken, startAmbientd, startZtunnelProcess, type Running } from './support/processes.js';
+import { roundTrip, socksConnect } from './support/socks-client.js';
+
+const QUICKSTART = fileURLToPath(new URL('../../../packages/mesh-config/test/fixtures/quickstart', import.meta.url));
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const SLEEP_SOCKS = { host: '127.0.16.1', port: 15080 };
+const ECHO = { host: '127.0.26.1', port: 8080 };
+
+let dir: string;
+let ambientd: Running & { rootCertFile: string };
+let ztunnel: Running;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ztunnel-metrics-'));
+  const configDir = join(dir, 'config');
+  cpSync(QUICKSTART, configDir, { recursive: true });
+  for (const file of readdirSync(configDir)) {
+    const path = join(configDir, file);
+    writeFileSync(path, readFileSync(path, 'utf8').replaceAll('127.0.10.1', SLEEP_SOCKS.host).replaceAll('127.0.20.1', ECHO.host).replaceAll('ambient.dev/node: node-b', 'ambient.dev/node: node-a'));
+  }
+  const stateDir = join(dir, 'state');
+  ambientd = await startAmbientd(configDir, stateDir);
+  const tokenFile = join(dir, 'node-a.token');
+  writeFileSync(tokenFile, createNodeToken(stateDir, 'node-a'));
+  ztunnel = await startZtunnelProcess({ node: 'node-a', 'xds-address': ambientd.started['grpc'] ?? '', 'token-file': tokenFile, 'root-cert': ambientd.rootCertFile });
+  await eventually('readiness', async () => (await fetch(`http://${ztunnel.started['readiness'] ?? ''}/healthz/ready`)).status === 200, 60_000);
+}, 300_000);
+
+afterAll(async () => {
+  await ztunnel?.stop();
+  await ambientd?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function eventually<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, ms = 15_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** The values of every sample of `name` whose labels include `match`, from the text exposition. */
+async function samples(name: string, match: Record<string, string> = {}): Promise<number[]> {
+  const text = await (await fetch(`http://${ztunnel.started['metrics'] ?? ''}/metrics`)).text();
+  const wanted = Object.entries(match).map(([k, v]) => `${k}="${v}"`);
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+    .filter((line) => wanted.every((pair) => line.slice(0, line.lastIndexOf('}') + 1).includes(pair)))
+    .map((line) => Number(line.slice(line.lastIndexOf(' ') + 1)));
+}
+
+describe('a running ztunnel\'s /metrics', () => {
+  it('serves istio_build with the package version and counts the Address responses it received', async () => {
+    expect(await samples('istio_build', { component: 'ztunnel', tag: VERSION })).toEqual([1]);
+    const [messages = 0] = await samples('istio_xds_message_total', { url: ADDRESS_TYPE_URL });
+    expect(messages).toBeGreaterThanOrEqual(1);
+    const [bytes = 0] = await samples('istio_xds_message_bytes_total', { url: ADDRESS_TYPE_URL });
+    expect(bytes).toBeGreaterThan(0); // two workloads and a service
+    expect(await samples('istio_xds_connection_terminations_total')).toEqual([]); // the stream never ended
+  });
+
+  it('counts a tunnel to a closed app port as failed with CONNECT, on both sides, with open sockets back at 0', async () => {
+    const { reply, socket } = await socksConnect(SLEEP_SOCKS, 'echo.default.mesh', 80);
+    socket.destroy();
+    expect(reply).toBe(5); // connection refused: nothing listens on echo's 8080
+    const inbound = { reporter: 'destination', destination_workload: 'echo', response_flags: 'CONNECT' };
+    expect(await eventually('the failed count', async () => (await samples('istio_tcp_connections_failed_total', inbound))[0])).toBe(1);
+    expect(await samples('istio_tcp_connections_closed_total', inbound)).toEqual([1]);
+    expect(await samples('istio_tcp_connections_failed_total', { reporter: 'source', destination_workload: 'echo', response_flags: 'CONNECT' })).toEqual([1]);
+    expect(await samples('istio_tcp_connections_failed_total', { response_flags: '-' })).toEqual([]);
+    expect(await samples('istio_tcp_sockets_open')).toEqual([0, 0]);
+  });
+
+  it('shows a live tunnel in istio_tcp_sockets_open on both reporters until it closes', async () => {
+    const app = net.createServer((s) => s.pipe(s));
+    await new Promise<void>((resolve) => app.listen(ECHO.port, ECHO.host, resolve));
+    try {
+      const { reply, socket } = await socksConnect(SLEEP_SOCKS, 'echo.default.mesh', 80);
+      expect(reply).toBe(0);
+      expect(await roundTrip(socket, 'open')).toBe('open');
+      expect(await samples('istio_tcp_sockets_open', { reporter: 'source' })).toEqual([1]);
+      expect(await samples('istio_tcp_sockets_open', { reporter: 'destination' })).toEqual([1]);
+      socket.end();
+      await eventually('both sides closed', async () => (await samples('istio_tcp_sockets_open')).join() === '0,0');
+      expect(await samples('istio_tcp_connections_failed_total', { response_flags: 'CONNECT' })).toEqual([1, 1]); // unchanged
+    } finally {
+      app.close();
+    }
+  });
+});
