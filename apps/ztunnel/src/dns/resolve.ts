@@ -1,9 +1,10 @@
 // Which mesh addresses answer a DNS question, as a pure function of the mesh state and the asking workload
 // (istio-ztunnel.md §1.9): service hostnames (ServiceEntry hosts included, `*.example.com` wildcards too) answer
 // with their VIPs, headless services with their endpoints' addresses; Kubernetes short names (`svc`, `svc.ns`,
-// `svc.ns.svc`) are read relative to the client's namespace; a name the client's resolver built by appending one of
-// its search domains answers with a CNAME to the mesh hostname it stands for. Anything else is for the upstream
-// resolvers. No sockets here: the server asks, sends, and shuffles.
+// `svc.ns.svc`) are read relative to the client's namespace; a pod of a headless service answers under
+// `<pod>.<service>.<ns>.svc.<domain>` and that name's short forms (a StatefulSet's `web-0.nginx`); a name the client's
+// resolver built by appending one of its search domains answers with a CNAME to the mesh hostname it stands for.
+// Anything else is for the upstream resolvers. No sockets here: the server asks, sends, and shuffles.
 import net from 'node:net';
 import type { ServiceRecord, WorkloadRecord } from '@ambient/mesh-state';
 
@@ -35,17 +36,56 @@ export type Resolution =
  */
 export function resolveMeshName(lookup: DnsLookup, queryName: string, family: AddressFamily, client: DnsClient, clusterDomain: string): Resolution {
   const name = queryName.toLowerCase();
-  const direct = findHost(lookup, name, client, clusterDomain);
-  if (direct) return { kind: 'mesh', owner: queryName, cname: false, addresses: addressesOf(lookup, direct, family, client), service: direct.key };
+  const direct = findTarget(lookup, name, client, clusterDomain);
+  if (direct) return { kind: 'mesh', owner: queryName, cname: false, addresses: addressesOf(lookup, direct, family, client), service: direct.service.key };
   for (const domain of searchDomains(client.namespace, clusterDomain)) {
     if (!name.endsWith(`.${domain}`)) continue;
     const stripped = name.slice(0, -(domain.length + 1));
-    const service = findHost(lookup, stripped, client, clusterDomain);
-    if (!service) continue;
-    const owner = service.hostname.startsWith('*.') ? stripped : service.hostname;
-    return { kind: 'mesh', owner, cname: true, addresses: addressesOf(lookup, service, family, client), service: service.key };
+    const found = findTarget(lookup, stripped, client, clusterDomain);
+    if (!found) continue;
+    const { service, pod } = found;
+    const owner = pod ? `${pod.name}.${service.hostname}` : service.hostname.startsWith('*.') ? stripped : service.hostname;
+    return { kind: 'mesh', owner, cname: true, addresses: addressesOf(lookup, found, family, client), service: service.key };
   }
   return { kind: 'forward' };
+}
+
+/** What a name stands for: a service, or one pod of a headless service. */
+interface Target {
+  readonly service: ServiceRecord;
+  readonly pod?: WorkloadRecord;
+}
+
+function findTarget(lookup: DnsLookup, name: string, client: DnsClient, clusterDomain: string): Target | undefined {
+  const service = findHost(lookup, name, client, clusterDomain);
+  return service ? { service } : findPodHost(lookup, name, client, clusterDomain);
+}
+
+/**
+ * `<pod>.<service>.<ns>.svc.<domain>` (or its short forms `pod.service`, `pod.service.ns`, `pod.service.ns.svc`,
+ * relative to the client's namespace): the endpoint named `<pod>` of that headless Kubernetes service, as the
+ * per-pod records Kubernetes DNS gives a StatefulSet's pods.
+ */
+function findPodHost(lookup: DnsLookup, name: string, client: DnsClient, clusterDomain: string): Target | undefined {
+  const fqdn = podHostName(name, client.namespace, clusterDomain);
+  if (fqdn === undefined) return undefined;
+  const dot = fqdn.indexOf('.');
+  const service = lookup.findServiceByHostname(fqdn.slice(dot + 1), client.namespace);
+  if (!service || service.vips.length > 0) return undefined;
+  const podName = fqdn.slice(0, dot);
+  const pod = lookup.findEndpoints(service.key).find((w) => w.name === podName);
+  return pod ? { service, pod } : undefined;
+}
+
+/** The full `<pod>.<service>.<ns>.svc.<domain>` a name can stand for; undefined when it has no such shape. */
+function podHostName(name: string, namespace: string, clusterDomain: string): string | undefined {
+  const labels = name.split('.');
+  if (labels.length === 2) return `${name}.${namespace}.svc.${clusterDomain}`;
+  if (labels.length === 3) return `${name}.svc.${clusterDomain}`;
+  if (labels.length === 4 && labels[3] === 'svc') return `${name}.${clusterDomain}`;
+  const suffix = `.svc.${clusterDomain}`;
+  if (name.endsWith(suffix) && name.slice(0, -suffix.length).split('.').length === 3) return name;
+  return undefined;
 }
 
 /** The search list a pod in `namespace` gets from Kubernetes, most specific first. */
@@ -82,10 +122,12 @@ function kubernetesName(name: string, namespace: string, clusterDomain: string):
 
 /**
  * The service's VIPs of this family, those on the client's network first (a VIP on another network is only
- * used when it has none there); a headless service (no VIP) answers with its endpoints' addresses.
+ * used when it has none there); a headless service (no VIP) answers with its endpoints' addresses, and one of its
+ * pods with that pod's.
  */
-function addressesOf(lookup: DnsLookup, service: ServiceRecord, family: AddressFamily, client: DnsClient): string[] {
+function addressesOf(lookup: DnsLookup, { service, pod }: Target, family: AddressFamily, client: DnsClient): string[] {
   const ofFamily = (ip: string): boolean => net.isIP(ip) === family;
+  if (pod) return unique(pod.addresses.filter(ofFamily));
   const vips = service.vips.filter((v) => v.prefixLength === undefined || v.prefixLength === (net.isIPv4(v.ip) ? 32 : 128));
   if (vips.length > 0) {
     const local = vips.filter((v) => v.network === client.network);

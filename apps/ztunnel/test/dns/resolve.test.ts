@@ -1,6 +1,6 @@
 // resolveMeshName, one row per rule of reference §1.9: hostnames, Kubernetes short names relative to the client's
-// namespace, search-domain-appended names (CNAME), wildcards, headless services, address families, and the names
-// that must go upstream.
+// namespace, search-domain-appended names (CNAME), wildcards, headless services and their pods' names, address
+// families, and the names that must go upstream.
 import { describe, expect, it } from 'vitest';
 import { ipBytes, meshOf, service, workload } from '@ambient/mesh-state/testing';
 import { resolveMeshName, searchDomains, type AddressFamily } from '../../src/dns/resolve.js';
@@ -49,6 +49,20 @@ const rows: Row[] = [
   { name: 'a wildcard does not cover its own domain', q: 'wild.example', want: 'forward' },
   { name: 'a wildcard name with a search domain: CNAME to the name under the wildcard', q: 'x.wild.example.default.svc.cluster.local', want: { owner: 'x.wild.example', cname: true, addresses: ['127.96.0.30'] } },
   { name: 'a headless service answers with its endpoints', q: 'db.shop.svc.cluster.local', want: { owner: 'db.shop.svc.cluster.local', cname: false, addresses: ['127.0.40.1', '127.0.40.2'] } },
+  { name: 'a pod of a headless service by its full name', q: 'db-1.db.shop.svc.cluster.local', want: { owner: 'db-1.db.shop.svc.cluster.local', cname: false, addresses: ['127.0.40.2'] } },
+  { name: 'pod.service from a client in its namespace', q: 'db-0.db', ns: 'shop', want: { owner: 'db-0.db', cname: false, addresses: ['127.0.40.1'] } },
+  { name: 'pod.service is relative to the client namespace', q: 'db-0.db', want: 'forward' },
+  { name: 'pod.service.ns', q: 'db-0.db.shop', want: { owner: 'db-0.db.shop', cname: false, addresses: ['127.0.40.1'] } },
+  { name: 'pod.service.ns.svc', q: 'DB-0.db.shop.svc', want: { owner: 'DB-0.db.shop.svc', cname: false, addresses: ['127.0.40.1'] } },
+  {
+    name: 'pod.service with the client search domain appended is the full name itself',
+    q: 'db-0.db.shop.svc.cluster.local', ns: 'shop',
+    want: { owner: 'db-0.db.shop.svc.cluster.local', cname: false, addresses: ['127.0.40.1'] },
+  },
+  { name: 'pod.service.ns with the cluster domain appended: CNAME to the full name', q: 'db-1.db.shop.cluster.local', want: { owner: 'db-1.db.shop.svc.cluster.local', cname: true, addresses: ['127.0.40.2'] } },
+  { name: 'a pod name that is no endpoint of the headless service goes upstream', q: 'db-9.db.shop.svc.cluster.local', want: 'forward' },
+  { name: 'a service with a VIP has no per-pod names', q: 'db-0.ratings.shop.svc.cluster.local', want: 'forward' },
+  { name: 'a pod name under a name that is no service goes upstream', q: 'db-0.nothing.shop.svc.cluster.local', want: 'forward' },
   { name: 'a CIDR VIP is no host address', q: 'range.example', want: { owner: 'range.example', cname: false, addresses: [] } },
   { name: 'an outside name goes upstream', q: 'www.example.org', want: 'forward' },
   { name: 'an outside name with a search domain goes upstream', q: 'www.example.org.default.svc.cluster.local', want: 'forward' },
