@@ -6,7 +6,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ADDRESS_TYPE_URL } from '@ambient/api/workload';
 import { createNodeToken, startAmbientd, startZtunnelProcess, type Running } from './support/processes.js';
 import { roundTrip, socksConnect } from './support/socks-client.js';
@@ -33,7 +33,7 @@ beforeAll(async () => {
   const tokenFile = join(dir, 'node-a.token');
   writeFileSync(tokenFile, createNodeToken(stateDir, 'node-a'));
   ztunnel = await startZtunnelProcess({ node: 'node-a', 'xds-address': ambientd.started['grpc'] ?? '', 'token-file': tokenFile, 'root-cert': ambientd.rootCertFile });
-  await eventually('readiness', async () => (await fetch(`http://${ztunnel.started['readiness'] ?? ''}/healthz/ready`)).status === 200, 60_000);
+  await vi.waitFor(async () => expect((await fetch(`http://${ztunnel.started['readiness'] ?? ''}/healthz/ready`)).status).toBe(200), { timeout: 60_000, interval: 50 });
 }, 300_000);
 
 afterAll(async () => {
@@ -41,16 +41,6 @@ afterAll(async () => {
   await ambientd?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function eventually<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, ms = 15_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** The values of every sample of `name` whose labels include `match`, from the text exposition. */
 async function samples(name: string, match: Record<string, string> = {}): Promise<number[]> {
@@ -78,7 +68,7 @@ describe('a running ztunnel\'s /metrics', () => {
     socket.destroy();
     expect(reply).toBe(5); // connection refused: nothing listens on echo's 8080
     const inbound = { reporter: 'destination', destination_workload: 'echo', response_flags: 'CONNECT' };
-    expect(await eventually('the failed count', async () => (await samples('istio_tcp_connections_failed_total', inbound))[0])).toBe(1);
+    await vi.waitFor(async () => expect(await samples('istio_tcp_connections_failed_total', inbound)).toEqual([1]), { timeout: 15_000, interval: 50 });
     expect(await samples('istio_tcp_connections_closed_total', inbound)).toEqual([1]);
     expect(await samples('istio_tcp_connections_failed_total', { reporter: 'source', destination_workload: 'echo', response_flags: 'CONNECT' })).toEqual([1]);
     expect(await samples('istio_tcp_connections_failed_total', { response_flags: '-' })).toEqual([]);
@@ -95,7 +85,7 @@ describe('a running ztunnel\'s /metrics', () => {
       expect(await samples('istio_tcp_sockets_open', { reporter: 'source' })).toEqual([1]);
       expect(await samples('istio_tcp_sockets_open', { reporter: 'destination' })).toEqual([1]);
       socket.end();
-      await eventually('both sides closed', async () => (await samples('istio_tcp_sockets_open')).join() === '0,0');
+      await vi.waitFor(async () => expect(await samples('istio_tcp_sockets_open')).toEqual([0, 0]), { timeout: 15_000, interval: 50 });
       expect(await samples('istio_tcp_connections_failed_total', { response_flags: 'CONNECT' })).toEqual([1, 1]); // unchanged
     } finally {
       app.close();

@@ -5,18 +5,12 @@ Usage: ads_endings.py PROTO_DIR CERT KEY. Prints {"port": N}, then one JSON line
 1 returns (status OK); 2 aborts with PERMISSION_DENIED; 3 aborts with UNKNOWN; 4 aborts with UNAUTHENTICATED before
 sending anything (no response headers: trailers-only); 5 and later stay open. Stops when stdin closes.
 """
-import itertools, json, subprocess, sys, tempfile
-from concurrent import futures
+import itertools, json
 
-proto_dir, cert, key = sys.argv[1], sys.argv[2], sys.argv[3]
-out = tempfile.mkdtemp()
-subprocess.run(['protoc', '-I', proto_dir, '-I', '/usr/include', '--python_out', out, 'envoy/service/discovery/v3/discovery.proto',
-                'envoy/config/core/v3/base.proto', 'google/rpc/status.proto', 'istio/workload/workload.proto'], check=True)
-sys.path.insert(0, out)
-
-import grpc  # noqa: E402
-from envoy.service.discovery.v3 import discovery_pb2  # noqa: E402
-from istio.workload import workload_pb2  # noqa: E402
+from ads_harness import serve  # first: it puts the protoc-generated modules on sys.path
+import grpc
+from envoy.service.discovery.v3 import discovery_pb2
+from istio.workload import workload_pb2
 
 ADDRESS = 'type.googleapis.com/istio.workload.Address'
 streams = itertools.count(1)
@@ -51,14 +45,4 @@ def ads(requests, context):
         pass
 
 
-handler = grpc.method_handlers_generic_handler('envoy.service.discovery.v3.AggregatedDiscoveryService', {
-    'DeltaAggregatedResources': grpc.stream_stream_rpc_method_handler(
-        ads, request_deserializer=discovery_pb2.DeltaDiscoveryRequest.FromString,
-        response_serializer=discovery_pb2.DeltaDiscoveryResponse.SerializeToString)})
-server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
-server.add_generic_rpc_handlers((handler,))
-port = server.add_secure_port('127.0.0.1:0', grpc.ssl_server_credentials([(open(key, 'rb').read(), open(cert, 'rb').read())]))
-server.start()
-print(json.dumps({'port': port}), flush=True)
-sys.stdin.read()
-server.stop(0)
+serve(ads, workers=8)

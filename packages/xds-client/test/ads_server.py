@@ -2,22 +2,14 @@
 
 Usage: ads_server.py PROTO_DIR CERT KEY. Prints {"port": N}, then one JSON line per request it receives; serves
 w1, w2 and a LEGACY_ISTIO_MTLS workload, and after the client answers that, changes w1 and removes w2. Stops when
-stdin closes. Message classes come from protoc at run time; the service uses grpcio's generic handlers (Debian's
-grpc_tools is too old to parse proto3 `optional`).
+stdin closes. Message classes come from protoc at run time (ads_harness.py).
 """
-import json, subprocess, sys, tempfile
-from concurrent import futures
+import json
 
-proto_dir, cert, key = sys.argv[1], sys.argv[2], sys.argv[3]
-out = tempfile.mkdtemp()
-subprocess.run(['protoc', '-I', proto_dir, '-I', '/usr/include', '--python_out', out, 'envoy/service/discovery/v3/discovery.proto',
-                'envoy/config/core/v3/base.proto', 'google/rpc/status.proto', 'istio/workload/workload.proto'], check=True)
-sys.path.insert(0, out)
-
-import grpc  # noqa: E402
-from google.protobuf import json_format  # noqa: E402
-from envoy.service.discovery.v3 import discovery_pb2  # noqa: E402
-from istio.workload import workload_pb2  # noqa: E402
+from ads_harness import serve  # first: it puts the protoc-generated modules on sys.path
+from google.protobuf import json_format
+from envoy.service.discovery.v3 import discovery_pb2
+from istio.workload import workload_pb2
 
 ADDRESS = 'type.googleapis.com/istio.workload.Address'
 
@@ -56,14 +48,4 @@ def ads(requests, context):
                                                        removed_resources=['w2'])
 
 
-handler = grpc.method_handlers_generic_handler('envoy.service.discovery.v3.AggregatedDiscoveryService', {
-    'DeltaAggregatedResources': grpc.stream_stream_rpc_method_handler(
-        ads, request_deserializer=discovery_pb2.DeltaDiscoveryRequest.FromString,
-        response_serializer=discovery_pb2.DeltaDiscoveryResponse.SerializeToString)})
-server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-server.add_generic_rpc_handlers((handler,))
-port = server.add_secure_port('127.0.0.1:0', grpc.ssl_server_credentials([(open(key, 'rb').read(), open(cert, 'rb').read())]))
-server.start()
-print(json.dumps({'port': port}), flush=True)
-sys.stdin.read()
-server.stop(0)
+serve(ads)
