@@ -2,7 +2,8 @@
 // ztunnel names it, against a Python grpcio server that ends streams every way and against our own server.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ADDRESS_TYPE_URL } from '@ambient/api/workload';
-import { addressType, XdsClient, type XdsClientOptions, type XdsObserver } from '../src/index.js';
+import { status } from '@grpc/grpc-js';
+import { addressType, terminationReason, XdsClient, type XdsClientOptions, type XdsObserver } from '../src/index.js';
 import { eventually, makeTls, quiet, startGrpc, startPython, startXds, type TestTls } from './harness.js';
 import { encodedWorkloadSize, workload } from './fixtures.js';
 
@@ -118,5 +119,24 @@ describe('the observer', () => {
     cleanups.push(() => again.stop());
     await eventually(() => expect([...c.snapshot(addressType).keys()]).toEqual(['w2']));
     expect(calls).toBeGreaterThanOrEqual(3); // a message, the termination, the next message
+  });
+});
+
+describe('terminationReason', () => {
+  it.each([
+    [status.OK, '', true, 'Complete'],
+    [status.OK, '', false, 'Complete'],
+    [status.UNAVAILABLE, 'No connection established', false, 'ConnectionError'],
+    [status.UNKNOWN, 'restarting', false, 'ConnectionError'],
+    [status.UNKNOWN, 'restarting', true, 'Reconnect'],
+    [status.CANCELLED, 'Cancelled on server', true, 'Reconnect'],
+    [status.DEADLINE_EXCEEDED, 'max connection age', true, 'Reconnect'],
+    [status.UNAVAILABLE, 'transport is closing', true, 'Reconnect'],
+    [status.UNAVAILABLE, 'received prior goaway: code: NO_ERROR', true, 'Reconnect'],
+    [status.UNAVAILABLE, 'Connection dropped', true, 'Error'],
+    [status.PERMISSION_DENIED, 'not allowed', true, 'Error'],
+    [status.INTERNAL, 'Failed to parse server response', true, 'Error'],
+  ] as const)('code %i "%s", headers received %s: %s', (code, details, opened, reason) => {
+    expect(terminationReason({ code, details }, opened)).toBe(reason);
   });
 });
