@@ -9,29 +9,33 @@ export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 export interface AdminHooks {
   configDump(): unknown;
+  /** The levels in ztunnel's words: `info`, or `debug,access=info` when modules differ. */
   logLevel(): string;
-  /** Returns false for a level it does not know. */
-  setLogLevel(level: string): boolean;
+  /** Applies `level` or `module:level,…`; returns what is wrong with it, or undefined once applied. */
+  setLogLevel(spec: string): string | undefined;
+  /** Every module back to the level the process started with. */
+  resetLogLevel(): void;
   quit(): void;
 }
-
-/** Levels as ztunnel names them; `off` is pino's `silent`. */
-export const ADMIN_LOG_LEVELS = ['error', 'warn', 'info', 'debug', 'trace', 'off'] as const;
 
 export function adminHandler(hooks: AdminHooks): Handler {
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://admin');
     switch (url.pathname) {
       case '/':
-        return send(res, 200, 'text/plain', 'ztunnel admin\n  /config_dump\n  /logging[?level=LEVEL]  (POST to change)\n  /quitquitquit  (POST)\n');
+        return send(res, 200, 'text/plain', 'ztunnel admin\n  /config_dump\n  /logging[?level=LEVEL | ?level=MODULE:LEVEL,… | ?reset]  (POST to change)\n  /quitquitquit  (POST)\n');
       case '/config_dump':
         if (req.method !== 'GET') return send(res, 405, 'text/plain', 'use GET\n');
         return send(res, 200, 'application/json', `${JSON.stringify(hooks.configDump(), null, 2)}\n`);
       case '/logging': {
         const level = url.searchParams.get('level');
-        if (level === null) return send(res, 200, 'text/plain', `current log level is ${hooks.logLevel()}\n`);
+        const reset = url.searchParams.has('reset');
+        if (level === null && !reset) return send(res, 200, 'text/plain', `current log level is ${hooks.logLevel()}\n`);
         if (req.method !== 'POST' && req.method !== 'GET') return send(res, 405, 'text/plain', 'use POST\n');
-        if (!hooks.setLogLevel(level)) return send(res, 400, 'text/plain', `unknown level "${level}": use one of ${ADMIN_LOG_LEVELS.join(', ')}\n`);
+        if (level !== null && reset) return send(res, 400, 'text/plain', 'give level or reset, not both\n');
+        if (reset) hooks.resetLogLevel();
+        const problem = level === null ? undefined : hooks.setLogLevel(level);
+        if (problem !== undefined) return send(res, 400, 'text/plain', `${problem}\n`);
         return send(res, 200, 'text/plain', `current log level is ${hooks.logLevel()}\n`);
       }
       case '/quitquitquit':

@@ -11,7 +11,10 @@ export interface ProxyContext {
   readonly config: ZtunnelConfig;
   readonly state: MeshState;
   readonly metrics: TcpMetrics;
+  /** The `proxy` module's logger: everything but the access log. */
   readonly log: Logger;
+  /** The `access` module's logger: connection opened / complete / failed, one line per connection. */
+  readonly accessLog: Logger;
   /** This ztunnel's network: the scope of every address lookup ('' as istiod's default). */
   readonly network: string;
   /** ztunnel's own ports: a connection to one of them on loopback would loop back into ztunnel. */

@@ -65,7 +65,7 @@ export async function plaintextInbound(ctx: ProxyContext, workload: WorkloadReco
   const dst = dialled ?? { address: socket.localAddress ?? '', port: socket.localPort ?? 0 };
   if (targetPort === undefined) {
     const reason = `${workload.namespace}/${workload.name} has no single service target port for plaintext inbound`;
-    ctx.log.warn(earlyDenyRecord('destination', src, dst, reason), ACCESS_LOG_FAILED);
+    ctx.accessLog.warn(earlyDenyRecord('destination', src, dst, reason), ACCESS_LOG_FAILED);
     socket.destroy();
     return;
   }
@@ -94,10 +94,10 @@ async function admit(ctx: ProxyContext, request: InboundRequest, src: { address:
   const plan = planInbound(ctx.state, request, { illegalPorts: ctx.illegalPorts });
   if (plan.kind === 'refuse') {
     if (!plan.workload) {
-      ctx.log.warn(earlyDenyRecord('destination', src, dst, plan.reason), ACCESS_LOG_FAILED);
+      ctx.accessLog.warn(earlyDenyRecord('destination', src, dst, plan.reason), ACCESS_LOG_FAILED);
     } else {
       const record = track(ctx, request, src, dst, plan.workload, request.authority, facts).close({ error: plan.reason, responseFlags: 'DENY' });
-      if (record) ctx.log.error(record, ACCESS_LOG_COMPLETE);
+      if (record) ctx.accessLog.error(record, ACCESS_LOG_COMPLETE);
     }
     return { kind: REFUSAL_KIND[plan.status], reason: plan.reason };
   }
@@ -111,7 +111,7 @@ async function admit(ctx: ProxyContext, request: InboundRequest, src: { address:
   } catch (err) {
     const reason = `cannot connect to ${plan.target.host}:${plan.target.port}: ${(err as Error).message}`;
     const record = connection.close({ error: reason, responseFlags: 'CONNECT' });
-    if (record) ctx.log.error(record, ACCESS_LOG_COMPLETE);
+    if (record) ctx.accessLog.error(record, ACCESS_LOG_COMPLETE);
     return { kind: 'unreachable', reason };
   }
   const link = ctx.connections?.opened({
@@ -134,7 +134,7 @@ async function admit(ctx: ProxyContext, request: InboundRequest, src: { address:
       },
     }),
   };
-  if (ctx.log.isLevelEnabled('debug')) ctx.log.debug(connection.openedRecord(), ACCESS_LOG_OPENED);
+  if (ctx.accessLog.isLevelEnabled('debug')) ctx.accessLog.debug(connection.openedRecord(), ACCESS_LOG_OPENED);
   return entry;
 }
 
@@ -168,8 +168,8 @@ function finish(ctx: ProxyContext, entry: Admitted, result: SpliceResult): void 
   const error = entry.closedBy ?? result.error?.message;
   const record = entry.connection.close(error === undefined ? {} : { error, ...(entry.closedBy ? { responseFlags: 'DENY' as const } : {}) });
   if (!record) return;
-  if (error === undefined) ctx.log.info(record, ACCESS_LOG_COMPLETE);
-  else ctx.log.error(record, ACCESS_LOG_COMPLETE);
+  if (error === undefined) ctx.accessLog.info(record, ACCESS_LOG_COMPLETE);
+  else ctx.accessLog.error(record, ACCESS_LOG_COMPLETE);
 }
 
 function isLoopback(ip: string): boolean {

@@ -64,7 +64,7 @@ export async function carryOutbound(ctx: ProxyContext, source: OutboundSource, s
   const plan = planOutbound(ctx.state, source.workload, destination, { hbonePort: ctx.config.hbonePort, illegalPorts: ctx.illegalPorts });
   const named = 'hostname' in destination ? { address: destination.hostname, port: destination.port } : { address: destination.ip, port: destination.port };
   if (plan.kind === 'refuse') {
-    ctx.log.warn(earlyDenyRecord('source', src, named, plan.reason), ACCESS_LOG_FAILED);
+    ctx.accessLog.warn(earlyDenyRecord('source', src, named, plan.reason), ACCESS_LOG_FAILED);
     answer.refused(plan.code);
     return;
   }
@@ -96,7 +96,7 @@ export async function carryOutbound(ctx: ProxyContext, source: OutboundSource, s
       : await dialTcp({ host: plan.target.host, port: plan.target.port, timeoutMs: CONNECT_TIMEOUT_MS, ...(source.address ? { localAddress: source.address } : {}) });
   } catch (err) {
     const record = connection.close({ error: (err as Error).message, responseFlags: failureReply(err).flag });
-    if (record) ctx.log.error(record, ACCESS_LOG_COMPLETE);
+    if (record) ctx.accessLog.error(record, ACCESS_LOG_COMPLETE);
     answer.failed(err);
     return;
   }
@@ -111,7 +111,7 @@ export async function carryOutbound(ctx: ProxyContext, source: OutboundSource, s
     actualDst: hostPort(target.host, target.port),
     protocol: hbone ? 'HBONE' : 'TCP',
   });
-  if (ctx.log.isLevelEnabled('debug')) ctx.log.debug(connection.openedRecord(), ACCESS_LOG_OPENED);
+  if (ctx.accessLog.isLevelEnabled('debug')) ctx.accessLog.debug(connection.openedRecord(), ACCESS_LOG_OPENED);
   const spliced = splice(socket, upstream);
   socket.resume(); // the handshake paused it so no byte after the request was lost
   const result = await spliced;
@@ -120,8 +120,8 @@ export async function carryOutbound(ctx: ProxyContext, source: OutboundSource, s
   connection.countResponseBytes(result.bToA);
   const record = connection.close(result.error ? { error: result.error.message } : {});
   if (!record) return;
-  if (result.error) ctx.log.error(record, ACCESS_LOG_COMPLETE);
-  else ctx.log.info(record, ACCESS_LOG_COMPLETE);
+  if (result.error) ctx.accessLog.error(record, ACCESS_LOG_COMPLETE);
+  else ctx.accessLog.info(record, ACCESS_LOG_COMPLETE);
 }
 
 /** 0x02 when the destination denied (401), 0x05 when unreachable or refused, 0x04 when nothing answered. */

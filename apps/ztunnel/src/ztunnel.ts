@@ -6,7 +6,7 @@ import type { Logger } from '@ambient/core';
 import { CaClient } from '@ambient/ca-grpc';
 import { MeshState } from '@ambient/mesh-state';
 import { createMetricsEndpoint } from '@ambient/telemetry';
-import { ADMIN_LOG_LEVELS, adminHandler, listenHttp, readinessHandler, type HttpListener } from './admin.js';
+import { adminHandler, listenHttp, readinessHandler, type HttpListener } from './admin.js';
 import { WorkloadCertificates } from './certificates.js';
 import type { ZtunnelConfig } from './config.js';
 import { configDump } from './config-dump.js';
@@ -19,6 +19,7 @@ import type { ProxyContext } from './context.js';
 import { ZtunnelError } from './errors.js';
 import { InboundTracker } from './inbound-tracker.js';
 import { LocalWorkloads } from './local-workloads.js';
+import { LogLevels } from './log-levels.js';
 import { connectXds, VERSION } from './xds-sync.js';
 
 export interface Ztunnel {
@@ -37,7 +38,8 @@ export interface Ztunnel {
 }
 
 export async function startZtunnel(config: ZtunnelConfig, options: { logger: Logger }): Promise<Ztunnel> {
-  const log = options.logger;
+  const levels = new LogLevels(options.logger);
+  const log = levels.for('proxy');
   if (config.capture === 'iptables') {
     requireOriginalDst();
     requireNodeNamespace();
@@ -55,9 +57,9 @@ export async function startZtunnel(config: ZtunnelConfig, options: { logger: Log
   const connections = new ConnectionRegistry();
   const { network } = config;
   const dns = config.dnsCapture
-    ? new DnsProxy({ lookup: state, clusterDomain: config.clusterDomain, network, upstreams: dnsUpstreams(config.dnsUpstreams), metrics: metrics.dns, log })
+    ? new DnsProxy({ lookup: state, clusterDomain: config.clusterDomain, network, upstreams: dnsUpstreams(config.dnsUpstreams), metrics: metrics.dns, log: levels.for('dns') })
     : undefined;
-  const ctx: ProxyContext = { config, state, metrics: metrics.tcp, log, network, illegalPorts, inbound, connections, ...(dns ? { dns } : {}) };
+  const ctx: ProxyContext = { config, state, metrics: metrics.tcp, log, accessLog: levels.for('access'), network, illegalPorts, inbound, connections, ...(dns ? { dns } : {}) };
   const ca = new CaClient({
     address: `${hostText(config.caAddress.host)}:${config.caAddress.port}`,
     rootPem,
@@ -67,7 +69,7 @@ export async function startZtunnel(config: ZtunnelConfig, options: { logger: Log
   });
   const certificates = new WorkloadCertificates(ca.fetchSvid);
   const workloads = config.capture === 'iptables' ? new NodeCapture(ctx, certificates) : new LocalWorkloads(ctx, certificates);
-  const xds = connectXds(config, state, rootPem, log, metrics.xds);
+  const xds = connectXds(config, state, rootPem, levels.for('xds'), metrics.xds);
   let synced = false;
   void xds.ready().then(() => {
     synced = true;
@@ -92,12 +94,9 @@ export async function startZtunnel(config: ZtunnelConfig, options: { logger: Log
       await listenHttp(
         adminHandler({
           configDump: () => configDump(state, certificates.dump(), config, connections.dump()),
-          logLevel: () => (log.level === 'silent' ? 'off' : log.level),
-          setLogLevel: (level) => {
-            if (!(ADMIN_LOG_LEVELS as readonly string[]).includes(level)) return false;
-            log.level = level === 'off' ? 'silent' : level;
-            return true;
-          },
+          logLevel: () => levels.describe(),
+          setLogLevel: (spec) => levels.apply(spec),
+          resetLogLevel: () => levels.reset(),
           quit,
         }),
         config.adminListen,

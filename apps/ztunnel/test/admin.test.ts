@@ -1,6 +1,9 @@
 // Admin and readiness endpoints over real HTTP on loopback (port 0).
 import { afterEach, describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import { createLogger } from '@ambient/core';
 import { adminHandler, listenHttp, readinessHandler, type HttpListener } from '../src/admin.js';
+import { LogLevels } from '../src/log-levels.js';
 
 const open: HttpListener[] = [];
 afterEach(async () => {
@@ -8,13 +11,14 @@ afterEach(async () => {
 });
 
 async function admin() {
-  let level = 'info';
+  const levels = new LogLevels(createLogger({ name: 'ztunnel', destination: new Writable({ write: (_chunk, _encoding, done) => done() }) }));
   let quits = 0;
   const listener = await listenHttp(
     adminHandler({
       configDump: () => ({ workloads: [{ uid: 'u' }], services: [], policies: [], certificates: [] }),
-      logLevel: () => level,
-      setLogLevel: (l) => (['info', 'debug'].includes(l) ? ((level = l), true) : false),
+      logLevel: () => levels.describe(),
+      setLogLevel: (spec) => levels.apply(spec),
+      resetLogLevel: () => levels.reset(),
       quit: () => quits++,
     }),
     { host: '127.0.0.1', port: 0 },
@@ -42,6 +46,16 @@ describe('admin endpoints', () => {
     expect(await call('/logging')).toMatchObject({ status: 200, body: 'current log level is info\n' });
     expect(await call('/logging?level=debug', 'POST')).toMatchObject({ status: 200, body: 'current log level is debug\n' });
     expect(await call('/logging?level=loud', 'POST')).toMatchObject({ status: 400, body: expect.stringMatching(/unknown level "loud"/) as string });
+  });
+
+  it('sets levels per module, resets to the start level, and refuses what it cannot apply', async () => {
+    const { call } = await admin();
+    expect(await call('/logging?level=access:debug,dns:off', 'POST')).toMatchObject({ status: 200, body: 'current log level is info,access=debug,dns=off\n' });
+    expect(await call('/logging?level=nosuch:debug', 'POST')).toMatchObject({ status: 400, body: expect.stringMatching(/^unknown module "nosuch": use one of access, dns, xds, proxy\n$/) as string });
+    expect(await call('/logging?level=debug&reset', 'POST')).toMatchObject({ status: 400, body: 'give level or reset, not both\n' });
+    expect(await call('/logging')).toMatchObject({ body: 'current log level is info,access=debug,dns=off\n' });
+    expect(await call('/logging?reset', 'POST')).toMatchObject({ status: 200, body: 'current log level is info\n' });
+    expect((await call('/logging?reset', 'PUT')).status).toBe(405);
   });
 
   it('quits on POST /quitquitquit only', async () => {

@@ -108,6 +108,27 @@ describe('two ztunnels and ambientd as processes', () => {
     expect(outbound).toMatchObject({ 'src.identity': SLEEP_ID, 'dst.identity': ECHO_ID, 'dst.addr': '127.0.20.1:15008', 'dst.service': 'echo.default.mesh' });
     // The app sees the source workload's own address, as with ztunnel's source-IP spoofing.
     expect(echoPeers.at(-1)).toBe('127.0.10.1');
+    // Access-log lines come from the access module, named on each line.
+    expect(inbound['target']).toBe('access');
+  });
+
+  it('turns the access log off by module through /logging and back on with reset', async () => {
+    const admin = ztunnels['node-b']?.started['admin'] ?? '';
+    const post = async (path: string) => (await fetch(`http://${admin}${path}`, { method: 'POST' })).text();
+    expect(await post('/logging?level=access:off')).toBe('current log level is info,access=off\n');
+    try {
+      const before = accessLines('node-b').length;
+      const { socket } = await socksConnect(SLEEP_SOCKS, 'echo.default.mesh', 80);
+      expect(await roundTrip(socket, 'unlogged')).toBe('unlogged');
+      socket.end();
+      await new Promise((resolve) => socket.once('close', resolve));
+      // node-a still logs the tunnel (its own levels), so waiting for it bounds the wait for node-b's line that never comes.
+      await waitFor('node-a\'s line', () => accessLines('node-a').find((l) => l['bytes_sent'] === 8));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(accessLines('node-b').length).toBe(before);
+    } finally {
+      expect(await post('/logging?reset')).toBe('current log level is info\n');
+    }
   });
 
   it('runs with the node flags of its shebang, and says so when started without them', async () => {

@@ -30,7 +30,7 @@ function setup(fetch?: (identity: string) => Promise<Svid>) {
   const illegalPorts = Object.values(PORTS);
   const inbound = new InboundTracker(state, illegalPorts, log);
   const certificates = new WorkloadCertificates(fetch ?? ((identity) => Promise.resolve(ca.issueSvid(identity))));
-  const workloads = new LocalWorkloads({ config, state, metrics: createMetricsEndpoint().tcp, log, network: '', illegalPorts, inbound }, certificates);
+  const workloads = new LocalWorkloads({ config, state, metrics: createMetricsEndpoint().tcp, log, accessLog: log, network: '', illegalPorts, inbound }, certificates);
   cleanup.push(() => certificates.close(), () => inbound.close(), () => workloads.close(0));
   return { state, certificates, workloads };
 }

@@ -40,6 +40,6 @@ export function testContext(state: MeshState, network: string, ports: TestPorts,
   });
   const illegalPorts = Object.values(ports);
   const metrics = createMetricsEndpoint();
-  const ctx: ProxyContext = { config, state, metrics: metrics.tcp, log, network, illegalPorts, inbound: new InboundTracker(state, illegalPorts, log) };
+  const ctx: ProxyContext = { config, state, metrics: metrics.tcp, log, accessLog: log, network, illegalPorts, inbound: new InboundTracker(state, illegalPorts, log) };
   return { ctx, lines, metrics };
 }
