@@ -40,6 +40,10 @@ export interface ZtunnelConfig {
   readonly clusterDomain: string;
   /** The lifetime asked of the CA for each workload certificate (Istio's SECRET_TTL); renewed at half of it. */
   readonly secretTtlMs: number;
+  /** Tunnels per pooled HBONE connection before another is opened (POOL_MAX_STREAMS_PER_CONNECTION). */
+  readonly poolMaxStreamsPerConnection: number;
+  /** How long a pooled HBONE connection with no tunnel is kept (POOL_UNUSED_RELEASE_TIMEOUT). */
+  readonly poolUnusedReleaseTimeoutMs: number;
 }
 
 /** Every flag ztunnel accepts; each takes a value. */
@@ -67,6 +71,8 @@ export const ZTUNNEL_FLAGS = [
   'dns-upstream',
   'cluster-domain',
   'secret-ttl',
+  'pool-max-streams-per-connection',
+  'pool-unused-release-timeout',
 ] as const;
 
 const NODE = /^[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/;
@@ -122,6 +128,9 @@ export function readZtunnelConfig(env: EnvMap): ZtunnelConfig {
     dnsCapture: r.bool('--dns-capture', false),
     // At least a minute (renewed every 30 s at the shortest); the CA clamps at its own maximum (90 days).
     secretTtlMs: r.duration('--secret-ttl', 24 * 3_600_000, { minMs: 60_000, maxMs: 90 * 24 * 3_600_000 }),
+    // The peer's SETTINGS_MAX_CONCURRENT_STREAMS still caps it (ours: 200).
+    poolMaxStreamsPerConnection: r.int('--pool-max-streams-per-connection', 100, { min: 1, max: 10_000 }),
+    poolUnusedReleaseTimeoutMs: r.duration('--pool-unused-release-timeout', 5 * 60_000, { minMs: 1_000, maxMs: 24 * 3_600_000 }),
     dnsUpstreams,
     clusterDomain,
   });

@@ -21,7 +21,7 @@ export class WorkloadEndpoint {
     this.#ctx = ctx;
     const tls = tlsMaterialFromSvid(svid);
     this.hbone = new HboneServer({ tls, ...inbound, responseHeaders: () => tunnelResponseHeaders(this.workload), log: ctx.log });
-    this.#client = new HboneClient({ tls });
+    this.#client = new HboneClient({ tls, pool: { maxStreamsPerConnection: ctx.config.poolMaxStreamsPerConnection, idleTimeoutMs: ctx.config.poolUnusedReleaseTimeoutMs } });
     this.source = { workload, address: sourceAddress, client: this.#client };
   }
 

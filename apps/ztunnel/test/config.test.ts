@@ -36,6 +36,8 @@ describe('readZtunnelConfig', () => {
       dnsUpstreams: [],
       clusterDomain: 'cluster.local',
       secretTtlMs: 86_400_000,
+      poolMaxStreamsPerConnection: 100,
+      poolUnusedReleaseTimeoutMs: 300_000,
     });
     expect(Object.isFrozen(config.xdsAddress)).toBe(true);
   });
@@ -77,6 +79,10 @@ describe('readZtunnelConfig', () => {
     expect(readZtunnelConfig({ ...required, '--secret-ttl': '1h30m' }).secretTtlMs).toBe(5_400_000);
   });
 
+  it('reads the pool flags', () => {
+    expect(readZtunnelConfig({ ...required, '--pool-max-streams-per-connection': '1', '--pool-unused-release-timeout': '30s' })).toMatchObject({ poolMaxStreamsPerConnection: 1, poolUnusedReleaseTimeoutMs: 30_000 });
+  });
+
   it('reads the DNS proxy flags', () => {
     const config = readZtunnelConfig({ ...required, '--dns-capture': 'true', '--dns-port': '5353', '--dns-upstream': '127.0.0.53:53, [::1]:5300', '--cluster-domain': 'Corp.Example' });
     expect(config).toMatchObject({ dnsCapture: true, dnsPort: 5353, dnsUpstreams: [{ host: '127.0.0.53', port: 53 }, { host: '::1', port: 5300 }], clusterDomain: 'corp.example' });
@@ -92,6 +98,8 @@ describe('readZtunnelConfig', () => {
     ['--secret-ttl', '24', '--secret-ttl must be a duration such as 30s, 90m or 24h (units ms, s, m, h) from 1m to 2160h, got "24"'],
     ['--secret-ttl', '30s', 'from 1m to 2160h, got "30s"'],
     ['--secret-ttl', '91d', 'got "91d"'],
+    ['--pool-max-streams-per-connection', '0', '--pool-max-streams-per-connection must be a whole number from 1 to 10000, got "0"'],
+    ['--pool-unused-release-timeout', '5', '--pool-unused-release-timeout must be a duration such as 30s, 90m or 24h (units ms, s, m, h) from 1s to 24h, got "5"'],
     ['--cluster-domain', 'cluster..local', '--cluster-domain must be a DNS domain such as cluster.local, got "cluster..local"'],
   ])('refuses %s %j', (flag, value, message) => {
     expect(() => readZtunnelConfig({ ...required, [flag]: value })).toThrow(message);

@@ -32,6 +32,8 @@ workloads whose Workload.node is NAME.
   --dns-upstream IP:PORT[,…]      resolvers for other names (default: the nameservers of /etc/resolv.conf)
   --cluster-domain DOMAIN         Kubernetes cluster domain, for short names and search domains (default cluster.local)
   --secret-ttl DURATION           lifetime asked for workload certificates, renewed at half of it: 1h, 90m (default 24h)
+  --pool-max-streams-per-connection N    tunnels per pooled HBONE connection before another opens (default 100)
+  --pool-unused-release-timeout DURATION how long an HBONE connection without tunnels stays pooled (default 5m)
 `;
 
 /** Parses argv into the frozen config; any mistake is one UsageError sentence. */

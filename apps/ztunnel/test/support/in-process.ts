@@ -22,11 +22,13 @@ export interface TestContext {
   readonly metrics: MetricsEndpoint;
 }
 
-export function testContext(state: MeshState, network: string, ports: TestPorts, node = `node-${network || 'default'}`): TestContext {
+/** `flags`: more ztunnel flags for the config (`{ '--pool-max-streams-per-connection': '1' }`). */
+export function testContext(state: MeshState, network: string, ports: TestPorts, node = `node-${network || 'default'}`, flags: Readonly<Record<string, string>> = {}): TestContext {
   const lines: Record<string, unknown>[] = [];
   const config = readZtunnelConfig({
     '--node': node, '--token-file': 'unused', '--root-cert': 'unused',
     '--hbone-port': String(ports.hbone), '--socks5-port': String(ports.socks), '--inbound-plaintext-port': String(ports.plaintext),
+    ...flags,
   });
   const log = createLogger({
     name: 'ztunnel',
