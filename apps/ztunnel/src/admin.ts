@@ -1,8 +1,9 @@
-// ztunnel's HTTP endpoints: admin (/config_dump, /logging, /quitquitquit) and readiness (/healthz/ready), each
-// handler free of the servers so tests can drive them; `listenHttp` binds one.
+// ztunnel's HTTP endpoints: admin (/config_dump, /logging, /quitquitquit, /debug/pprof/profile) and readiness
+// (/healthz/ready), each handler free of the servers so tests can drive them; `listenHttp` binds one.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HostPort } from '@ambient/core';
+import { PROFILE_FREQUENCY_HZ, PROFILE_SECONDS } from './cpu-profile.js';
 import { ZtunnelError } from './errors.js';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -16,6 +17,8 @@ export interface AdminHooks {
   /** Every module back to the level the process started with. */
   resetLogLevel(): void;
   quit(): void;
+  /** A CPU profile of the process (JSON text); rejects when one is already being taken. */
+  cpuProfile(seconds: number, frequencyHz: number): Promise<string>;
 }
 
 export function adminHandler(hooks: AdminHooks): Handler {
@@ -23,7 +26,7 @@ export function adminHandler(hooks: AdminHooks): Handler {
     const url = new URL(req.url ?? '/', 'http://admin');
     switch (url.pathname) {
       case '/':
-        return send(res, 200, 'text/plain', 'ztunnel admin\n  /config_dump\n  /logging[?level=LEVEL | ?level=MODULE:LEVEL,… | ?reset]  (POST to change)\n  /quitquitquit  (POST)\n');
+        return send(res, 200, 'text/plain', 'ztunnel admin\n  /config_dump\n  /logging[?level=LEVEL | ?level=MODULE:LEVEL,… | ?reset]  (POST to change)\n  /quitquitquit  (POST)\n  /debug/pprof/profile[?seconds=1-300&frequency=1-1000]  (V8 .cpuprofile JSON)\n');
       case '/config_dump':
         if (req.method !== 'GET') return send(res, 405, 'text/plain', 'use GET\n');
         return send(res, 200, 'application/json', `${JSON.stringify(hooks.configDump(), null, 2)}\n`);
@@ -38,6 +41,8 @@ export function adminHandler(hooks: AdminHooks): Handler {
         if (problem !== undefined) return send(res, 400, 'text/plain', `${problem}\n`);
         return send(res, 200, 'text/plain', `current log level is ${hooks.logLevel()}\n`);
       }
+      case '/debug/pprof/profile':
+        return profile(hooks, url, req, res);
       case '/quitquitquit':
         if (req.method !== 'POST') return send(res, 405, 'text/plain', 'use POST\n');
         send(res, 200, 'text/plain', 'shutting down\n');
@@ -46,6 +51,30 @@ export function adminHandler(hooks: AdminHooks): Handler {
         return send(res, 404, 'text/plain', `no ${url.pathname}: see /\n`);
     }
   };
+}
+
+/** `seconds` (default 10) and `frequency` in Hz (default 100), whole numbers in ztunnel's ranges; 400 otherwise. */
+function profile(hooks: AdminHooks, url: URL, req: IncomingMessage, res: ServerResponse): void {
+  if (req.method !== 'GET') return send(res, 405, 'text/plain', 'use GET\n');
+  const seconds = wholeParam(url, 'seconds', PROFILE_SECONDS);
+  const frequency = wholeParam(url, 'frequency', PROFILE_FREQUENCY_HZ);
+  for (const value of [seconds, frequency]) if (typeof value === 'string') return send(res, 400, 'text/plain', `${value}\n`);
+  hooks.cpuProfile(seconds as number, frequency as number).then(
+    (json) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-disposition': 'attachment; filename="ztunnel.cpuprofile"', 'content-length': Buffer.byteLength(json) });
+      res.end(json);
+    },
+    (err: unknown) => send(res, 409, 'text/plain', `${(err as Error).message}\n`),
+  );
+}
+
+/** The parameter as a whole number in range, its fallback when absent, or what is wrong with it. */
+function wholeParam(url: URL, name: string, range: { min: number; max: number; fallback: number }): number | string {
+  const raw = url.searchParams.get(name);
+  if (raw === null) return range.fallback;
+  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(value >= range.min && value <= range.max)) return `${name} must be a whole number from ${range.min} to ${range.max}, got "${raw}"`;
+  return value;
 }
 
 export interface Readiness {

@@ -10,6 +10,7 @@ import { adminHandler, listenHttp, readinessHandler, type HttpListener } from '.
 import { WorkloadCertificates } from './certificates.js';
 import type { ZtunnelConfig } from './config.js';
 import { configDump } from './config-dump.js';
+import { captureCpuProfile } from './cpu-profile.js';
 import { NodeCapture } from './capture/node-capture.js';
 import { requireNodeNamespace, requireOriginalDst } from './capture/support.js';
 import { ConnectionRegistry } from './connections.js';
@@ -97,6 +98,7 @@ export async function startZtunnel(config: ZtunnelConfig, options: { logger: Log
           logLevel: () => levels.describe(),
           setLogLevel: (spec) => levels.apply(spec),
           resetLogLevel: () => levels.reset(),
+          cpuProfile: captureCpuProfile,
           quit,
         }),
         config.adminListen,

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
 import { createLogger } from '@ambient/core';
 import { adminHandler, listenHttp, readinessHandler, type HttpListener } from '../src/admin.js';
+import { captureCpuProfile } from '../src/cpu-profile.js';
 import { LogLevels } from '../src/log-levels.js';
 
 const open: HttpListener[] = [];
@@ -20,6 +21,7 @@ async function admin() {
       setLogLevel: (spec) => levels.apply(spec),
       resetLogLevel: () => levels.reset(),
       quit: () => quits++,
+      cpuProfile: captureCpuProfile,
     }),
     { host: '127.0.0.1', port: 0 },
     'admin',
@@ -56,6 +58,33 @@ describe('admin endpoints', () => {
     expect(await call('/logging')).toMatchObject({ body: 'current log level is info,access=debug,dns=off\n' });
     expect(await call('/logging?reset', 'POST')).toMatchObject({ status: 200, body: 'current log level is info\n' });
     expect((await call('/logging?reset', 'PUT')).status).toBe(405);
+  });
+
+  it('takes a CPU profile of the process for the seconds asked, one at a time', async () => {
+    const { call } = await admin();
+    const [first, second] = await Promise.all([call('/debug/pprof/profile?seconds=1&frequency=1000'), call('/debug/pprof/profile?seconds=1')]);
+    expect(first).toMatchObject({ status: 200, type: 'application/json' });
+    const profile = JSON.parse(first.body) as { nodes: { callFrame: { functionName: string } }[]; samples: number[]; startTime: number; endTime: number };
+    expect(profile.nodes.length).toBeGreaterThan(0);
+    expect(profile.samples.length).toBeGreaterThan(0);
+    // V8 times are in microseconds: about the second asked for.
+    expect((profile.endTime - profile.startTime) / 1e6).toBeGreaterThanOrEqual(0.9);
+    expect(second).toMatchObject({ status: 409, body: 'a CPU profile is already being taken\n' });
+  });
+
+  it.each([
+    ['seconds=0', 'seconds must be a whole number from 1 to 300, got "0"'],
+    ['seconds=301', 'got "301"'],
+    ['seconds=1.5', 'got "1.5"'],
+    ['seconds=', 'got ""'],
+    ['frequency=5000', 'frequency must be a whole number from 1 to 1000, got "5000"'],
+    ['frequency=-1', 'got "-1"'],
+  ])('refuses /debug/pprof/profile?%s', async (query, message) => {
+    const { call } = await admin();
+    const answer = await call(`/debug/pprof/profile?${query}`);
+    expect(answer.status).toBe(400);
+    expect(answer.body).toContain(message);
+    expect((await call('/debug/pprof/profile?seconds=1', 'POST')).status).toBe(405);
   });
 
   it('quits on POST /quitquitquit only', async () => {
