@@ -94,6 +94,7 @@ describe('against a running mesh', () => {
     expect(await run(['zc', 'log'], {}, cwd)).toEqual({ code: 0, out: 'node-a: current log level is info\nnode-b: current log level is info\n', err: '' });
     expect((await run(['zc', 'log', '--node', 'node-b', '--level', 'debug'], {}, cwd)).out).toBe('node-b: current log level is debug\n');
     expect((await run(['zc', 'log', '--admin', mesh.admin['node-b'] ?? ''])).out).toBe(`${mesh.admin['node-b']}: current log level is debug\n`);
+    expect((await run(['zc', 'log', '--node', 'node-a', '--level', 'access:warn,dns:off'], {}, cwd)).out).toBe('node-a: current log level is info,access=warn,dns=off\n');
     expect((await run(['zc', 'log', '--reset'], {}, cwd)).out).toBe('node-a: current log level is info\nnode-b: current log level is info\n');
     const bad = await run(['zc', 'log', '--node', 'node-a', '--level', 'loud'], {}, cwd);
     expect(bad).toEqual({ code: 1, out: '', err: `ambientctl: the ztunnel of node-a at ${mesh.admin['node-a']} refused the level: unknown level "loud": use one of error, warn, info, debug, trace, off\n` });

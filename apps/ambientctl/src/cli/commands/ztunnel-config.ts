@@ -70,15 +70,15 @@ export function registerZtunnelConfig(program: Command, context: CommandContext)
 
   zc.command('log')
     .alias('o')
-    .description("show each ztunnel's log level, or set it with --level (or back to info with --reset)")
-    .option('--level <level>', 'error, warn, info, debug, trace or off')
-    .option('-r, --reset', "reset to ztunnel's default level, info")
+    .description("show each ztunnel's log level, or set it with --level (or back to its start level with --reset)")
+    .option('--level <level>', 'error, warn, info, debug, trace or off; or per module, e.g. access:debug,dns:off (modules access, dns, xds, proxy)')
+    .option('-r, --reset', 'every module back to the level the ztunnel started with (info unless set otherwise)')
     .option('--node <name>', 'only the ztunnel of this node in the local mesh')
     .option('--admin <host:port>', "a ztunnel's admin address instead of the local mesh")
     .action(async (opts: SourceOptions & { level?: string; reset?: boolean }) => {
       if (opts.level !== undefined && opts.reset) throw usageError('--level and --reset cannot be combined');
-      const level = opts.reset ? 'info' : opts.level;
-      for (const line of await setLogLevel(opts, context, level)) context.stdout.write(`${line}\n`);
+      const change = opts.reset ? 'reset' : opts.level === undefined ? undefined : { level: opts.level };
+      for (const line of await setLogLevel(opts, context, change)) context.stdout.write(`${line}\n`);
     });
 }
 
