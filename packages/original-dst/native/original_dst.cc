@@ -1,12 +1,15 @@
-// The one native call transparent capture needs: getsockopt(SO_ORIGINAL_DST) on an accepted socket's fd, which
-// returns the destination the client dialled before an iptables REDIRECT rewrote it (Linux netfilter only).
+// The two native calls transparent capture needs: getsockopt(SO_ORIGINAL_DST) on an accepted socket's fd, which
+// returns the destination the client dialled before an iptables REDIRECT rewrote it, and a TCP socket bound with
+// IP_TRANSPARENT to an address that is not this host's, to connect from as the original source (Linux only).
 #include <napi.h>
 
 #include <arpa/inet.h>
 #include <cerrno>
 #include <cstring>
+#include <string>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 // Values from <linux/netfilter_ipv4.h> and <linux/netfilter_ipv6/ip6_tables.h>; defined here because the ip6_tables
 // header drags kernel-internal declarations into C++ translation units.
@@ -71,8 +74,49 @@ Napi::Value OriginalDst(const Napi::CallbackInfo& info) {
   return Describe(env, original);
 }
 
+// transparentSocket(ip) -> fd of a non-blocking TCP socket bound to ip:0 with IP_TRANSPARENT (IPV6_TRANSPARENT), not
+// connected; or { errno, syscall, message } (EPERM without CAP_NET_ADMIN, EINVAL for a malformed address).
+Napi::Value TransparentSocket(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 1 || !info[0].IsString()) {
+    Napi::TypeError::New(env, "transparentSocket(ip): ip must be a string").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  std::string ip = info[0].As<Napi::String>().Utf8Value();
+  sockaddr_storage addr{};
+  socklen_t length = 0;
+  auto* in4 = reinterpret_cast<sockaddr_in*>(&addr);
+  auto* in6 = reinterpret_cast<sockaddr_in6*>(&addr);
+  if (inet_pton(AF_INET, ip.c_str(), &in4->sin_addr) == 1) {
+    in4->sin_family = AF_INET;
+    length = sizeof(sockaddr_in);
+  } else if (inet_pton(AF_INET6, ip.c_str(), &in6->sin6_addr) == 1) {
+    in6->sin6_family = AF_INET6;
+    length = sizeof(sockaddr_in6);
+  } else {
+    return Failure(env, "inet_pton", EINVAL);
+  }
+  int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Failure(env, "socket", errno);
+  int one = 1;
+  int rc = addr.ss_family == AF_INET6 ? setsockopt(fd, SOL_IPV6, IPV6_TRANSPARENT, &one, sizeof one)
+                                      : setsockopt(fd, SOL_IP, IP_TRANSPARENT, &one, sizeof one);
+  if (rc != 0) {
+    int err = errno;
+    close(fd);
+    return Failure(env, "setsockopt(IP_TRANSPARENT)", err);
+  }
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), length) != 0) {
+    int err = errno;
+    close(fd);
+    return Failure(env, "bind", err);
+  }
+  return Napi::Number::New(env, fd);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("originalDst", Napi::Function::New(env, OriginalDst, "originalDst"));
+  exports.Set("transparentSocket", Napi::Function::New(env, TransparentSocket, "transparentSocket"));
   return exports;
 }
 

@@ -7,8 +7,12 @@ export type NativeResult =
   | { readonly address: string; readonly port: number; readonly family: 4 | 6 }
   | { readonly errno: number; readonly syscall: string; readonly message: string };
 
+export type NativeFailure = { readonly errno: number; readonly syscall: string; readonly message: string };
+
 export interface NativeOriginalDst {
   originalDst(fd: number): NativeResult;
+  /** Absent from an addon built before it existed (a stale build/): transparent sockets are then unavailable. */
+  transparentSocket?(ip: string): number | NativeFailure;
 }
 
 export type AddonStatus = { readonly available: true; readonly addon: NativeOriginalDst } | { readonly available: false; readonly reason: string };
