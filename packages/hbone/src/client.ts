@@ -6,6 +6,7 @@ import type { KeepaliveOptions } from './keepalive.js';
 import { identityOf, type TlsMaterial } from './peer.js';
 import { HbonePool, type Lease, type PoolKey, type PoolOptions } from './pool.js';
 import { openSession, requestTunnel, type NextHop } from './session.js';
+import type { OpenSocket } from './tcp.js';
 
 export interface ConnectRequest {
   /** Where to dial: the destination's ip:15008, a waypoint or an east-west gateway. */
@@ -34,6 +35,11 @@ export interface HboneClientOptions {
   readonly keepalive?: KeepaliveOptions;
   /** Adds a fresh `traceparent` to each CONNECT, as ztunnel does (default true). */
   readonly traceParent?: boolean;
+  /**
+   * How a session leaving from `sourceIp` opens its TCP socket, when not by binding that address: a transparent
+   * socket for an address this host does not own (transparent capture). Undefined: bind `sourceIp` as usual.
+   */
+  readonly openSocket?: (sourceIp: string, nextHop: NextHop) => OpenSocket | undefined;
 }
 
 export class HboneClient {
@@ -66,14 +72,17 @@ export class HboneClient {
     const lease = this.#pool.lease(key);
     if (lease) return this.#tunnel(lease, request);
     const tls = this.#tls;
-    const open = () =>
-      openSession({
+    const open = () => {
+      const openSocket = request.sourceIp ? this.#options.openSocket?.(request.sourceIp, request.nextHop) : undefined;
+      return openSession({
         nextHop: request.nextHop,
         tls,
         expectedIdentities: request.expectedIdentities,
         ...(request.sourceIp ? { sourceIp: request.sourceIp } : {}),
+        ...(openSocket ? { openSocket } : {}),
         ...this.#timeouts(),
       });
+    };
     return this.#pool.checkout(key, open).then((leased) => this.#tunnel(leased, request));
   }
 

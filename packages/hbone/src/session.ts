@@ -2,12 +2,14 @@
 // inside the TLS handshake, so no CONNECT is ever sent to a peer that is not one of the expected identities.
 import http2, { constants, type ClientHttp2Session, type ClientHttp2Stream } from 'node:http2';
 import tls, { type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { parseAuthority } from './authority.js';
 import { errorForStatus, HboneError } from './errors.js';
 import { keepalive, type KeepaliveOptions } from './keepalive.js';
 import { checkServerIdentity, type TlsMaterial } from './peer.js';
 import { CLIENT_SETTINGS, CONNECTION_WINDOW, TLS_BASE, TCP_KEEPALIVE_IDLE_MS } from './settings.js';
+import type { OpenSocket } from './tcp.js';
 
 export interface NextHop {
   readonly host: string;
@@ -22,6 +24,8 @@ export interface SessionOptions {
   readonly sourceIp?: string;
   /** Run TLS over this stream instead of dialling (the inner session of double HBONE). */
   readonly socket?: Duplex;
+  /** Dial with a socket from here instead (one bound to a foreign `sourceIp` with IP_TRANSPARENT, say). */
+  readonly openSocket?: OpenSocket;
   readonly timeoutMs?: number;
   readonly keepalive?: KeepaliveOptions;
 }
@@ -54,11 +58,22 @@ function handshake(options: SessionOptions): Promise<TLSSocket> {
   const { nextHop, expectedIdentities, timeoutMs = 10_000 } = options;
   return new Promise((resolve, reject) => {
     let identityError: string | undefined;
+    let tcp: Socket | undefined;
+    if (!options.socket && options.openSocket) {
+      try {
+        tcp = options.openSocket({});
+      } catch (err) {
+        reject(new HboneError('HBONE_ERR_TLS', `cannot open a socket to HBONE peer ${nextHop.host}:${nextHop.port}: ${(err as Error).message}`, { cause: err }));
+        return;
+      }
+      tcp.connect({ host: nextHop.host, port: nextHop.port });
+    }
+    const over = options.socket ?? tcp;
     const socket = tls.connect({
       ...TLS_BASE,
       ...options.tls,
-      ...(options.socket ? { socket: options.socket } : { host: nextHop.host, port: nextHop.port }),
-      ...(options.sourceIp ? { localAddress: options.sourceIp } : {}),
+      ...(over ? { socket: over } : { host: nextHop.host, port: nextHop.port }),
+      ...(options.sourceIp && !tcp ? { localAddress: options.sourceIp } : {}),
       rejectUnauthorized: true,
       // No SNI: HBONE peers pick the certificate by the dialled address, not a name.
       servername: '',
@@ -69,10 +84,11 @@ function handshake(options: SessionOptions): Promise<TLSSocket> {
     });
     const timer = setTimeout(() => {
       // No SYN-ACK at all is what a NetworkPolicy dropping port 15008 looks like: say so, as ztunnel does.
-      const message = socket.connecting
+      const message = (tcp ?? socket).connecting
         ? `connection to ${nextHop.host}:${nextHop.port} timed out after ${timeoutMs} ms, maybe a NetworkPolicy is blocking HBONE port ${nextHop.port}`
         : `TLS handshake with ${nextHop.host}:${nextHop.port} did not finish in ${timeoutMs} ms`;
       socket.destroy();
+      tcp?.destroy();
       reject(new HboneError('HBONE_ERR_TIMEOUT', message));
     }, timeoutMs);
     socket.once('secureConnect', () => {
@@ -84,6 +100,7 @@ function handshake(options: SessionOptions): Promise<TLSSocket> {
     socket.once('error', (err) => {
       clearTimeout(timer);
       socket.destroy();
+      tcp?.destroy();
       reject(
         identityError
           ? new HboneError('HBONE_ERR_PEER_IDENTITY', `HBONE peer ${nextHop.host}:${nextHop.port}: ${identityError}`, { cause: err })

@@ -53,28 +53,50 @@ export interface DialOptions {
   readonly timeoutMs?: number;
   /** Where source ports come from; this process's round-robin over the ephemeral range unless given. */
   readonly sourcePorts?: SourcePorts;
+  /**
+   * Opens the socket to connect with, instead of a plain one: e.g. one bound to a foreign address with IP_TRANSPARENT
+   * (the original client's, in transparent capture). It gets the dial's socket options; `localAddress` is not used.
+   */
+  readonly openSocket?: OpenSocket;
 }
+
+/** A factory of not yet connected sockets, given net.Socket's constructor options. */
+export type OpenSocket = (options: net.SocketConstructorOpts) => Socket;
 
 /** Connects with large reads; rejects with the socket error (ECONNREFUSED, a timeout …). */
 export function dialTcp(options: DialOptions): Promise<Socket> {
-  if (!options.localAddress) return connect(options, undefined);
+  if (!options.localAddress || options.openSocket) return connect(options, undefined);
   return (options.sourcePorts ?? sharedSourcePorts()).pick((localPort) => connect(options, localPort));
 }
 
 function connect(options: DialOptions, localPort: number | undefined): Promise<Socket> {
   const large = largeReads();
   return new Promise((resolve, reject) => {
-    const socket: Socket = net.connect({
-      host: options.host,
-      port: options.port,
-      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
-      ...(localPort === undefined ? {} : { localPort }),
+    const socketOptions = {
       allowHalfOpen: true,
       noDelay: true,
       keepAlive: true,
       keepAliveInitialDelay: TCP_KEEPALIVE_IDLE_MS,
       onread: { buffer: large.buffer, callback: large.callback },
-    });
+    };
+    let socket: Socket;
+    if (options.openSocket) {
+      try {
+        socket = options.openSocket(socketOptions);
+      } catch (err) {
+        reject(err as Error);
+        return;
+      }
+      socket.connect({ host: options.host, port: options.port });
+    } else {
+      socket = net.connect({
+        host: options.host,
+        port: options.port,
+        ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+        ...(localPort === undefined ? {} : { localPort }),
+        ...socketOptions,
+      });
+    }
     setReader(socket, large.reader);
     const fail = (err: Error): void => {
       socket.destroy();

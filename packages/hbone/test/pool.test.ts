@@ -36,6 +36,24 @@ describe('HbonePool', () => {
     client.close();
   });
 
+  it('opens a session leaving from a source IP with the socket openSocket gives, one session per source IP', async () => {
+    const asked: string[] = [];
+    const client = new HboneClient({
+      tls: env.pki.leaf(ID.client),
+      // Stands in for a transparent socket: a plain one, so the server sees 127.0.0.1 whatever the source IP.
+      openSocket: (sourceIp, nextHop) => (sourceIp === '127.0.0.3' ? undefined : (asked.push(`${sourceIp}>${nextHop.host}:${nextHop.port}`), (options) => new net.Socket(options))),
+    });
+    await roundTrip(await client.connect({ ...request(), sourceIp: '127.0.0.2' }), 'a');
+    await roundTrip(await client.connect({ ...request(), sourceIp: '127.0.0.2' }), 'b');
+    await roundTrip(await client.connect({ ...request(), sourceIp: '127.0.0.3' }), 'c');
+    expect(asked).toEqual([`127.0.0.2>127.0.0.1:${env.fixture.port}`]);
+    expect(client.poolStats()).toHaveLength(2);
+    const failing = new HboneClient({ tls: env.pki.leaf(ID.client), openSocket: () => () => { throw new Error('EPERM'); } });
+    await expect(failing.connect({ ...request(), sourceIp: '127.0.0.4' })).rejects.toMatchObject({ code: 'HBONE_ERR_TLS', message: expect.stringContaining('cannot open a socket to HBONE peer 127.0.0.1') });
+    client.close();
+    failing.close();
+  });
+
   it('carries 10,000 sequential tunnels on one session without a reset or GOAWAY', async () => {
     const client = new HboneClient({ tls: env.pki.leaf(ID.client) });
     let goaways = 0;

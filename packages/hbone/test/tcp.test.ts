@@ -178,3 +178,24 @@ it('reuses read buffers once written: 32 MiB between two TCP sockets arrive inta
     sink.close();
   }
 });
+
+it('dials with a socket from openSocket when given (with the dial\'s options), and rejects when it throws', async () => {
+  const target = await server((s) => s.end('hello'));
+  try {
+    const seen: net.SocketConstructorOpts[] = [];
+    const socket = await dialTcp({ host: '127.0.0.1', port: target.port, localAddress: '127.0.0.9', openSocket: (options) => (seen.push(options), new net.Socket(options)) });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ allowHalfOpen: true, noDelay: true, keepAlive: true, onread: expect.any(Object) });
+    // localAddress is the factory's business: not bound here.
+    expect(socket.localAddress).toBe('127.0.0.1');
+    // The socket reads through the dial's large reads like any other.
+    const ends = tunnelEnds();
+    const spliced = splice(socket, ends.stream);
+    ends.up.end();
+    await spliced;
+    expect(Buffer.concat(ends.received).toString()).toBe('hello');
+    await expect(dialTcp({ host: '127.0.0.1', port: target.port, openSocket: () => { throw new Error('no capability'); } })).rejects.toThrow('no capability');
+  } finally {
+    target.close();
+  }
+});
