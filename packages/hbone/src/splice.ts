@@ -1,7 +1,9 @@
-// Moves bytes both ways between a plain socket and a tunnel stream, with half-close (FIN ↔ END_STREAM) and
+// Moves bytes both ways between a plain socket and a tunnel stream, with half-close (FIN ↔ END_STREAM), resets both
+// ways (a socket reset or failure resets the stream with CANCEL, and the other way round), and
 // batched writes: the plain socket is corked for the rest of an event-loop turn, so HTTP/2 DATA frames that
 // straddle TLS records go out in one write() instead of two (PERFORMANCE.md, lever 2); a small chunk that starts a
 // turn is written at once, so interactive traffic does not wait for the uncork.
+import { constants, type Http2Stream } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import { Socket } from 'node:net';
 import { onChunks } from './tcp.js';
@@ -41,12 +43,14 @@ export function splice(a: Duplex, b: Duplex, counters: SpliceCounters = { aToB: 
     const finish = () => {
       if (settled) return;
       settled = true;
+      // A stream reset by its peer ends both directions as if closed; the reset code says it was not.
+      failure ??= resetError(a) ?? resetError(b);
       resolve({ aToB: counters.aToB, bToA: counters.bToA, ...(failure ? { error: failure } : {}) });
     };
     const fail = (err: Error) => {
       failure ??= err;
-      a.destroy();
-      b.destroy();
+      abort(a);
+      abort(b);
       finish();
     };
     const done = () => {
@@ -57,9 +61,10 @@ export function splice(a: Duplex, b: Duplex, counters: SpliceCounters = { aToB: 
     pump(b, a, (n) => (counters.bToA += n), done);
     a.once('error', fail);
     b.once('error', fail);
-    // A side that closes without ending its readable (a reset) ends the splice.
+    // A side that closes without ending its readable (a reset) ends the splice; a stream whose peer ended it (below)
+    // is done, not failed.
     const onClose = (side: Duplex) => () => {
-      if (!side.readableEnded || !side.writableFinished) {
+      if (!side.readableEnded || !(side.writableFinished || endedByPeer(side))) {
         if (!settled) fail(new Error('peer closed the connection before both directions ended'));
       }
     };
@@ -92,8 +97,51 @@ function pump(from: Duplex, to: Duplex, count: (n: number) => void, done: () => 
   });
   from.once('end', () => {
     to.end();
+    // An HTTP/2 peer may end a stream with RST_STREAM(NO_ERROR) after its END_STREAM: it wants nothing more (RFC 9113
+    // §8.1). Node then keeps the stream open while writes to it are pending, and they never go out: close it, and
+    // count its writable direction as done.
+    if (isHttp2Stream(from) && from.closed && !from.writableFinished) from.destroy();
   });
-  to.once('finish', done);
+  let finished = false;
+  const once = (): void => {
+    if (finished) return;
+    finished = true;
+    done();
+  };
+  to.once('finish', once);
+  if (isHttp2Stream(to)) to.once('close', () => endedByPeer(to) && once());
+}
+
+type Http2StreamLike = Duplex & { readonly closed: boolean; readonly rstCode?: number };
+
+function isHttp2Stream(stream: Duplex): stream is Http2StreamLike {
+  return stream.constructor.name === 'ClientHttp2Stream' || stream.constructor.name === 'ServerHttp2Stream';
+}
+
+/** An HTTP/2 stream the peer ended cleanly (END_STREAM, then RST_STREAM NO_ERROR) while we still had bytes for it. */
+function endedByPeer(stream: Duplex): boolean {
+  return isHttp2Stream(stream) && stream.readableEnded && stream.rstCode === constants.NGHTTP2_NO_ERROR;
+}
+
+/** The error of an HTTP/2 stream its peer reset with a code other than NO_ERROR; undefined otherwise. */
+function resetError(side: Duplex): Error | undefined {
+  if (!isHttp2Stream(side) || side.rstCode === undefined || side.rstCode === constants.NGHTTP2_NO_ERROR) return undefined;
+  return new Error(`the peer reset the tunnel stream (${RST_NAMES[side.rstCode] ?? `code ${side.rstCode}`})`);
+}
+
+/** RFC 9113 §7 error code names, by code. */
+const RST_NAMES: readonly string[] = [
+  'NO_ERROR', 'PROTOCOL_ERROR', 'INTERNAL_ERROR', 'FLOW_CONTROL_ERROR', 'SETTINGS_TIMEOUT', 'STREAM_CLOSED', 'FRAME_SIZE_ERROR',
+  'REFUSED_STREAM', 'CANCEL', 'COMPRESSION_ERROR', 'CONNECT_ERROR', 'ENHANCE_YOUR_CALM', 'INADEQUATE_SECURITY', 'HTTP_1_1_REQUIRED',
+];
+
+/**
+ * Ends a side after a failure. A socket is destroyed (its peer sees a reset); an HTTP/2 stream is reset with CANCEL,
+ * not the NO_ERROR a bare destroy() sends, so the peer knows the tunnel broke instead of ending normally.
+ */
+function abort(side: Duplex): void {
+  if (isHttp2Stream(side) && !side.closed) (side as unknown as Http2Stream).close(constants.NGHTTP2_CANCEL);
+  side.destroy();
 }
 
 /**
@@ -101,8 +149,7 @@ function pump(from: Duplex, to: Duplex, count: (n: number) => void, done: () => 
  * (or TLS records), an HTTP/2 stream into the frames its session wrote. A PassThrough, say, still holds it then.
  */
 function donePerWrite(stream: Duplex): boolean {
-  const kind = stream.constructor.name;
-  return stream instanceof Socket || kind === 'ClientHttp2Stream' || kind === 'ServerHttp2Stream';
+  return stream instanceof Socket || isHttp2Stream(stream);
 }
 
 /** Returns a function that corks `socket` once per event-loop turn and uncorks it in setImmediate. */
