@@ -3,6 +3,7 @@ import type { Logger } from '@ambient/core';
 import type { MeshState } from '@ambient/mesh-state';
 import type { TcpMetrics } from '@ambient/telemetry';
 import type { ZtunnelConfig } from './config.js';
+import type { OriginalSource } from './capture/original-source.js';
 import type { ConnectionRegistry } from './connections.js';
 import type { DnsProxy } from './dns/proxy.js';
 import type { InboundTracker } from './inbound-tracker.js';
@@ -24,6 +25,8 @@ export interface ProxyContext {
   readonly connections?: ConnectionRegistry;
   /** Present with --dns-capture: the DNS proxy each served workload (or the node, in iptables capture) listens with. */
   readonly dns?: DnsProxy;
+  /** iptables capture with transparent sockets: connections leave from the original source's address. */
+  readonly originalSource?: OriginalSource;
 }
 
 /** Connect timeout towards apps and peers (ztunnel's CONNECTION_TIMEOUT). */

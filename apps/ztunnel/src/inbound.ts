@@ -2,7 +2,7 @@
 // planInbound (400/401/503), connected to the app, counted, logged and tracked for policy re-checks.
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { dialTcp, splice, type Refusal, type SpliceResult, type TunnelDone, type TunnelRequest } from '@ambient/hbone';
+import { dialTcp, splice, type DialOptions, type Refusal, type SpliceResult, type TunnelDone, type TunnelRequest } from '@ambient/hbone';
 import type { ServiceRecord, WorkloadRecord } from '@ambient/mesh-state';
 import { ACCESS_LOG_COMPLETE, ACCESS_LOG_FAILED, ACCESS_LOG_OPENED, earlyDenyRecord, type SocketAddress, type TcpConnection } from '@ambient/telemetry';
 import { hostPort, type ConnectionLink } from './connections.js';
@@ -104,9 +104,7 @@ async function admit(ctx: ProxyContext, request: InboundRequest, src: { address:
   const connection = track(ctx, request, src, dst, plan.workload, plan.target, facts);
   let upstream: Socket;
   try {
-    // Loopback mode: leave from the source workload's own address, as ztunnel spoofs the original source.
-    const localAddress = isLoopback(request.srcIp) && isLoopback(plan.target.host) ? request.srcIp : undefined;
-    upstream = await dialTcp({ host: plan.target.host, port: plan.target.port, timeoutMs: CONNECT_TIMEOUT_MS, ...(localAddress ? { localAddress } : {}) });
+    upstream = await dialTcp({ host: plan.target.host, port: plan.target.port, timeoutMs: CONNECT_TIMEOUT_MS, ...originalSourceOf(ctx, request.srcIp, plan.target.host) });
     sendProxyHeader(upstream, plan.appTunnel, src, request.peerIdentity);
   } catch (err) {
     const reason = `cannot connect to ${plan.target.host}:${plan.target.port}: ${(err as Error).message}`;
@@ -170,6 +168,17 @@ function finish(ctx: ProxyContext, entry: Admitted, result: SpliceResult): void 
   if (!record) return;
   if (error === undefined) ctx.accessLog.info(record, ACCESS_LOG_COMPLETE);
   else ctx.accessLog.error(record, ACCESS_LOG_COMPLETE);
+}
+
+/**
+ * Connect to the app as the original source, as ztunnel does: in loopback mode by binding the source workload's own
+ * loopback address, in iptables capture through a transparent socket. A workload calling itself connects plainly.
+ */
+function originalSourceOf(ctx: ProxyContext, srcIp: string, target: string): Pick<DialOptions, 'localAddress' | 'openSocket'> {
+  if (isLoopback(srcIp) && isLoopback(target)) return { localAddress: srcIp };
+  if (srcIp === target) return {};
+  const openSocket = ctx.originalSource?.from(srcIp);
+  return openSocket ? { openSocket } : {};
 }
 
 function isLoopback(ip: string): boolean {

@@ -3,7 +3,7 @@
 // SOCKS5 answers each failure with the reply CONTRACTS.md gives.
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { dialTcp, HboneError, splice, type HboneClient } from '@ambient/hbone';
+import { dialTcp, HboneError, splice, type DialOptions, type HboneClient } from '@ambient/hbone';
 import type { WorkloadRecord } from '@ambient/mesh-state';
 import { ACCESS_LOG_COMPLETE, ACCESS_LOG_FAILED, ACCESS_LOG_OPENED, earlyDenyRecord, type ResponseFlag } from '@ambient/telemetry';
 import { hostPort } from './connections.js';
@@ -93,7 +93,7 @@ export async function carryOutbound(ctx: ProxyContext, source: OutboundSource, s
     upstream =
       plan.kind === 'hbone' ? await source.client.connect({ nextHop: plan.nextHop, authority: plan.authority, expectedIdentities: plan.expectedIdentities, sourceIp: source.address, headers: connectHeaders(source.workload, src, plan.service?.hostname) })
       : plan.kind === 'double-hbone' ? await connectThroughGateway(source.client, plan, source.address)
-      : await dialTcp({ host: plan.target.host, port: plan.target.port, timeoutMs: CONNECT_TIMEOUT_MS, ...(source.address ? { localAddress: source.address } : {}) });
+      : await dialTcp({ host: plan.target.host, port: plan.target.port, timeoutMs: CONNECT_TIMEOUT_MS, ...leaveFrom(ctx, source.address) });
   } catch (err) {
     const record = connection.close({ error: (err as Error).message, responseFlags: failureReply(err).flag });
     if (record) ctx.accessLog.error(record, ACCESS_LOG_COMPLETE);
@@ -122,6 +122,13 @@ export async function carryOutbound(ctx: ProxyContext, source: OutboundSource, s
   if (!record) return;
   if (result.error) ctx.accessLog.error(record, ACCESS_LOG_COMPLETE);
   else ctx.accessLog.info(record, ACCESS_LOG_COMPLETE);
+}
+
+/** How a plain connection leaves from `address`: bound to it, or (iptables capture) through a transparent socket. */
+function leaveFrom(ctx: ProxyContext, address: string): Pick<DialOptions, 'localAddress' | 'openSocket'> {
+  if (!address) return {};
+  const openSocket = ctx.originalSource?.from(address);
+  return openSocket ? { openSocket } : { localAddress: address };
 }
 
 /** 0x02 when the destination denied (401), 0x05 when unreachable or refused, 0x04 when nothing answered. */

@@ -88,6 +88,10 @@ describe('--capture iptables in network namespaces', () => {
     const rules = await topology.exec(ns('node-a'), ['iptables', '-w', '5', '-t', 'nat', '-S']);
     expect(rules).toContain('-A PREROUTING -j AMBIENT_PREROUTING');
     expect(rules).toContain('-A AMBIENT_PREROUTING -i vw+ -p tcp -j REDIRECT --to-ports 15001');
+    // Source preservation: packets of transparent sockets are marked and the mark is routed to the node itself.
+    expect(await topology.exec(ns('node-a'), ['iptables', '-w', '5', '-t', 'mangle', '-S'])).toContain('-A AMBIENT_PREROUTING -p tcp -m socket --transparent -j MARK --set-xmark 0x539/0xffffffff');
+    expect(await topology.exec(ns('node-a'), ['ip', 'rule'])).toMatch(/from all fwmark 0x539 lookup 133/);
+    expect(await topology.exec(ns('node-a'), ['ip', 'route', 'show', 'table', '133'])).toMatch(/^local default dev lo/m);
   });
 
   it('answers sleep\'s DNS queries from the mesh and from upstream, whichever resolver address it asks', async () => {
@@ -105,8 +109,8 @@ describe('--capture iptables in network namespaces', () => {
 
   it('carries curl from sleep to echo\'s pod IP over HBONE, with both identities in the access logs', async () => {
     const body = await curl('sleep', `http://${echoIp()}:8080/`);
-    // ztunnel connects to the app from the node side of echo's veth (no source spoofing without IP_TRANSPARENT).
-    expect(body).toBe(`hello from echo, got [] from ${topology.workload('echo').gateway}\n`);
+    // Source preserved end to end: node-a's HBONE leaves from sleep's address, node-b connects to the app as it.
+    expect(body).toBe(`hello from echo, got [] from ${topology.workload('sleep').ip}\n`);
     const inbound = await until('node-b\'s inbound access log', () => accessLogs('node-b', 'inbound').find((l) => l['dst.addr'] === `${echoIp()}:8080` || l['dst.hbone_addr'] === `${echoIp()}:8080`));
     expect(inbound).toMatchObject({ 'src.identity': SLEEP_ID, 'dst.identity': ECHO_ID, 'dst.workload': 'echo' });
     const outbound = await until('node-a\'s outbound access log', () => accessLogs('node-a', 'outbound')[0]);

@@ -35,8 +35,8 @@ export class CapturedWorkload implements ServedWorkload {
     const inbound = hboneInbound(ctx);
     // The socket's local address is the node's (REDIRECT rewrote it); the peer dialled this workload.
     const dialled = new WeakMap<TunnelRequest, TunnelRequest>();
-    // Connections leave from the node's address ('' below): binding the workload's address needs IP_TRANSPARENT.
-    this.endpoint = new WorkloadEndpoint(ctx, workload, '', svid, {
+    // Connections leave from the workload's own address when transparent sockets are available, else the node's ('').
+    this.endpoint = new WorkloadEndpoint(ctx, workload, ctx.originalSource ? address : '', svid, {
       handler: (req) => {
         const asDialled = { ...req, localAddress: address };
         dialled.set(req, asDialled);

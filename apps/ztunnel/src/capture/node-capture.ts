@@ -52,8 +52,9 @@ export class NodeCapture {
     const { dns, config, log } = this.#ctx;
     const dnsPort = dns ? config.dnsPort : undefined;
     if (dns) this.#dns = await DnsServer.listen('0.0.0.0', config.dnsPort, dns.handler((source) => this.#served.get(source)?.endpoint.workload), log);
-    await installCapture({ workloadInterfaces, outboundPort, hbonePort, inboundPlaintextPort, ...(dnsPort === undefined ? {} : { dnsPort }) });
-    log.info({ workloadInterfaces, outboundPort, hbonePort, inboundPlaintextPort, ...(dnsPort === undefined ? {} : { dnsPort }) }, 'iptables capture installed');
+    const originalSource = this.#ctx.originalSource !== undefined;
+    await installCapture({ workloadInterfaces, outboundPort, hbonePort, inboundPlaintextPort, ...(dnsPort === undefined ? {} : { dnsPort }), originalSource });
+    log.info({ workloadInterfaces, outboundPort, hbonePort, inboundPlaintextPort, ...(dnsPort === undefined ? {} : { dnsPort }), originalSource }, 'iptables capture installed');
   }
 
   pending(): string[] {

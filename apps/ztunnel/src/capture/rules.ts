@@ -15,6 +15,8 @@ export interface CaptureRuleOptions {
   readonly inboundPlaintextPort: number;
   /** With --dns-capture: the DNS proxy's port, where the workloads' queries (UDP and TCP port 53) are sent. */
   readonly dnsPort?: number;
+  /** Install source preservation too (originalSourceRules). */
+  readonly originalSource?: boolean;
 }
 
 /** `iptables -t nat` argument lists (without the binary) that install capture, in order. */
@@ -40,6 +42,39 @@ export function captureRules(o: CaptureRuleOptions): string[][] {
     ['-A', out, '-o', o.workloadInterfaces, '-p', 'tcp', '--dport', String(o.hbonePort), ...redirect(o.hbonePort)],
     ['-A', 'PREROUTING', '-j', pre],
     ['-A', 'OUTPUT', '-j', out],
+  ];
+}
+
+/** The fwmark and routing table of source preservation (the values Istio's TPROXY setup used: 0x539, table 133). */
+export const ORIGINAL_SOURCE = { mark: '0x539', table: '133' } as const;
+
+/**
+ * Source preservation, as full command lines: packets of a transparent socket (replies to an address ztunnel
+ * borrowed, arriving from a workload or the wire) are marked in mangle PREROUTING, and the mark is routed to this
+ * host, so they reach the socket instead of being forwarded to the address's owner.
+ */
+export function originalSourceRules(): string[][] {
+  const chain = CHAINS.prerouting;
+  const mangle = (...args: string[]): string[] => ['iptables', '-w', '5', '-t', 'mangle', ...args];
+  return [
+    mangle('-N', chain),
+    mangle('-A', chain, '-p', 'tcp', '-m', 'socket', '--transparent', '-j', 'MARK', '--set-mark', ORIGINAL_SOURCE.mark),
+    mangle('-A', 'PREROUTING', '-j', chain),
+    ['ip', 'rule', 'add', 'fwmark', ORIGINAL_SOURCE.mark, 'lookup', ORIGINAL_SOURCE.table],
+    ['ip', 'route', 'add', 'local', '0.0.0.0/0', 'dev', 'lo', 'table', ORIGINAL_SOURCE.table],
+  ];
+}
+
+/** Removes source preservation; each may fail harmlessly when that part is already gone. */
+export function originalSourceRemoval(): string[][] {
+  const chain = CHAINS.prerouting;
+  const mangle = (...args: string[]): string[] => ['iptables', '-w', '5', '-t', 'mangle', ...args];
+  return [
+    mangle('-D', 'PREROUTING', '-j', chain),
+    mangle('-F', chain),
+    mangle('-X', chain),
+    ['ip', 'rule', 'del', 'fwmark', ORIGINAL_SOURCE.mark, 'lookup', ORIGINAL_SOURCE.table],
+    ['ip', 'route', 'flush', 'table', ORIGINAL_SOURCE.table],
   ];
 }
 
