@@ -26,7 +26,8 @@ export interface CaptureMesh {
   stop(): Promise<void>;
 }
 
-export async function startCaptureMesh(dir: string, nodeFlags: readonly string[] = []): Promise<CaptureMesh> {
+/** `nodeFlags` go to node itself (--cpu-prof); `ztunnelArgs` to both ztunnels (--preserve-source false). */
+export async function startCaptureMesh(dir: string, nodeFlags: readonly string[] = [], ztunnelArgs: readonly string[] = []): Promise<CaptureMesh> {
   await removeLeftovers(FAMILY);
   const topology = await createTopology({
     prefix: runPrefix(FAMILY),
@@ -49,7 +50,7 @@ export async function startCaptureMesh(dir: string, nodeFlags: readonly string[]
     await ambientd.waitFor('ambientd ready');
     for (const node of ['node-a', 'node-b']) {
       const log = openSync(join(dir, `${node}.log`), 'a');
-      children.push(topology.spawn(topology.node(node).namespace, capturingZtunnelArgv(topology, node, 'cp', dir, stateDir, nodeFlags), { stdio: ['ignore', 'ignore', log] }));
+      children.push(topology.spawn(topology.node(node).namespace, [...capturingZtunnelArgv(topology, node, 'cp', dir, stateDir, nodeFlags), ...ztunnelArgs], { stdio: ['ignore', 'ignore', log] }));
       closeSync(log);
     }
     for (const node of ['node-a', 'node-b']) await waitForLog(join(dir, `${node}.log`), 'ztunnel ready');

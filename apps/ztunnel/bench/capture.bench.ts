@@ -7,7 +7,8 @@
 // keep-alive p50/p99, connections/s and CPU per connection per node. Needs root; without it, says so and exits 0.
 // BENCH_SECONDS (iperf3 run, default 3), BENCH_ROUNDS (rounds through the three paths in turn, medians printed;
 // default 3: one round of the shared machine moved the throughput ratio between 0.56× and 1.08×), BENCH_ONLY
-// (comma list of throughput,latency,connections), BENCH_CPU_PROF=DIR (run the ztunnels under --cpu-prof).
+// (comma list of throughput,latency,connections), BENCH_CPU_PROF=DIR (run the ztunnels under --cpu-prof), BENCH_ZTUNNEL_ARGS
+// (more ztunnel flags, space-separated: `--preserve-source false` measures without source preservation).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,7 +44,7 @@ const dir = mkdtempSync(join(tmpdir(), 'ztunnel-capture-bench-'));
 // On every way out, an interrupt included (the mesh removes its namespaces on those itself).
 process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
 writeBenchCertificates(dir);
-const mesh = await startCaptureMesh(dir, PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : []);
+const mesh = await startCaptureMesh(dir, PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : [], (process.env['BENCH_ZTUNNEL_ARGS'] ?? '').split(' ').filter(Boolean));
 const { topology } = mesh;
 const echoIp = topology.workload('echo').ip;
 const sleepNs = mesh.ns('sleep');

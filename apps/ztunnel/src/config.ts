@@ -44,6 +44,11 @@ export interface ZtunnelConfig {
   readonly poolMaxStreamsPerConnection: number;
   /** How long a pooled HBONE connection with no tunnel is kept (POOL_UNUSED_RELEASE_TIMEOUT). */
   readonly poolUnusedReleaseTimeoutMs: number;
+  /**
+   * iptables capture: connect as the original source (Istio's ENABLE_ORIG_SRC). `auto` when this process may open
+   * transparent sockets, `true` requires it, `false` leaves from the node's addresses.
+   */
+  readonly preserveSource: 'auto' | 'true' | 'false';
 }
 
 /** Every flag ztunnel accepts; each takes a value. */
@@ -73,6 +78,7 @@ export const ZTUNNEL_FLAGS = [
   'secret-ttl',
   'pool-max-streams-per-connection',
   'pool-unused-release-timeout',
+  'preserve-source',
 ] as const;
 
 const NODE = /^[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/;
@@ -131,6 +137,7 @@ export function readZtunnelConfig(env: EnvMap): ZtunnelConfig {
     // The peer's SETTINGS_MAX_CONCURRENT_STREAMS still caps it (ours: 200).
     poolMaxStreamsPerConnection: r.int('--pool-max-streams-per-connection', 100, { min: 1, max: 10_000 }),
     poolUnusedReleaseTimeoutMs: r.duration('--pool-unused-release-timeout', 5 * 60_000, { minMs: 1_000, maxMs: 24 * 3_600_000 }),
+    preserveSource: r.oneOf('--preserve-source', ['auto', 'true', 'false'] as const, 'auto'),
     dnsUpstreams,
     clusterDomain,
   });

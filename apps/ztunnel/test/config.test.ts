@@ -38,6 +38,7 @@ describe('readZtunnelConfig', () => {
       secretTtlMs: 86_400_000,
       poolMaxStreamsPerConnection: 100,
       poolUnusedReleaseTimeoutMs: 300_000,
+      preserveSource: 'auto',
     });
     expect(Object.isFrozen(config.xdsAddress)).toBe(true);
   });
@@ -98,6 +99,7 @@ describe('readZtunnelConfig', () => {
     ['--secret-ttl', '24', '--secret-ttl must be a duration such as 30s, 90m or 24h (units ms, s, m, h) from 1m to 2160h, got "24"'],
     ['--secret-ttl', '30s', 'from 1m to 2160h, got "30s"'],
     ['--secret-ttl', '91d', 'got "91d"'],
+    ['--preserve-source', 'yes', '--preserve-source must be one of auto, true, false, got "yes"'],
     ['--pool-max-streams-per-connection', '0', '--pool-max-streams-per-connection must be a whole number from 1 to 10000, got "0"'],
     ['--pool-unused-release-timeout', '5', '--pool-unused-release-timeout must be a duration such as 30s, 90m or 24h (units ms, s, m, h) from 1s to 24h, got "5"'],
     ['--cluster-domain', 'cluster..local', '--cluster-domain must be a DNS domain such as cluster.local, got "cluster..local"'],

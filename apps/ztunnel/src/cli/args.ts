@@ -34,6 +34,7 @@ workloads whose Workload.node is NAME.
   --secret-ttl DURATION           lifetime asked for workload certificates, renewed at half of it: 1h, 90m (default 24h)
   --pool-max-streams-per-connection N    tunnels per pooled HBONE connection before another opens (default 100)
   --pool-unused-release-timeout DURATION how long an HBONE connection without tunnels stays pooled (default 5m)
+  --preserve-source auto|true|false      iptables capture: connect as the original source (default auto: if allowed)
 `;
 
 /** Parses argv into the frozen config; any mistake is one UsageError sentence. */
