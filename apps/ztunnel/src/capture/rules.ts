@@ -45,6 +45,9 @@ export function captureRules(o: CaptureRuleOptions): string[][] {
   ];
 }
 
+/** An `iptables -t mangle` command line, waiting for the xtables lock. */
+const mangle = (...args: string[]): string[] => ['iptables', '-w', '5', '-t', 'mangle', ...args];
+
 /** The fwmark and routing table of source preservation (the values Istio's TPROXY setup used: 0x539, table 133). */
 export const ORIGINAL_SOURCE = { mark: '0x539', table: '133' } as const;
 
@@ -55,7 +58,6 @@ export const ORIGINAL_SOURCE = { mark: '0x539', table: '133' } as const;
  */
 export function originalSourceRules(): string[][] {
   const chain = CHAINS.prerouting;
-  const mangle = (...args: string[]): string[] => ['iptables', '-w', '5', '-t', 'mangle', ...args];
   return [
     mangle('-N', chain),
     mangle('-A', chain, '-p', 'tcp', '-m', 'socket', '--transparent', '-j', 'MARK', '--set-mark', ORIGINAL_SOURCE.mark),
@@ -68,7 +70,6 @@ export function originalSourceRules(): string[][] {
 /** Removes source preservation; each may fail harmlessly when that part is already gone. */
 export function originalSourceRemoval(): string[][] {
   const chain = CHAINS.prerouting;
-  const mangle = (...args: string[]): string[] => ['iptables', '-w', '5', '-t', 'mangle', ...args];
   return [
     mangle('-D', 'PREROUTING', '-j', chain),
     mangle('-F', chain),
