@@ -12,7 +12,7 @@ import type { ZtunnelConfig } from './config.js';
 import { configDump } from './config-dump.js';
 import { captureCpuProfile } from './cpu-profile.js';
 import { NodeCapture } from './capture/node-capture.js';
-import { OriginalSource } from './capture/original-source.js';
+import { originalSourceFor } from './capture/original-source.js';
 import { requireNodeNamespace, requireOriginalDst } from './capture/support.js';
 import { ConnectionRegistry } from './connections.js';
 import { DnsProxy } from './dns/proxy.js';
@@ -61,7 +61,7 @@ export async function startZtunnel(config: ZtunnelConfig, options: { logger: Log
   const dns = config.dnsCapture
     ? new DnsProxy({ lookup: state, clusterDomain: config.clusterDomain, network, upstreams: dnsUpstreams(config.dnsUpstreams), metrics: metrics.dns, log: levels.for('dns') })
     : undefined;
-  const originalSource = config.capture === 'iptables' && config.preserveSource !== 'false' ? enableOriginalSource(config.preserveSource, log) : undefined;
+  const originalSource = config.capture === 'iptables' ? originalSourceFor(config.preserveSource, log) : undefined;
   const ctx: ProxyContext = {
     config, state, metrics: metrics.tcp, log, accessLog: levels.for('access'), network, illegalPorts, inbound, connections,
     ...(dns ? { dns } : {}), ...(originalSource ? { originalSource } : {}),
@@ -140,18 +140,6 @@ export async function startZtunnel(config: ZtunnelConfig, options: { logger: Log
     },
     quitRequested,
   };
-}
-
-/**
- * Source preservation when this process may open transparent sockets; otherwise connections leave from the node
- * (`auto`, with a warning) or ztunnel does not start (`true`).
- */
-function enableOriginalSource(mode: 'auto' | 'true', log: Logger): OriginalSource | undefined {
-  const originalSource = new OriginalSource();
-  if (originalSource.support.available) return originalSource;
-  if (mode === 'true') throw new ZtunnelError('ZTUNNEL_ERR_CAPTURE', `--preserve-source true needs transparent sockets: ${originalSource.support.reason}`);
-  log.warn({ reason: originalSource.support.reason }, "no transparent sockets: connections leave from the node's addresses, so apps see the node as the caller");
-  return undefined;
 }
 
 function readFile(path: string, flag: string): string {
