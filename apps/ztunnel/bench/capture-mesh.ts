@@ -2,8 +2,15 @@
 // on the wire), two ztunnel processes with --capture iptables as the netns test runs them (logging to files, as a
 // container runtime would collect them), the bench's own nat rules ahead of ztunnel's chain, and processes in
 // namespaces. Every exit path removes the namespaces: destroy(), the Topology's exit hook, SIGINT/SIGTERM.
-import type { ChildProcess } from 'node:child_process';
+// BENCH_PIN=1 gives each node a core of its own: every process of a node (its ztunnel, its workloads, a proxy or
+// client in them) runs under `taskset` on that node's core. Unpinned, where the scheduler puts these processes
+// differs from one launch to the next, and so does the keep-alive p50 (+0.095 to +0.160 ms over direct with the
+// same code); pinned, it holds still (+0.105 to +0.144 over four launches), which is what an A/B of a latency
+// change needs. It is not the default: with one core per node, shared by the proxy, its clients and Node's own
+// threads, a full run read 0.85 / 0.59 CPU-ms per new connection (node-a / node-b) against 0.47 / 0.52 unpinned.
+import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +27,12 @@ export interface CaptureMesh {
   readonly topology: Topology;
   /** Namespace of a workload or node by name. */
   ns(name: string): string;
+  /** Starts a long-running process in a workload's or node's namespace, on that node's core. */
+  spawn(place: string, argv: readonly string[], options?: SpawnOptions): ChildProcess;
+  /** Runs a command to completion in a workload's or node's namespace, on that node's core; resolves with stdout. */
+  exec(place: string, argv: readonly string[]): Promise<string>;
+  /** Whether each node's processes are pinned to a core of their own. */
+  readonly pinned: boolean;
   /** The ztunnel processes, node-a then node-b. */
   readonly ztunnelPids: readonly [number, number];
   /** Drains the ztunnels (a --cpu-prof profile is written then) and removes every namespace. */
@@ -34,6 +47,14 @@ export async function startCaptureMesh(dir: string, nodeFlags: readonly string[]
     nodes: [{ name: 'node-a', workloads: ['sleep'] }, { name: 'node-b', workloads: ['echo'] }],
     hosts: ['cp'],
   });
+  const pinned = process.env['BENCH_PIN'] === '1' && availableParallelism() >= 2;
+  const nodeOf = (place: string): string => topology.layout.workloads.find((w) => w.name === place)?.node ?? topology.node(place).name;
+  const ns = (place: string): string => topology.layout.workloads.find((w) => w.name === place)?.namespace ?? topology.node(place).namespace;
+  const onCore = (place: string, argv: readonly string[]): string[] => {
+    if (!pinned) return [...argv];
+    const core = topology.layout.nodes.findIndex((n) => n.name === nodeOf(place)) % availableParallelism();
+    return ['taskset', '-c', String(core), ...argv];
+  };
   const children: ChildProcess[] = [];
   const stop = async (): Promise<void> => {
     const exits = children.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : Promise.resolve()));
@@ -50,7 +71,7 @@ export async function startCaptureMesh(dir: string, nodeFlags: readonly string[]
     await ambientd.waitFor('ambientd ready');
     for (const node of ['node-a', 'node-b']) {
       const log = openSync(join(dir, `${node}.log`), 'a');
-      children.push(topology.spawn(topology.node(node).namespace, [...capturingZtunnelArgv(topology, node, 'cp', dir, stateDir, nodeFlags), ...ztunnelArgs], { stdio: ['ignore', 'ignore', log] }));
+      children.push(topology.spawn(ns(node), onCore(node, [...capturingZtunnelArgv(topology, node, 'cp', dir, stateDir, nodeFlags), ...ztunnelArgs]), { stdio: ['ignore', 'ignore', log] }));
       closeSync(log);
     }
     for (const node of ['node-a', 'node-b']) await waitForLog(join(dir, `${node}.log`), 'ztunnel ready');
@@ -58,8 +79,15 @@ export async function startCaptureMesh(dir: string, nodeFlags: readonly string[]
     await stop();
     throw err;
   }
-  const ns = (name: string): string => topology.layout.workloads.find((w) => w.name === name)?.namespace ?? topology.node(name).namespace;
-  return { topology, ns, ztunnelPids: [children[0]?.pid ?? 0, children[1]?.pid ?? 0], stop };
+  return {
+    topology,
+    ns,
+    spawn: (place, argv, options = {}) => topology.spawn(ns(place), onCore(place, argv), options),
+    exec: (place, argv) => topology.exec(ns(place), onCore(place, argv)),
+    pinned,
+    ztunnelPids: [children[0]?.pid ?? 0, children[1]?.pid ?? 0],
+    stop,
+  };
 }
 
 /** Polls a JSON-lines log file for a line with this msg (a ztunnel compiles its TypeScript on start: seconds). */
@@ -81,19 +109,19 @@ export const benchRules = {
   redirect: (port: number, to: number): string[] => ['-I', 'PREROUTING', '1', '-i', 'vw+', '-p', 'tcp', '--dport', String(port), '-j', 'REDIRECT', '--to-ports', String(to)],
 };
 
-export async function addRule(topology: Topology, namespace: string, rule: readonly string[]): Promise<void> {
-  await topology.exec(namespace, ['iptables', '-w', '5', '-t', 'nat', ...rule]);
+export async function addRule(mesh: CaptureMesh, node: string, rule: readonly string[]): Promise<void> {
+  await mesh.exec(node, ['iptables', '-w', '5', '-t', 'nat', ...rule]);
 }
 
-/** Runs one job of capture-client.ts in `namespace`; resolves with its JSON result. */
-export async function clientJob<T>(topology: Topology, namespace: string, job: ClientJob): Promise<T> {
-  const out = await topology.exec(namespace, [process.execPath, '--import', LOADER, CLIENT, JSON.stringify(job)]);
+/** Runs one job of capture-client.ts in a workload's namespace; resolves with its JSON result. */
+export async function clientJob<T>(mesh: CaptureMesh, place: string, job: ClientJob): Promise<T> {
+  const out = await mesh.exec(place, [process.execPath, '--import', LOADER, CLIENT, JSON.stringify(job)]);
   return JSON.parse(out) as T;
 }
 
-/** Starts a long-running job (echo servers) in `namespace`; resolves once it printed its READY line. */
-export async function startClientJob(topology: Topology, namespace: string, job: ClientJob): Promise<ChildProcess> {
-  const child = topology.spawn(namespace, [process.execPath, '--import', LOADER, CLIENT, JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** Starts a long-running job (echo servers) in a workload's namespace; resolves once it printed its READY line. */
+export async function startClientJob(mesh: CaptureMesh, place: string, job: ClientJob): Promise<ChildProcess> {
+  const child = mesh.spawn(place, [process.execPath, '--import', LOADER, CLIENT, JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', () => resolve());
     child.once('exit', (code) => reject(new Error(`capture-client ${job.job} exited with ${code} before it was ready`)));
@@ -101,11 +129,11 @@ export async function startClientJob(topology: Topology, namespace: string, job:
   return child;
 }
 
-/** Resolves once something listens on TCP `port` inside `namespace` (a process started there, e.g. stunnel). */
-export async function waitForListener(topology: Topology, namespace: string, port: number): Promise<void> {
+/** Resolves once something listens on TCP `port` in a workload's or node's namespace (e.g. stunnel started there). */
+export async function waitForListener(mesh: CaptureMesh, place: string, port: number): Promise<void> {
   for (let i = 0; i < 100; i++) {
-    if ((await topology.exec(namespace, ['ss', '-Hltn', `sport = :${port}`])).trim() !== '') return;
+    if ((await mesh.exec(place, ['ss', '-Hltn', `sport = :${port}`])).trim() !== '') return;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`nothing listens on port ${port} in ${namespace}`);
+  throw new Error(`nothing listens on port ${port} in ${place}`);
 }

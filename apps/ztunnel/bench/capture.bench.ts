@@ -8,7 +8,8 @@
 // BENCH_SECONDS (iperf3 run, default 3), BENCH_ROUNDS (rounds through the three paths in turn, medians printed;
 // default 3: one round of the shared machine moved the throughput ratio between 0.56× and 1.08×), BENCH_ONLY
 // (comma list of throughput,latency,connections), BENCH_CPU_PROF=DIR (run the ztunnels under --cpu-prof), BENCH_ZTUNNEL_ARGS
-// (more ztunnel flags, space-separated: `--preserve-source false` measures without source preservation).
+// (more ztunnel flags, space-separated: `--preserve-source false` measures without source preservation), BENCH_PIN=1
+// (each node's processes on a core of their own, for latency A/B runs; see capture-mesh).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,27 +48,27 @@ writeBenchCertificates(dir);
 const mesh = await startCaptureMesh(dir, PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : [], (process.env['BENCH_ZTUNNEL_ARGS'] ?? '').split(' ').filter(Boolean));
 const { topology } = mesh;
 const echoIp = topology.workload('echo').ip;
-const sleepNs = mesh.ns('sleep');
+if (mesh.pinned) console.log('BENCH_PIN=1: node-a (sleep, clients, stunnel client, ztunnel) on core 0, node-b (echo, servers, stunnel server, ztunnel) on core 1');
 
 /** A stunnel pair for one kind of server: node-a takes sleep's connections to its port, node-b connects to echo. */
 async function stunnelFor(kind: Kind): Promise<number[]> {
   const [clientPort, serverPort] = kind === 'iperf' ? [15101, 15102] : [15103, 15104];
   const files = writeStunnelConfigs(dir, { clientAccept: `0.0.0.0:${clientPort}`, serverAccept: `${topology.node('node-b').wireIp}:${serverPort}`, target: `${echoIp}:${PORT[kind].direct}` }, kind);
-  const server = topology.spawn(mesh.ns('node-b'), ['stunnel4', files.server], { stdio: 'ignore' });
-  const client = topology.spawn(mesh.ns('node-a'), ['stunnel4', files.client], { stdio: 'ignore' });
-  await waitForListener(topology, mesh.ns('node-b'), serverPort);
-  await waitForListener(topology, mesh.ns('node-a'), clientPort);
-  await addRule(topology, mesh.ns('node-a'), benchRules.redirect(PORT[kind].stunnel, clientPort));
+  const server = mesh.spawn('node-b', ['stunnel4', files.server], { stdio: 'ignore' });
+  const client = mesh.spawn('node-a', ['stunnel4', files.client], { stdio: 'ignore' });
+  await waitForListener(mesh, 'node-b', serverPort);
+  await waitForListener(mesh, 'node-a', clientPort);
+  await addRule(mesh, 'node-a', benchRules.redirect(PORT[kind].stunnel, clientPort));
   return [client.pid ?? 0, server.pid ?? 0];
 }
 
 async function setUp(): Promise<Record<Kind, Record<PathName, number[]>>> {
-  for (const node of ['node-a', 'node-b']) for (const kind of ['iperf', 'echo'] as const) await addRule(topology, mesh.ns(node), benchRules.exempt(PORT[kind].direct));
+  for (const node of ['node-a', 'node-b']) for (const kind of ['iperf', 'echo'] as const) await addRule(mesh, node, benchRules.exempt(PORT[kind].direct));
   for (const port of [PORT.iperf.direct, PORT.iperf.ztunnel]) {
-    topology.spawn(mesh.ns('echo'), ['iperf3', '-s', '-B', echoIp, '-p', String(port)], { stdio: 'ignore' });
-    await waitForListener(topology, mesh.ns('echo'), port);
+    mesh.spawn('echo', ['iperf3', '-s', '-B', echoIp, '-p', String(port)], { stdio: 'ignore' });
+    await waitForListener(mesh, 'echo', port);
   }
-  await startClientJob(topology, mesh.ns('echo'), { job: 'echo', host: echoIp, ports: [PORT.echo.direct, PORT.echo.ztunnel] });
+  await startClientJob(mesh, 'echo', { job: 'echo', host: echoIp, ports: [PORT.echo.direct, PORT.echo.ztunnel] });
   const ztunnel = [...mesh.ztunnelPids];
   return {
     iperf: { direct: [], stunnel: await stunnelFor('iperf'), ztunnel },
@@ -84,7 +85,7 @@ const interleaved = <T>(measure: (path: PathName) => Promise<T>) => interleavedR
 
 async function throughput(pids: Record<PathName, number[]>): Promise<void> {
   const run = (path: PathName, seconds: number, reverse: boolean): Promise<IperfResult> =>
-    clientJob<IperfResult>(topology, sleepNs, { job: 'iperf', host: echoIp, port: PORT.iperf[path], seconds, reverse, pids: pids[path] });
+    clientJob<IperfResult>(mesh, 'sleep', { job: 'iperf', host: echoIp, port: PORT.iperf[path], seconds, reverse, pids: pids[path] });
   // A short run through each path first: the Node proxies' JIT (and its compiler threads' CPU) settles before timing.
   for (const path of PATHS) await run(path, 1, false);
   for (const reverse of [false, true]) {
@@ -113,7 +114,7 @@ async function throughput(pids: Record<PathName, number[]>): Promise<void> {
 }
 
 async function latency(): Promise<void> {
-  const m = await interleaved((path) => clientJob<{ p50: number; p99: number }>(topology, sleepNs, { job: 'latency', host: echoIp, port: PORT.echo[path], rounds: LATENCY_ROUNDS, warmup: LATENCY_WARMUP }));
+  const m = await interleaved((path) => clientJob<{ p50: number; p99: number }>(mesh, 'sleep', { job: 'latency', host: echoIp, port: PORT.echo[path], rounds: LATENCY_ROUNDS, warmup: LATENCY_WARMUP }));
   const p50: BenchRow[] = [];
   const p99: BenchRow[] = [];
   const ms = (path: PathName) => ({ p50: m(path, (t) => t.p50) / 1000, p99: m(path, (t) => t.p99) / 1000 });
@@ -130,7 +131,7 @@ async function latency(): Promise<void> {
 
 async function connections(pids: Record<PathName, number[]>): Promise<void> {
   const run = (path: PathName, ms: number): Promise<RateResult> =>
-    clientJob<RateResult>(topology, sleepNs, { job: 'rate', host: echoIp, port: PORT.echo[path], concurrency: CONCURRENCY, ms, pids: pids[path] });
+    clientJob<RateResult>(mesh, 'sleep', { job: 'rate', host: echoIp, port: PORT.echo[path], concurrency: CONCURRENCY, ms, pids: pids[path] });
   // Warm-up: in a fresh Node process the per-connection code runs unoptimised (and its compiler threads cost CPU).
   await run('ztunnel', CONNECTION_WARMUP_MS);
   const m = await interleaved((path) => run(path, 2000));
