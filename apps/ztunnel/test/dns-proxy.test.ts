@@ -52,6 +52,7 @@ beforeAll(async () => {
     const path = join(configDir, file);
     writeFileSync(path, readFileSync(path, 'utf8').replaceAll('127.0.10.1', SLEEP_IP).replaceAll('127.0.20.1', '127.0.25.1'));
   }
+  writeFileSync(join(configDir, 'namespace-only.yaml'), NAMESPACE_ONLY);
   upstreamPort = await freeUdpPort(UPSTREAM_IP);
   dnsmasq = spawn('dnsmasq', [
     '--keep-in-foreground', '--conf-file=/dev/null', '--no-resolv', '--no-hosts', '--user=root', '--pid-file=',
@@ -89,6 +90,22 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** Two hosts exported to their own namespace only (`exportTo: ['.']`): sleep's namespace's, and another's. */
+const NAMESPACE_ONLY = ['default', 'other']
+  .map((ns, i) => `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata:
+  name: private
+  namespace: ${ns}
+spec:
+  hosts: [private-${ns}.internal]
+  addresses: [127.96.0.${30 + i}]
+  ports: [{ number: 80, name: http, protocol: HTTP }]
+  resolution: STATIC
+  exportTo: ['.']
+`)
+  .join('---\n');
+
 describe('ztunnel --dns-capture, asked by dig', () => {
   it('answers a mesh hostname with its VIP, TTL 30, authoritatively, over UDP and TCP', async () => {
     for (const transport of ['+notcp', '+tcp']) {
@@ -97,6 +114,14 @@ describe('ztunnel --dns-capture, asked by dig', () => {
       expect(got.flags.split(' ')).toEqual(expect.arrayContaining(['qr', 'aa', 'rd', 'ra']));
       expect(got.answers).toEqual([['echo.default.mesh.', '30', 'A', '127.96.0.10']]);
     }
+  });
+
+  it("answers a host exported to the asker's namespace only, and forwards one exported to another namespace", async () => {
+    expect(await dig('private-default.internal')).toMatchObject({ status: 'NOERROR', answers: [['private-default.internal.', '30', 'A', '127.96.0.30']] });
+    // dnsmasq has no such name and no upstream of its own: whatever it says, it is not the other namespace's VIP.
+    const other = await dig('private-other.internal');
+    expect(other.flags.split(' ')).not.toContain('aa');
+    expect(other.answers).toEqual([]);
   });
 
   it('keeps the case the client asked in (0x20 randomisation)', async () => {

@@ -5,6 +5,6 @@ export { MeshStateError } from './errors.js';
 export type { MeshStateErrorCode } from './errors.js';
 export { spiffeId } from './model.js';
 export type {
-  ApplicationTunnel, GatewayRef, LoadBalancingMode, Locality, LocalityScope, NetworkIp, PortMapping, Rejection, ServiceRecord, StateChange,
-  WeightedWaypoint, WorkloadRecord,
+  ApplicationTunnel, GatewayRef, LoadBalancingMode, Locality, LocalityScope, NetworkIp, PortMapping, Rejection, ServiceRecord, ServiceVisibility,
+  StateChange, WeightedWaypoint, WorkloadRecord,
 } from './model.js';

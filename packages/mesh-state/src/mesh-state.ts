@@ -118,6 +118,14 @@ export class MeshState {
     return this.#services.byHostname(hostname, preferNamespace);
   }
 
+  /**
+   * The service a workload of `namespace` finds under `hostname`: as findServiceByHostname preferring that namespace,
+   * but a service with NAMESPACE visibility only from its own namespace (what ztunnel's DNS proxy answers).
+   */
+  findVisibleServiceByHostname(hostname: string, namespace: string): ServiceRecord | undefined {
+    return this.#services.visibleByHostname(hostname, namespace);
+  }
+
   findServiceByKey(key: string): ServiceRecord | undefined {
     return this.#services.get(key);
   }

@@ -78,6 +78,8 @@ export interface WorkloadRecord {
 export type LoadBalancingMode = 'UNSPECIFIED' | 'STRICT' | 'FAILOVER' | 'PASSTHROUGH';
 /** Locality scopes in routing_preference: REGION, ZONE, SUBZONE, NODE, CLUSTER, NETWORK. */
 export type LocalityScope = 'REGION' | 'ZONE' | 'SUBZONE' | 'NODE' | 'CLUSTER' | 'NETWORK';
+/** Who may see a service: everyone, or only workloads of its own namespace (a ServiceEntry with `exportTo: ['.']`). */
+export type ServiceVisibility = 'PUBLIC' | 'NAMESPACE';
 
 export interface ServiceRecord {
   /** 'namespace/hostname', the xDS resource name. */
@@ -99,6 +101,8 @@ export interface ServiceRecord {
   };
   /** Preferred among services sharing a hostname when none is in the caller's namespace. */
   readonly canonical: boolean;
+  /** NAMESPACE: ztunnel's DNS proxy answers its hostname only to workloads of its namespace (reference §1.9). */
+  readonly visibility: ServiceVisibility;
 }
 
 /** What one batch changed: workload uids, service keys and policy keys, each sorted. */

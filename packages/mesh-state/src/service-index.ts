@@ -42,6 +42,12 @@ export class ServiceIndex {
     return list.length === 1 ? list[0] : bestMatch(list, preferNamespace);
   }
 
+  /** As byHostname, among the services a workload of `namespace` may see (PUBLIC ones and its namespace's own). */
+  visibleByHostname(hostname: string, namespace: string): ServiceRecord | undefined {
+    const list = this.#byHostname.get(hostname)?.filter((s) => s.visibility === 'PUBLIC' || s.namespace === namespace);
+    return list === undefined ? undefined : bestMatch(list, namespace);
+  }
+
   put(s: ServiceRecord): ServiceRecord | undefined {
     const previous = this.remove(s.key);
     this.#byKey.set(s.key, s);

@@ -1,6 +1,6 @@
 // The store's indexes: every lookup finds what a batch inserted, and nothing of what a later batch removed or moved.
 import { describe, expect, it } from 'vitest';
-import { LoadBalancing_HealthPolicy, NetworkMode, TunnelProtocol, WorkloadStatus } from '@ambient/api/workload';
+import { LoadBalancing_HealthPolicy, NetworkMode, Service_Visibility, TunnelProtocol, WorkloadStatus } from '@ambient/api/workload';
 import { MeshState } from '../src/index.js';
 import { batch, ipBytes, service, workload } from '../src/testing/index.js';
 
@@ -92,6 +92,19 @@ describe('lookups', () => {
     expect(state.findServiceByVip({ network: '', ip: '10.96.0.5' })?.namespace).toBe('c');
     expect(state.findServiceByHostname('other.example.com')).toBeUndefined();
     expect(state.findServiceByKey('b/api.example.com')?.namespace).toBe('b');
+  });
+
+  it('finds a service visible in its own namespace only from there; a public one of the same hostname elsewhere', () => {
+    const local = service('db', '10.96.0.7', { namespace: 'team', hostname: 'db.example.com', visibility: Service_Visibility.NAMESPACE });
+    const state = stateWith(local);
+    expect(state.findServiceByHostname('db.example.com')?.visibility).toBe('NAMESPACE');
+    expect(state.findVisibleServiceByHostname('db.example.com', 'team')?.namespace).toBe('team');
+    expect(state.findVisibleServiceByHostname('db.example.com', 'other')).toBeUndefined();
+    state.applyAddresses(batch(service('db', '10.96.0.8', { namespace: 'shared', hostname: 'db.example.com' })), []);
+    expect(state.findVisibleServiceByHostname('db.example.com', 'other')?.namespace).toBe('shared');
+    expect(state.findVisibleServiceByHostname('db.example.com', 'team')?.namespace).toBe('team');
+    expect(state.findVisibleServiceByHostname('db.example.com', 'shared')?.visibility).toBe('PUBLIC');
+    expect(state.findVisibleServiceByHostname('none.example.com', 'team')).toBeUndefined();
   });
 
   it('finds a service by an address inside a CIDR VIP, the narrowest range winning', () => {

@@ -41,6 +41,7 @@ const cases: [string, Address, RegExp][] = [
   ['UNSPECIFIED routing scope', service('s', '10.96.0.1', { loadBalancing: { routingPreference: [LoadBalancing_Scope.UNSPECIFIED_SCOPE] } }), /service\.loadBalancing\.routingPreference\[0\]: unknown value 0/],
   ['unknown load-balancing mode', service('s', '10.96.0.1', { loadBalancing: { mode: unknownEnum(9) } }), /service\.loadBalancing\.mode: unknown value 9/],
   ['unknown health policy', service('s', '10.96.0.1', { loadBalancing: { healthPolicy: unknownEnum(4) } }), /service\.loadBalancing\.healthPolicy: unknown value 4/],
+  ['unknown visibility', service('s', '10.96.0.1', { visibility: unknownEnum(2) }), /service\.visibility: unknown value 2; expected PUBLIC \(0\), NAMESPACE \(1\)/],
   ['unknown IP families', service('s', '10.96.0.1', { ipFamilies: unknownEnum(9) }), /service\.ipFamilies: unknown value 9/],
   ['weighted waypoint without destination', service('s', '10.96.0.1', { weightedWaypoints: [{ weight: 10 }] }), /service\.weightedWaypoints\[0\]\.destination: must be set/],
   ['weighted waypoint with neither address nor hostname', service('s', '10.96.0.1', { weightedWaypoints: [{ destination: noDestination, weight: 1 }] }), /service\.weightedWaypoints\[0\]\.destination: gateway address has neither/],

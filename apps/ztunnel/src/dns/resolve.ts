@@ -4,13 +4,15 @@
 // `svc.ns.svc`) are read relative to the client's namespace; a pod of a headless service answers under
 // `<pod>.<service>.<ns>.svc.<domain>` and that name's short forms (a StatefulSet's `web-0.nginx`); a name the client's
 // resolver built by appending one of its search domains answers with a CNAME to the mesh hostname it stands for.
+// A service visible only in its own namespace (visibility NAMESPACE) is not there for clients of other namespaces.
 // Anything else is for the upstream resolvers. No sockets here: the server asks, sends, and shuffles.
 import net from 'node:net';
 import type { ServiceRecord, WorkloadRecord } from '@ambient/mesh-state';
 
 /** The lookups resolution needs (MeshState has them). */
 export interface DnsLookup {
-  findServiceByHostname(hostname: string, preferNamespace?: string): ServiceRecord | undefined;
+  /** A service with NAMESPACE visibility is found only from its own namespace (MeshState has it). */
+  findVisibleServiceByHostname(hostname: string, namespace: string): ServiceRecord | undefined;
   findEndpoints(serviceKey: string): readonly WorkloadRecord[];
 }
 
@@ -70,7 +72,7 @@ function findPodHost(lookup: DnsLookup, name: string, client: DnsClient, cluster
   const fqdn = podHostName(name, client.namespace, clusterDomain);
   if (fqdn === undefined) return undefined;
   const dot = fqdn.indexOf('.');
-  const service = lookup.findServiceByHostname(fqdn.slice(dot + 1), client.namespace);
+  const service = lookup.findVisibleServiceByHostname(fqdn.slice(dot + 1), client.namespace);
   if (!service || service.vips.length > 0) return undefined;
   const podName = fqdn.slice(0, dot);
   const pod = lookup.findEndpoints(service.key).find((w) => w.name === podName);
@@ -96,16 +98,16 @@ export function searchDomains(namespace: string, clusterDomain: string): string[
 /** A service this name stands for: its hostname, a Kubernetes short name of it, or a wildcard host covering it. */
 function findHost(lookup: DnsLookup, name: string, client: DnsClient, clusterDomain: string): ServiceRecord | undefined {
   if (name === '') return undefined;
-  const exact = lookup.findServiceByHostname(name, client.namespace);
+  const exact = lookup.findVisibleServiceByHostname(name, client.namespace);
   if (exact) return exact;
   const expanded = kubernetesName(name, client.namespace, clusterDomain);
   if (expanded) {
-    const found = lookup.findServiceByHostname(expanded, client.namespace);
+    const found = lookup.findVisibleServiceByHostname(expanded, client.namespace);
     if (found) return found;
   }
   // `*.example.com` covers `a.example.com` and `a.b.example.com`; the nearest wildcard wins.
   for (let dot = name.indexOf('.'); dot !== -1; dot = name.indexOf('.', dot + 1)) {
-    const found = lookup.findServiceByHostname(`*${name.slice(dot)}`, client.namespace);
+    const found = lookup.findVisibleServiceByHostname(`*${name.slice(dot)}`, client.namespace);
     if (found) return found;
   }
   return undefined;

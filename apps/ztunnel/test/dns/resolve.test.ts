@@ -2,6 +2,7 @@
 // namespace, search-domain-appended names (CNAME), wildcards, headless services and their pods' names, address
 // families, and the names that must go upstream.
 import { describe, expect, it } from 'vitest';
+import { Service_Visibility } from '@ambient/api/workload';
 import { ipBytes, meshOf, service, workload } from '@ambient/mesh-state/testing';
 import { resolveMeshName, searchDomains, type AddressFamily } from '../../src/dns/resolve.js';
 
@@ -14,6 +15,10 @@ const mesh = meshOf(
   workload('db-0', '127.0.40.1', { namespace: 'shop', services: { 'shop/db.shop.svc.cluster.local': { ports: [{ servicePort: 5432, targetPort: 5432 }] } } }),
   workload('db-1', '127.0.40.2', { namespace: 'shop', services: { 'shop/db.shop.svc.cluster.local': { ports: [{ servicePort: 5432, targetPort: 5432 }] } } }),
   service('cidr', undefined, { hostname: 'range.example', addresses: [{ network: '', address: ipBytes('127.97.0.0'), length: 16 }] }),
+  // Visible in its own namespace only (a ServiceEntry with exportTo: ['.']).
+  service('ledger', '127.96.0.12', { namespace: 'shop', visibility: Service_Visibility.NAMESPACE }),
+  service('vault', undefined, { namespace: 'shop', hostname: 'vault.internal', visibility: Service_Visibility.NAMESPACE, addresses: [{ network: '', address: ipBytes('127.96.0.40') }] }),
+  service('vault', undefined, { namespace: 'ops', hostname: 'vault.internal', visibility: Service_Visibility.NAMESPACE, addresses: [{ network: '', address: ipBytes('127.96.0.41') }] }),
 );
 const client = { namespace: 'default', network: '' };
 
@@ -64,6 +69,13 @@ const rows: Row[] = [
   { name: 'a service with a VIP has no per-pod names', q: 'db-0.ratings.shop.svc.cluster.local', want: 'forward' },
   { name: 'a pod name under a name that is no service goes upstream', q: 'db-0.nothing.shop.svc.cluster.local', want: 'forward' },
   { name: 'a CIDR VIP is no host address', q: 'range.example', want: { owner: 'range.example', cname: false, addresses: [] } },
+  { name: 'a namespace-only service from its own namespace', q: 'ledger', ns: 'shop', want: { owner: 'ledger', cname: false, addresses: ['127.96.0.12'] } },
+  { name: 'a namespace-only service is not there for another namespace', q: 'ledger.shop', want: 'forward' },
+  { name: 'nor by its full name', q: 'ledger.shop.svc.cluster.local', want: 'forward' },
+  { name: 'nor through a search domain', q: 'ledger.shop.cluster.local', want: 'forward' },
+  { name: 'a namespace-only host answers each namespace with its own service', q: 'vault.internal', ns: 'ops', want: { owner: 'vault.internal', cname: false, addresses: ['127.96.0.41'] } },
+  { name: 'the same host from the other owner', q: 'vault.internal', ns: 'shop', want: { owner: 'vault.internal', cname: false, addresses: ['127.96.0.40'] } },
+  { name: 'and from nobody else', q: 'vault.internal', want: 'forward' },
   { name: 'an outside name goes upstream', q: 'www.example.org', want: 'forward' },
   { name: 'an outside name with a search domain goes upstream', q: 'www.example.org.default.svc.cluster.local', want: 'forward' },
   { name: 'the root goes upstream', q: '', want: 'forward' },

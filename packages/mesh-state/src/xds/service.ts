@@ -1,8 +1,8 @@
 // istio.workload.Service to a ServiceRecord (ztunnel `TryFrom<&XdsService> for Service`): VIPs with optional CIDR
-// prefix, ports, SANs, waypoint, weighted waypoints and load balancing; unknown enums and an UNSPECIFIED routing
+// prefix, ports, SANs, waypoint, weighted waypoints, load balancing and visibility; unknown enums and an UNSPECIFIED routing
 // scope are rejected.
-import { IPFamilies, LoadBalancing_HealthPolicy, LoadBalancing_Mode, LoadBalancing_Scope, type Service } from '@ambient/api/workload';
-import type { LocalityScope, LoadBalancingMode, NetworkIp, ServiceRecord, WeightedWaypoint } from '../model.js';
+import { IPFamilies, LoadBalancing_HealthPolicy, LoadBalancing_Mode, LoadBalancing_Scope, Service_Visibility, type Service } from '@ambient/api/workload';
+import type { LocalityScope, LoadBalancingMode, NetworkIp, ServiceRecord, ServiceVisibility, WeightedWaypoint } from '../model.js';
 import { enumName, gatewayRef, networkIp, portMappings, type Problem } from './fields.js';
 
 const MODES: Record<number, LoadBalancingMode> = {
@@ -16,6 +16,7 @@ const SCOPES: Record<number, LocalityScope> = {
 const HEALTH: Record<number, 'ONLY_HEALTHY' | 'ALLOW_ALL'> = {
   [LoadBalancing_HealthPolicy.ONLY_HEALTHY]: 'ONLY_HEALTHY', [LoadBalancing_HealthPolicy.ALLOW_ALL]: 'ALLOW_ALL',
 };
+const VISIBILITY: Record<number, ServiceVisibility> = { [Service_Visibility.PUBLIC]: 'PUBLIC', [Service_Visibility.NAMESPACE]: 'NAMESPACE' };
 const IP_FAMILIES: Record<number, string> = {
   [IPFamilies.AUTOMATIC]: 'AUTOMATIC', [IPFamilies.IPV4_ONLY]: 'IPV4_ONLY', [IPFamilies.IPV6_ONLY]: 'IPV6_ONLY', [IPFamilies.DUAL]: 'DUAL',
 };
@@ -63,5 +64,6 @@ export function serviceRecord(s: Service, problem: Problem): ServiceRecord {
     ...(weightedWaypoints.length === 0 ? {} : { weightedWaypoints: Object.freeze(weightedWaypoints.filter((w) => w !== undefined)) }),
     ...(loadBalancing === undefined ? {} : { loadBalancing }),
     canonical: s.canonical,
+    visibility: enumName(s.visibility, VISIBILITY, 'service.visibility', problem) as ServiceVisibility,
   });
 }
