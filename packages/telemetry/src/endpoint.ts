@@ -1,9 +1,10 @@
-// The /metrics endpoint: a MeterProvider read by the Prometheus exporter, served through the exporter's request
-// handler on the app's own server (the exporter never starts a server of its own).
+// The /metrics endpoint: a MeterProvider read by the Prometheus exporter, collected and written on the app's own
+// server (the exporter never starts a server of its own), as Prometheus text or, when asked for, OpenMetrics.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { DnsMetrics } from './dns-metrics.js';
+import { OPENMETRICS_CONTENT_TYPE, prefersOpenMetrics, PROMETHEUS_TEXT_CONTENT_TYPE, toOpenMetrics } from './openmetrics.js';
 import { TcpMetrics } from './tcp-metrics.js';
 import { XdsMetrics } from './xds-metrics.js';
 
@@ -15,7 +16,10 @@ export interface MetricsEndpoint {
   readonly tcp: TcpMetrics;
   readonly dns: DnsMetrics;
   readonly xds: XdsMetrics;
-  /** GET or HEAD on /metrics or /stats/prometheus: Prometheus text; 404 on other paths, 405 for other methods. */
+  /**
+   * GET or HEAD on /metrics or /stats/prometheus: Prometheus text, or OpenMetrics when `Accept` prefers it; 404 on
+   * other paths, 405 for other methods.
+   */
   handle(req: IncomingMessage, res: ServerResponse): void;
   shutdown(): Promise<void>;
 }
@@ -38,6 +42,7 @@ export function createMetricsEndpoint(options: MetricsEndpointOptions = {}): Met
   // Without scope labels and target_info the series carry exactly Istio's label sets, so dashboards and recording
   // rules that match on the full set (or use `without`) behave as with ztunnel.
   const exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true, withoutTargetInfo: true });
+  const serializer = new PrometheusSerializer(undefined, false, undefined, true, true);
   const meterProvider = new MeterProvider({ readers: [exporter] });
   const meter = meterProvider.getMeter('istio');
   const tcp = new TcpMetrics(meter, options);
@@ -58,7 +63,14 @@ export function createMetricsEndpoint(options: MetricsEndpointOptions = {}): Met
       } else if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end(`method ${String(req.method)} not allowed: use GET\n`);
       } else {
-        exporter.getMetricsRequestHandler(req, res);
+        const openMetrics = prefersOpenMetrics(req.headers.accept);
+        exporter.collect().then(
+          ({ resourceMetrics }) => {
+            const text = serializer.serialize(resourceMetrics);
+            res.writeHead(200, { 'content-type': openMetrics ? OPENMETRICS_CONTENT_TYPE : PROMETHEUS_TEXT_CONTENT_TYPE }).end(openMetrics ? toOpenMetrics(text) : text);
+          },
+          (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`collecting metrics failed: ${(err as Error).message}\n`),
+        );
       }
     },
     shutdown: () => meterProvider.shutdown(),
