@@ -1,11 +1,10 @@
 // What one local workload is in the data path, whichever capture feeds it: its certificate on an HBONE server and
 // an HBONE client (rotated together), its current record for outbound, and the connections it carries, so close()
 // lets them finish up to a deadline and cuts the rest.
-import { Socket } from 'node:net';
-import { HboneClient, HboneServer, type HboneServerOptions, type OpenSocket } from '@ambient/hbone';
+import type { Socket } from 'node:net';
+import { HboneClient, HboneServer, type HboneServerOptions } from '@ambient/hbone';
 import type { WorkloadRecord } from '@ambient/mesh-state';
 import { tlsMaterialFromSvid, type Svid } from '@ambient/spiffe';
-import type { OriginalSource } from './capture/original-source.js';
 import type { ProxyContext } from './context.js';
 import type { OutboundSource } from './outbound.js';
 import { tunnelResponseHeaders } from './tunnel-headers.js';
@@ -27,7 +26,7 @@ export class WorkloadEndpoint {
     this.hbone = new HboneServer({ tls, ...inbound, responseHeaders: () => tunnelResponseHeaders(this.workload), log: ctx.log });
     const pool = { maxStreamsPerConnection: ctx.config.poolMaxStreamsPerConnection, idleTimeoutMs: ctx.config.poolUnusedReleaseTimeoutMs };
     const { originalSource } = ctx;
-    this.#client = new HboneClient({ tls, pool, ...(originalSource ? { openSocket: (ip, nextHop) => hboneSocket(ctx, originalSource, ip, nextHop.host) } : {}) });
+    this.#client = new HboneClient({ tls, pool, ...(originalSource ? { openSocket: (ip: string) => originalSource.from(ip) } : {}) });
     this.source = { workload, address: sourceAddress, client: this.#client };
   }
 
@@ -71,14 +70,4 @@ export class WorkloadEndpoint {
     clearTimeout(cut);
     this.#client.close();
   }
-}
-
-/**
- * The socket of an HBONE session leaving from a workload's address in iptables capture: transparent, except towards a
- * workload of this same node. That HBONE is redirected back into this ztunnel (the OUTPUT rule), where a reply to a
- * foreign address would be routed out to the workload instead of to the socket; it leaves from the node's address.
- */
-function hboneSocket(ctx: ProxyContext, originalSource: OriginalSource, ip: string, nextHop: string): OpenSocket | undefined {
-  const local = ctx.state.findWorkloadByAddress({ network: ctx.network, ip: nextHop })?.node === ctx.config.node;
-  return local ? (options) => new Socket(options) : originalSource.from(ip);
 }

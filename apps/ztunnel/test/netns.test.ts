@@ -90,7 +90,10 @@ describe('--capture iptables in network namespaces', () => {
     expect(rules).toContain('-A AMBIENT_PREROUTING -i vw+ -p tcp -j REDIRECT --to-ports 15001');
     // Source preservation: packets of transparent sockets are marked and the mark is routed to the node itself.
     expect(await topology.exec(ns('node-a'), ['iptables', '-w', '5', '-t', 'mangle', '-S'])).toContain('-A AMBIENT_PREROUTING -p tcp -m socket --transparent -j MARK --set-xmark 0x539/0xffffffff');
-    expect(await topology.exec(ns('node-a'), ['ip', 'rule'])).toMatch(/from all fwmark 0x539 lookup 133/);
+    const ipRules = await topology.exec(ns('node-a'), ['ip', 'rule']);
+    expect(ipRules).toMatch(/from all fwmark 0x539 lookup 133/);
+    // Same-node HBONE: replies of the 15008 listener to a borrowed source, routed by their loopback source.
+    expect(ipRules).toMatch(/from 127\.0\.0\.1 iif lo ipproto tcp sport 15008 lookup 133/);
     expect(await topology.exec(ns('node-a'), ['ip', 'route', 'show', 'table', '133'])).toMatch(/^local default dev lo/m);
   });
 
@@ -175,11 +178,12 @@ describe('--capture iptables in network namespaces', () => {
     expect(await topology.exec(ns('sleep'), ['/usr/bin/python3', '-c', client])).toMatch(/hello from echo/);
   });
 
-  it('carries a workload to another on the same node through this ztunnel\'s own 15008 (the OUTPUT rule)', async () => {
-    expect(await curl('neighbor', `http://${echoIp()}:8080/`)).toMatch(/^hello from echo/);
+  it('carries a workload to another on the same node through this ztunnel\'s own 15008 (the OUTPUT rule), from the caller\'s own address', async () => {
+    // Source preserved on the same node too: the looped-back tunnel leaves from neighbor's address, and echo sees it.
+    expect(await curl('neighbor', `http://${echoIp()}:8080/`)).toBe(`hello from echo, got [] from ${topology.workload('neighbor').ip}\n`);
     const local = await until('node-b\'s inbound log for neighbor', () => accessLogs('node-b', 'inbound').find((l) => l['src.identity'] === 'spiffe://cluster.local/ns/default/sa/neighbor'));
-    // The tunnel comes from the node's own address, so the identity names the source, not the peer IP.
-    expect(local).toMatchObject({ 'dst.identity': ECHO_ID, 'dst.workload': 'echo' });
+    expect(local).toMatchObject({ 'dst.identity': ECHO_ID, 'dst.workload': 'echo', 'src.workload': 'neighbor' });
+    expect(String(local['src.addr'])).toMatch(new RegExp(`^${topology.workload('neighbor').ip.replaceAll('.', '\\.')}:`));
     expect(accessLogs('node-b', 'outbound').find((l) => l['src.workload'] === 'neighbor')).toMatchObject({ 'dst.addr': `${echoIp()}:15008` });
   });
 

@@ -11,7 +11,7 @@ export async function installCapture(options: CaptureRuleOptions, run: CommandRu
   await removeCapture(run);
   try {
     for (const args of captureRules(options)) await run(iptables(args));
-    if (options.originalSource) for (const command of originalSourceRules()) await run(command);
+    if (options.originalSource) for (const command of originalSourceRules(options)) await run(command);
   } catch (err) {
     await removeCapture(run);
     throw new ZtunnelError('ZTUNNEL_ERR_CAPTURE', `--capture iptables cannot install its rules (needs root and iptables in this network namespace): ${(err as Error).message}`, { cause: err });

@@ -52,17 +52,29 @@ const mangle = (...args: string[]): string[] => ['iptables', '-w', '5', '-t', 'm
 export const ORIGINAL_SOURCE = { mark: '0x539', table: '133' } as const;
 
 /**
+ * The ip rule for same-node HBONE from a borrowed source: the OUTPUT REDIRECT gives the accepted socket 127.0.0.1, and
+ * a reply from a loopback address routed to a workload's veth is refused by the kernel (EINVAL, the SYN-ACK is never
+ * sent) before any netfilter hook could mark it, so the route has to be chosen by the source itself: replies from
+ * 127.0.0.1:<hbonePort>, locally generated (`iif lo`), go to table 133 and over lo to ztunnel's transparent client
+ * socket (the reply is un-NATed on the way). Nothing else matches: HBONE REDIRECTed from the wire is answered from
+ * the wire address, and replies to the node's own addresses are settled by the local table first.
+ */
+const loopedHbone = ['from', '127.0.0.1', 'iif', 'lo', 'ipproto', 'tcp'] as const;
+
+/**
  * Source preservation, as full command lines: packets of a transparent socket (replies to an address ztunnel
  * borrowed, arriving from a workload or the wire) are marked in mangle PREROUTING, and the mark is routed to this
- * host, so they reach the socket instead of being forwarded to the address's owner.
+ * host, so they reach the socket instead of being forwarded to the address's owner; replies of this ztunnel's 15008
+ * to its own same-node HBONE take the same table by their source (loopedHbone).
  */
-export function originalSourceRules(): string[][] {
+export function originalSourceRules(o: Pick<CaptureRuleOptions, 'hbonePort'>): string[][] {
   const chain = CHAINS.prerouting;
   return [
     mangle('-N', chain),
     mangle('-A', chain, '-p', 'tcp', '-m', 'socket', '--transparent', '-j', 'MARK', '--set-mark', ORIGINAL_SOURCE.mark),
     mangle('-A', 'PREROUTING', '-j', chain),
     ['ip', 'rule', 'add', 'fwmark', ORIGINAL_SOURCE.mark, 'lookup', ORIGINAL_SOURCE.table],
+    ['ip', 'rule', 'add', ...loopedHbone, 'sport', String(o.hbonePort), 'lookup', ORIGINAL_SOURCE.table],
     ['ip', 'route', 'add', 'local', '0.0.0.0/0', 'dev', 'lo', 'table', ORIGINAL_SOURCE.table],
   ];
 }
@@ -75,6 +87,8 @@ export function originalSourceRemoval(): string[][] {
     mangle('-F', chain),
     mangle('-X', chain),
     ['ip', 'rule', 'del', 'fwmark', ORIGINAL_SOURCE.mark, 'lookup', ORIGINAL_SOURCE.table],
+    // Without the port: the kernel deletes the rule whatever port an earlier run used (unnamed selectors match any).
+    ['ip', 'rule', 'del', ...loopedHbone, 'lookup', ORIGINAL_SOURCE.table],
     ['ip', 'route', 'flush', 'table', ORIGINAL_SOURCE.table],
   ];
 }

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { hasCode } from '@ambient/core';
 import { installCapture, removeCapture } from '../../src/capture/iptables.js';
+import { originalSourceRemoval, originalSourceRules } from '../../src/capture/rules.js';
 
 const OPTIONS = { workloadInterfaces: 'vw+', outboundPort: 15001, hbonePort: 15008, inboundPlaintextPort: 15006 };
 
@@ -19,29 +20,19 @@ describe('installCapture', () => {
   it('removes leftovers of an earlier run, then adds every rule with the xtables lock wait', async () => {
     const { calls, run } = recorder();
     await installCapture(OPTIONS, run);
-    // The clean slate: nat chains, then the source-preservation parts (mangle chain, ip rule, table 133).
+    // The clean slate: nat chains, then the source-preservation parts (mangle chain, ip rules, table 133).
     expect(calls.slice(0, 6).every((c) => /^iptables -w 5 -t nat -[DFX] /.test(c))).toBe(true);
-    expect(calls.slice(6, 11)).toEqual([
-      'iptables -w 5 -t mangle -D PREROUTING -j AMBIENT_PREROUTING',
-      'iptables -w 5 -t mangle -F AMBIENT_PREROUTING',
-      'iptables -w 5 -t mangle -X AMBIENT_PREROUTING',
-      'ip rule del fwmark 0x539 lookup 133',
-      'ip route flush table 133',
-    ]);
-    expect(calls.slice(11)).toHaveLength(10);
+    expect(calls.slice(6, 12)).toEqual(originalSourceRemoval().map((c) => c.join(' ')));
+    expect(calls.slice(12)).toHaveLength(10);
     expect(calls.at(-1)).toBe('iptables -w 5 -t nat -A OUTPUT -j AMBIENT_OUTPUT');
   });
 
   it('adds source preservation after the nat rules when asked', async () => {
     const { calls, run } = recorder();
     await installCapture({ ...OPTIONS, originalSource: true }, run);
-    expect(calls.slice(-5)).toEqual([
-      'iptables -w 5 -t mangle -N AMBIENT_PREROUTING',
-      'iptables -w 5 -t mangle -A AMBIENT_PREROUTING -p tcp -m socket --transparent -j MARK --set-mark 0x539',
-      'iptables -w 5 -t mangle -A PREROUTING -j AMBIENT_PREROUTING',
-      'ip rule add fwmark 0x539 lookup 133',
-      'ip route add local 0.0.0.0/0 dev lo table 133',
-    ]);
+    // Exactly originalSourceRules (listed in rules.test.ts), with the configured HBONE port.
+    expect(calls.slice(-6)).toEqual(originalSourceRules(OPTIONS).map((c) => c.join(' ')));
+    expect(calls).toContain('ip rule add from 127.0.0.1 iif lo ipproto tcp sport 15008 lookup 133');
   });
 
   it('on a refused rule removes what it added and throws ZTUNNEL_ERR_CAPTURE naming the cause', async () => {
@@ -49,7 +40,7 @@ describe('installCapture', () => {
     const err = await installCapture(OPTIONS, run).catch((e: unknown) => e);
     expect(hasCode(err, 'ZTUNNEL_ERR_CAPTURE')).toBe(true);
     expect((err as Error).message).toMatch(/^--capture iptables cannot install its rules \(needs root and iptables in this network namespace\): .*Permission denied/);
-    expect(calls.slice(-11, -5).every((c) => /^iptables -w 5 -t nat -[DFX] /.test(c))).toBe(true);
+    expect(calls.slice(-12, -6).every((c) => /^iptables -w 5 -t nat -[DFX] /.test(c))).toBe(true);
     expect(calls.at(-1)).toBe('ip route flush table 133');
   });
 
@@ -65,6 +56,6 @@ describe('removeCapture', () => {
   it('tries every removal step even when earlier ones fail (parts already gone)', async () => {
     const { calls, run } = recorder(() => true);
     await removeCapture(run);
-    expect(calls).toHaveLength(11);
+    expect(calls).toHaveLength(12);
   });
 });

@@ -1,6 +1,7 @@
-// The nat rules of iptables capture as a table, their removal, and the interface pattern check.
+// The nat rules of iptables capture as a table, source preservation's mangle and routing rules, their removal, and
+// the interface pattern check.
 import { describe, expect, it } from 'vitest';
-import { CHAINS, captureRules, interfacePatternProblem, removalRules } from '../../src/capture/rules.js';
+import { CHAINS, captureRules, interfacePatternProblem, originalSourceRemoval, originalSourceRules, removalRules } from '../../src/capture/rules.js';
 
 const OPTIONS = { workloadInterfaces: 'vw+', outboundPort: 15001, hbonePort: 15008, inboundPlaintextPort: 15006 };
 
@@ -61,6 +62,43 @@ describe('removalRules', () => {
       '-X AMBIENT_PREROUTING',
       '-X AMBIENT_OUTPUT',
     ]);
+  });
+});
+
+describe('originalSourceRules', () => {
+  it('is exactly this list, in this order: the mangle mark, both ip rules into table 133, and its local route', () => {
+    expect(originalSourceRules({ hbonePort: 15008 }).map((r) => r.join(' '))).toEqual([
+      'iptables -w 5 -t mangle -N AMBIENT_PREROUTING',
+      'iptables -w 5 -t mangle -A AMBIENT_PREROUTING -p tcp -m socket --transparent -j MARK --set-mark 0x539',
+      'iptables -w 5 -t mangle -A PREROUTING -j AMBIENT_PREROUTING',
+      'ip rule add fwmark 0x539 lookup 133',
+      'ip rule add from 127.0.0.1 iif lo ipproto tcp sport 15008 lookup 133',
+      'ip route add local 0.0.0.0/0 dev lo table 133',
+    ]);
+  });
+
+  it('routes by source only the replies of the HBONE port the OUTPUT rule loops back to', () => {
+    const looped = originalSourceRules({ hbonePort: 25008 }).filter((r) => r.includes('from'));
+    expect(looped).toEqual([['ip', 'rule', 'add', 'from', '127.0.0.1', 'iif', 'lo', 'ipproto', 'tcp', 'sport', '25008', 'lookup', '133']]);
+    expect(captureRules({ ...OPTIONS, hbonePort: 25008 }).map((r) => r.join(' '))).toContain('-A AMBIENT_OUTPUT -o vw+ -p tcp --dport 25008 -j REDIRECT --to-ports 25008');
+  });
+});
+
+describe('originalSourceRemoval', () => {
+  it('undoes every part originalSourceRules adds: unhook, flush, delete, both ip rules, the table', () => {
+    expect(originalSourceRemoval().map((r) => r.join(' '))).toEqual([
+      'iptables -w 5 -t mangle -D PREROUTING -j AMBIENT_PREROUTING',
+      'iptables -w 5 -t mangle -F AMBIENT_PREROUTING',
+      'iptables -w 5 -t mangle -X AMBIENT_PREROUTING',
+      'ip rule del fwmark 0x539 lookup 133',
+      'ip rule del from 127.0.0.1 iif lo ipproto tcp lookup 133',
+      'ip route flush table 133',
+    ]);
+    const added = originalSourceRules({ hbonePort: 15008 }).filter((r) => r[0] === 'ip' && r[2] === 'add');
+    const deleted = originalSourceRemoval().filter((r) => r[0] === 'ip' && r[1] === 'rule');
+    // Each ip rule deletion names a subset of its rule's selectors (the port left out, so any earlier port goes too).
+    expect(deleted).toHaveLength(added.filter((r) => r[1] === 'rule').length);
+    for (const del of deleted) expect(added.some((add) => add[1] === 'rule' && del.slice(3).every((word) => add.includes(word)))).toBe(true);
   });
 });
 
