@@ -1,10 +1,11 @@
-// ztunnel's HTTP endpoints: admin (/config_dump, /logging, /quitquitquit, /debug/pprof/profile) and readiness
+// ztunnel's HTTP endpoints: admin (/config_dump, /logging, /quitquitquit, /debug/pprof/profile and /heap) and readiness
 // (/healthz/ready), each handler free of the servers so tests can drive them; `listenHttp` binds one.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HostPort } from '@ambient/core';
 import { PROFILE_FREQUENCY_HZ, PROFILE_SECONDS } from './cpu-profile.js';
 import { ZtunnelError } from './errors.js';
+import type { HeapProfiler } from './heap-profile.js';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -19,6 +20,7 @@ export interface AdminHooks {
   quit(): void;
   /** A CPU profile of the process (JSON text); rejects when one is already being taken. */
   cpuProfile(seconds: number, frequencyHz: number): Promise<string>;
+  readonly heap: Pick<HeapProfiler, 'active' | 'activate' | 'deactivate' | 'profile'>;
 }
 
 export function adminHandler(hooks: AdminHooks): Handler {
@@ -26,7 +28,7 @@ export function adminHandler(hooks: AdminHooks): Handler {
     const url = new URL(req.url ?? '/', 'http://admin');
     switch (url.pathname) {
       case '/':
-        return send(res, 200, 'text/plain', 'ztunnel admin\n  /config_dump\n  /logging[?level=LEVEL | ?level=MODULE:LEVEL,… | ?reset]  (POST to change)\n  /quitquitquit  (POST)\n  /debug/pprof/profile[?seconds=1-300&frequency=1-1000]  (V8 .cpuprofile JSON)\n');
+        return send(res, 200, 'text/plain', 'ztunnel admin\n  /config_dump\n  /logging[?level=LEVEL | ?level=MODULE:LEVEL,… | ?reset]  (POST to change)\n  /quitquitquit  (POST)\n  /debug/pprof/profile[?seconds=1-300&frequency=1-1000]  (V8 .cpuprofile JSON)\n  /debug/pprof/heap/profiling?activate=true|false\n  /debug/pprof/heap  (V8 .heapprofile JSON, while activated)\n');
       case '/config_dump':
         if (req.method !== 'GET') return send(res, 405, 'text/plain', 'use GET\n');
         return send(res, 200, 'application/json', `${JSON.stringify(hooks.configDump(), null, 2)}\n`);
@@ -43,6 +45,10 @@ export function adminHandler(hooks: AdminHooks): Handler {
       }
       case '/debug/pprof/profile':
         return profile(hooks, url, req, res);
+      case '/debug/pprof/heap/profiling':
+        return heapProfiling(hooks, url, req, res);
+      case '/debug/pprof/heap':
+        return heapProfile(hooks, req, res);
       case '/quitquitquit':
         if (req.method !== 'POST') return send(res, 405, 'text/plain', 'use POST\n');
         send(res, 200, 'text/plain', 'shutting down\n');
@@ -53,6 +59,33 @@ export function adminHandler(hooks: AdminHooks): Handler {
   };
 }
 
+/** `activate=true` starts the sampling heap profiler, `activate=false` stops it; 400 for anything else. */
+function heapProfiling(hooks: AdminHooks, url: URL, req: IncomingMessage, res: ServerResponse): void {
+  if (req.method !== 'GET' && req.method !== 'POST') return send(res, 405, 'text/plain', 'use GET\n');
+  const activate = url.searchParams.get('activate');
+  if (activate !== 'true' && activate !== 'false') return send(res, 400, 'text/plain', `activate must be true or false, got ${activate === null ? 'nothing' : `"${activate}"`}\n`);
+  (activate === 'true' ? hooks.heap.activate() : hooks.heap.deactivate()).then(
+    () => send(res, 200, 'text/plain', `heap profiling is ${hooks.heap.active ? 'active' : 'inactive'}\n`),
+    (err: unknown) => send(res, 500, 'text/plain', `${(err as Error).message}\n`),
+  );
+}
+
+/** The live sampled allocations while heap profiling is active; 409 when it is not. */
+function heapProfile(hooks: AdminHooks, req: IncomingMessage, res: ServerResponse): void {
+  if (req.method !== 'GET') return send(res, 405, 'text/plain', 'use GET\n');
+  if (!hooks.heap.active) return send(res, 409, 'text/plain', 'heap profiling is not active: GET /debug/pprof/heap/profiling?activate=true first\n');
+  hooks.heap.profile().then(
+    (json) => attachment(res, json, 'ztunnel.heapprofile'),
+    (err: unknown) => send(res, 409, 'text/plain', `${(err as Error).message}\n`),
+  );
+}
+
+/** JSON sent as a file download. */
+function attachment(res: ServerResponse, json: string, filename: string): void {
+  res.writeHead(200, { 'content-type': 'application/json', 'content-disposition': `attachment; filename="${filename}"`, 'content-length': Buffer.byteLength(json) });
+  res.end(json);
+}
+
 /** `seconds` (default 10) and `frequency` in Hz (default 100), whole numbers in ztunnel's ranges; 400 otherwise. */
 function profile(hooks: AdminHooks, url: URL, req: IncomingMessage, res: ServerResponse): void {
   if (req.method !== 'GET') return send(res, 405, 'text/plain', 'use GET\n');
@@ -60,10 +93,7 @@ function profile(hooks: AdminHooks, url: URL, req: IncomingMessage, res: ServerR
   const frequency = wholeParam(url, 'frequency', PROFILE_FREQUENCY_HZ);
   for (const value of [seconds, frequency]) if (typeof value === 'string') return send(res, 400, 'text/plain', `${value}\n`);
   hooks.cpuProfile(seconds as number, frequency as number).then(
-    (json) => {
-      res.writeHead(200, { 'content-type': 'application/json', 'content-disposition': 'attachment; filename="ztunnel.cpuprofile"', 'content-length': Buffer.byteLength(json) });
-      res.end(json);
-    },
+    (json) => attachment(res, json, 'ztunnel.cpuprofile'),
     (err: unknown) => send(res, 409, 'text/plain', `${(err as Error).message}\n`),
   );
 }

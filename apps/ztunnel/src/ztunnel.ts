@@ -11,6 +11,7 @@ import { WorkloadCertificates } from './certificates.js';
 import type { ZtunnelConfig } from './config.js';
 import { configDump } from './config-dump.js';
 import { captureCpuProfile } from './cpu-profile.js';
+import { HeapProfiler } from './heap-profile.js';
 import { NodeCapture } from './capture/node-capture.js';
 import { originalSourceFor } from './capture/original-source.js';
 import { requireNodeNamespace, requireOriginalDst } from './capture/support.js';
@@ -104,6 +105,7 @@ export async function startZtunnel(config: ZtunnelConfig, options: { logger: Log
           setLogLevel: (spec) => levels.apply(spec),
           resetLogLevel: () => levels.reset(),
           cpuProfile: captureCpuProfile,
+          heap: new HeapProfiler(),
           quit,
         }),
         config.adminListen,

@@ -4,16 +4,21 @@ import { Writable } from 'node:stream';
 import { createLogger } from '@ambient/core';
 import { adminHandler, listenHttp, readinessHandler, type HttpListener } from '../src/admin.js';
 import { captureCpuProfile } from '../src/cpu-profile.js';
+import { HeapProfiler } from '../src/heap-profile.js';
 import { LogLevels } from '../src/log-levels.js';
 
 const open: HttpListener[] = [];
+const heaps: HeapProfiler[] = [];
 afterEach(async () => {
   for (const l of open.splice(0)) await l.close();
+  for (const h of heaps.splice(0)) await h.deactivate();
 });
 
 async function admin() {
   const levels = new LogLevels(createLogger({ name: 'ztunnel', destination: new Writable({ write: (_chunk, _encoding, done) => done() }) }));
   let quits = 0;
+  const heap = new HeapProfiler();
+  heaps.push(heap);
   const listener = await listenHttp(
     adminHandler({
       configDump: () => ({ workloads: [{ uid: 'u' }], services: [], policies: [], certificates: [] }),
@@ -22,6 +27,7 @@ async function admin() {
       resetLogLevel: () => levels.reset(),
       quit: () => quits++,
       cpuProfile: captureCpuProfile,
+      heap,
     }),
     { host: '127.0.0.1', port: 0 },
     'admin',
@@ -70,6 +76,35 @@ describe('admin endpoints', () => {
     // V8 times are in microseconds: about the second asked for.
     expect((profile.endTime - profile.startTime) / 1e6).toBeGreaterThanOrEqual(0.9);
     expect(second).toMatchObject({ status: 409, body: 'a CPU profile is already being taken\n' });
+  });
+
+  it('samples the heap between activate=true and activate=false, and dumps it only meanwhile', async () => {
+    const { call } = await admin();
+    expect(await call('/debug/pprof/heap')).toMatchObject({ status: 409, body: expect.stringMatching(/^heap profiling is not active/) as string });
+    expect(await call('/debug/pprof/heap/profiling?activate=true')).toMatchObject({ status: 200, body: 'heap profiling is active\n' });
+    expect(await call('/debug/pprof/heap/profiling?activate=true')).toMatchObject({ status: 200, body: 'heap profiling is active\n' });
+    const kept = Array.from({ length: 2000 }, (_, i) => ({ i, text: `allocation ${i}`.repeat(20) }));
+    const dump = await call('/debug/pprof/heap');
+    expect(dump).toMatchObject({ status: 200, type: 'application/json' });
+    const profile = JSON.parse(dump.body) as { head: { callFrame: { functionName: string } }; samples: { size: number }[] };
+    expect(profile.head.callFrame.functionName).toBe('(root)');
+    expect(profile.samples.reduce((t, s) => t + s.size, 0)).toBeGreaterThan(0);
+    expect(kept).toHaveLength(2000);
+    expect((await call('/debug/pprof/heap', 'POST')).status).toBe(405);
+    expect(await call('/debug/pprof/heap/profiling?activate=false')).toMatchObject({ status: 200, body: 'heap profiling is inactive\n' });
+    expect((await call('/debug/pprof/heap')).status).toBe(409);
+  });
+
+  it.each([
+    ['', 'activate must be true or false, got nothing'],
+    ['?activate=yes', 'activate must be true or false, got "yes"'],
+    ['?activate=TRUE', 'got "TRUE"'],
+  ])('refuses /debug/pprof/heap/profiling%s', async (query, message) => {
+    const { call } = await admin();
+    const answer = await call(`/debug/pprof/heap/profiling${query}`);
+    expect(answer.status).toBe(400);
+    expect(answer.body).toContain(message);
+    expect((await call('/debug/pprof/heap/profiling?activate=true', 'PUT')).status).toBe(405);
   });
 
   it.each([
