@@ -187,7 +187,7 @@ describe('--capture iptables in network namespaces', () => {
     expect(accessLogs('node-b', 'outbound').find((l) => l['src.workload'] === 'neighbor')).toMatchObject({ 'dst.addr': `${echoIp()}:15008` });
   });
 
-  it('closes an outbound connection from an address that is no mesh workload after waiting 5 s for it, and logs why', async () => {
+  it('closes an outbound connection from an address that is no mesh workload after waiting 5 s for it, and logs why', { timeout: 20_000 }, async () => {
     await expect(curl('stranger', `http://${echoIp()}:8080/`)).rejects.toThrow(/curl .* failed \(exit (52|56)\)/);
     const closed = await until('the refusal in node-a\'s log', () => ztunnels['node-a']?.lines().find((l) => l['msg'] === 'captured connection closed'));
     expect(closed).toMatchObject({ direction: 'outbound', reason: `source ${topology.workload('stranger').ip} is no local workload served here (waited 5 s for it)`, dst: `${echoIp()}:8080` });
