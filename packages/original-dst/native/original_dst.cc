@@ -19,6 +19,10 @@
 #ifndef IP6T_SO_ORIGINAL_DST
 #define IP6T_SO_ORIGINAL_DST 80
 #endif
+// <linux/in.h>, Linux 4.2 and later; older C libraries do not define it.
+#ifndef IP_BIND_ADDRESS_NO_PORT
+#define IP_BIND_ADDRESS_NO_PORT 24
+#endif
 
 namespace {
 
@@ -74,8 +78,9 @@ Napi::Value OriginalDst(const Napi::CallbackInfo& info) {
   return Describe(env, original);
 }
 
-// transparentSocket(ip) -> fd of a non-blocking TCP socket bound to ip:0 with IP_TRANSPARENT (IPV6_TRANSPARENT), not
-// connected; or { errno, syscall, message } (EPERM without CAP_NET_ADMIN, EINVAL for a malformed address).
+// transparentSocket(ip) -> fd of a non-blocking TCP socket bound to ip with IP_TRANSPARENT (IPV6_TRANSPARENT) and its
+// port left to connect() (IP_BIND_ADDRESS_NO_PORT), not connected; or { errno, syscall, message } (EPERM without
+// CAP_NET_ADMIN, EINVAL for a malformed address).
 Napi::Value TransparentSocket(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() != 1 || !info[0].IsString()) {
@@ -105,6 +110,13 @@ Napi::Value TransparentSocket(const Napi::CallbackInfo& info) {
     int err = errno;
     close(fd);
     return Failure(env, "setsockopt(IP_TRANSPARENT)", err);
+  }
+  // The port is left to connect(), which only needs the 4-tuple to be free: bind(ip, 0) would search for a port no
+  // other socket on ip holds, TIME_WAIT ones included, and a busy proxy leaves thousands of those on a borrowed ip.
+  if (setsockopt(fd, SOL_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one) != 0) {
+    int err = errno;
+    close(fd);
+    return Failure(env, "setsockopt(IP_BIND_ADDRESS_NO_PORT)", err);
   }
   if (bind(fd, reinterpret_cast<sockaddr*>(&addr), length) != 0) {
     int err = errno;

@@ -21,7 +21,7 @@ export function transparentSupport(): { available: true } | { available: false; 
 }
 
 /**
- * A net.Socket on a new TCP socket bound to `ip` (port chosen by the kernel) with IP_TRANSPARENT, not connected yet:
+ * A net.Socket on a new TCP socket bound to `ip` (port chosen by connect()) with IP_TRANSPARENT, not connected yet:
  * call `connect()` on it. `options` are net.Socket's (onread, allowHalfOpen, noDelay …). Throws OriginalDstError:
  * ORIGINAL_DST_ERR_UNAVAILABLE without the addon, ORIGINAL_DST_ERR_SYSCALL when the kernel refuses (EPERM without
  * CAP_NET_ADMIN, EINVAL for something that is not an IP address).

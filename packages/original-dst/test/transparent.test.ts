@@ -52,7 +52,13 @@ afterAll(() => {
 
 describe('openTransparentSocket', () => {
   it('connects from an address this host does not have, and the peer sees that address', () => {
-    expect(child([], FOREIGN)).toEqual({ support: { available: true }, local: FOREIGN, said: `peer ${FOREIGN}` });
+    expect(child([], FOREIGN)).toMatchObject({ support: { available: true }, local: FOREIGN, said: `peer ${FOREIGN}` });
+  });
+
+  it('leaves the port to connect() (IP_BIND_ADDRESS_NO_PORT): only the 4-tuple has to be free', () => {
+    // Bound to the address with port 0 still unassigned: connect() picks a port only the 4-tuple must leave free,
+    // where bind(2) would have searched for one that no socket on the address holds, TIME_WAIT ones included.
+    expect(child([], FOREIGN)).toMatchObject({ bound: { address: FOREIGN, family: 'IPv4', port: 0 } });
   });
 
   it('says EINVAL for something that is not an IP address', () => {
