@@ -19,6 +19,8 @@ export interface CaClientOptions {
   /** Authenticate with an SVID instead of (or as well as) a token. */
   readonly clientCertificate?: { readonly keyPem: string; readonly certChainPem: string };
   readonly clusterId?: string;
+  /** More headers on every call (Istio's CA_HEADER_*), checked with @ambient/grpc's headerProblem. */
+  readonly headers?: Readonly<Record<string, string>>;
   /** Ask on behalf of the identity (ztunnel's shared mode). Default true. */
   readonly impersonate?: boolean;
   /** Requested lifetime; default 24 h. */
@@ -76,7 +78,7 @@ export class CaClient {
     };
     const deadline = Date.now() + (this.#options.timeoutMs ?? 10_000);
     return new Promise((resolve, reject) => {
-      this.#client.createCertificate(request, callMetadata(token, this.#options.clusterId), { deadline }, (err: ServiceError | null, response) => {
+      this.#client.createCertificate(request, callMetadata(token, this.#options.clusterId, this.#options.headers), { deadline }, (err: ServiceError | null, response) => {
         if (err || !response) {
           const name = status[err?.code ?? status.UNKNOWN] ?? 'UNKNOWN';
           reject(new CaGrpcError('CA_GRPC_ERR_CALL', `CreateCertificate for ${identity} failed with ${name}: ${err?.details ?? 'no response'}`, { cause: err, grpcStatus: name }));

@@ -82,6 +82,22 @@ describe('CaClient against the CA service', () => {
     expect(err.message).toMatch(reason);
   });
 
+  it('sends extra headers on the call (CA_HEADER_*)', async () => {
+    let seen: Record<string, unknown> = {};
+    const h = await startCa({
+      createCertificate: (call: ServerUnaryCall<IstioCertificateRequest, IstioCertificateResponse>, cb: sendUnaryData<IstioCertificateResponse>) => {
+        seen = call.metadata.getMap();
+        cb({ code: status.UNAUTHENTICATED, details: 'seen' });
+      },
+    });
+    try {
+      await failure(new CaClient({ address: h.address, rootPem: h.rootPem, token: 't', clusterId: 'Kubernetes', headers: { 'x-tenant': 'blue' } }).fetchSvid(ECHO));
+      expect(seen).toMatchObject({ 'x-tenant': 'blue', authorization: 'Bearer t', clusterid: 'Kubernetes' });
+    } finally {
+      h.close();
+    }
+  });
+
   it('reports an unreachable CA', async () => {
     const closed = await startCa();
     closed.close();

@@ -70,12 +70,33 @@ function ipHost(address: string): string | undefined {
   return isIP(host) !== 0 ? host : undefined;
 }
 
-/** `authorization: Bearer <token>` and `clusterid`, as ztunnel sends on every xDS and CA call. */
-export function callMetadata(token: string | undefined, clusterId?: string): Metadata {
+/**
+ * `authorization: Bearer <token>` and `clusterid`, as ztunnel sends on every xDS and CA call, after any `extra`
+ * headers (Istio's XDS_HEADER_* / CA_HEADER_*; check them with headerProblem, ours win on a clash).
+ */
+export function callMetadata(token: string | undefined, clusterId?: string, extra: Readonly<Record<string, string>> = {}): Metadata {
   const md = new Metadata();
+  for (const [name, value] of Object.entries(extra)) md.set(name, value);
   if (token) md.set('authorization', `Bearer ${token.trim()}`);
   if (clusterId) md.set('clusterid', clusterId);
   return md;
+}
+
+/** Headers that gRPC, HTTP/2 or callMetadata itself set: an extra header may not replace them. */
+const RESERVED_HEADERS = new Set(['authorization', 'clusterid', 'content-type', 'te', 'user-agent', 'host']);
+
+/**
+ * What is wrong with `name: value` as an extra header on xDS or CA calls, or undefined when it may be sent: a gRPC
+ * ASCII metadata key (lower-case letters, digits, '-', '_', '.'; not `grpc-*`, not binary `*-bin`, not one we set)
+ * and a value of printable ASCII.
+ */
+export function headerProblem(name: string, value: string): string | undefined {
+  if (!/^[0-9a-z_.-]+$/.test(name)) return `header name "${name}" must be lower-case letters, digits, '-', '_' or '.'`;
+  if (name.startsWith('grpc-')) return `header name "${name}" is reserved for gRPC (grpc-*)`;
+  if (name.endsWith('-bin')) return `header name "${name}" would be a binary header (*-bin); only text headers can be given`;
+  if (RESERVED_HEADERS.has(name)) return `header "${name}" is set by ztunnel or gRPC itself and cannot be replaced`;
+  if (!/^[\x20-\x7e]*$/.test(value)) return `header "${name}" has a value with characters outside printable ASCII`;
+  return undefined;
 }
 
 /** The bearer token of a call, or undefined when there is none or it is malformed. */

@@ -14,6 +14,7 @@ export {
   channelCredentials,
   channelOptions,
   callMetadata,
+  headerProblem,
   bearerToken,
 } from './credentials.js';
 export type { ServerTls, ChannelTls } from './credentials.js';

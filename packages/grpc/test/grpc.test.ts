@@ -15,6 +15,7 @@ import {
   bearerToken,
   callMetadata,
   channelCredentials,
+  headerProblem,
   channelOptions,
   istioCertificateService,
   serverCredentials,
@@ -37,7 +38,10 @@ beforeAll(async () => {
     createCertificate: (call: { request: { csr: string }; metadata: Metadata }, callback: (err: Partial<ServiceError> | null, value?: unknown) => void) => {
       const token = bearerToken(call.metadata);
       if (token !== 'good-token') return callback({ code: status.UNAUTHENTICATED, details: 'no valid bearer token' });
-      callback(null, create(IstioCertificateResponseSchema, { certChain: [`signed:${call.request.csr}`, 'root'] }));
+      const tenant = call.metadata.get('x-tenant')[0];
+      const clusterId = call.metadata.get('clusterid')[0];
+      const echoed = tenant === undefined ? [] : [`x-tenant:${String(tenant)}`, `clusterid:${String(clusterId)}`];
+      callback(null, create(IstioCertificateResponseSchema, { certChain: [`signed:${call.request.csr}`, 'root', ...echoed] }));
     },
   });
   server.addService(aggregatedDiscoveryService, {
@@ -71,6 +75,18 @@ describe('IstioCertificateService over TLS', () => {
       ),
     );
     expect(response.certChain).toEqual(['signed:CSR', 'root']);
+    client.close();
+  });
+
+  it('sends extra headers, ours winning a clash', async () => {
+    const client = new IstioCertificateClient(address, channelCredentials({ rootPem }), channelOptions({ rootPem }));
+    const request = create(IstioCertificateRequestSchema, { csr: 'CSR', validityDuration: 3600n });
+    const response = await new Promise<{ certChain: string[] }>((resolve, reject) =>
+      client.createCertificate(request, callMetadata('good-token', 'Kubernetes', { 'x-tenant': 'blue', clusterid: 'ignored' }), {}, (err, value) =>
+        err || !value ? reject(err ?? new Error('no response')) : resolve(value),
+      ),
+    );
+    expect(response.certChain).toEqual(['signed:CSR', 'root', 'x-tenant:blue', 'clusterid:Kubernetes']);
     client.close();
   });
 
@@ -109,6 +125,27 @@ describe('AggregatedDiscoveryService', () => {
     stream.end();
     expect(await closed).toMatchObject({ code: 0 });
     client.close();
+  });
+});
+
+describe('headerProblem', () => {
+  it.each([
+    ['x-tenant', 'blue', undefined],
+    ['x_team.v2', 'a b=c;d', undefined],
+    ['X-Tenant', 'blue', /must be lower-case letters/],
+    ['x tenant', 'blue', /must be lower-case letters/],
+    ['', 'blue', /must be lower-case letters/],
+    [':authority', 'x', /must be lower-case letters/],
+    ['grpc-timeout', '1S', /reserved for gRPC/],
+    ['trace-bin', 'AAEC', /binary header/],
+    ['authorization', 'Bearer other', /set by ztunnel or gRPC itself/],
+    ['clusterid', 'other', /set by ztunnel or gRPC itself/],
+    ['x-tenant', 'bl\nue', /outside printable ASCII/],
+    ['x-tenant', 'blü', /outside printable ASCII/],
+  ])('%s: %s', (name, value, want) => {
+    const problem = headerProblem(name, value);
+    if (want === undefined) expect(problem).toBeUndefined();
+    else expect(problem).toMatch(want);
   });
 });
 

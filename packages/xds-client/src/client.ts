@@ -34,6 +34,8 @@ export interface XdsClientOptions {
   readonly logger?: Logger;
   /** Told of every response and every stream that ends (metrics); called synchronously, its errors logged. */
   readonly observer?: XdsObserver;
+  /** More headers on the stream (Istio's XDS_HEADER_*), checked with @ambient/grpc's headerProblem. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface ConnectionState {
@@ -189,7 +191,7 @@ export class XdsClient {
       this.#timer = setTimeout(() => this.#connect(), this.#backoff.next());
       return;
     }
-    const stream = this.#grpc.deltaAggregatedResources(callMetadata(token, this.#options.node.clusterId)) as Stream;
+    const stream = this.#grpc.deltaAggregatedResources(callMetadata(token, this.#options.node.clusterId, this.#options.headers)) as Stream;
     this.#stream = stream;
     // Response headers mean the server took the stream; a close before them is a connection error (trailers-only).
     let opened = false;

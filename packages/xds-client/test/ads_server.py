@@ -35,7 +35,7 @@ def ads(requests, context):
             'subscribe': list(req.resource_names_subscribe), 'unsubscribe': list(req.resource_names_unsubscribe),
             'initial': dict(req.initial_resource_versions), 'nodeId': req.node.id,
             'metadata': json_format.MessageToDict(req.node.metadata),
-            'authorization': md.get('authorization'), 'clusterid': md.get('clusterid'),
+            'authorization': md.get('authorization'), 'clusterid': md.get('clusterid'), 'tenant': md.get('x-tenant'),
         }), flush=True)
         if req.type_url != ADDRESS:
             if not req.response_nonce:

@@ -18,15 +18,16 @@ interface PyRequest {
   metadata: Record<string, unknown>;
   authorization?: string;
   clusterid?: string;
+  tenant?: string | null;
 }
 
-it('syncs from a Python grpcio server: accepts the good, NACKs the legacy workload, applies a change and a removal', async () => {
+it('syncs from a Python grpcio server: accepts the good, NACKs the legacy workload, applies a change and a removal, sends extra headers', async () => {
   const py = await startPython('ads_server.py', tls);
   const requests = py.lines as unknown as PyRequest[];
   const client = new XdsClient({
     address: `127.0.0.1:${py.port}`, tls: { rootPem: tls.rootPem }, logger: quiet, token: 'our-token',
     node: { nodeName: 'node-a', podName: 'ztunnel-1', podNamespace: 'istio-system', instanceIps: ['10.0.0.9'], clusterId: 'Kubernetes' },
-    types: [{ type: addressType }],
+    types: [{ type: addressType }], headers: { 'x-tenant': 'blue' },
   });
   try {
     await client.ready();
@@ -38,7 +39,7 @@ it('syncs from a Python grpcio server: accepts the good, NACKs the legacy worklo
       typeUrl: ADDRESS_TYPE_URL, nonce: '', subscribe: [], initial: {},
       nodeId: 'ztunnel~10.0.0.9~ztunnel-1.istio-system~istio-system.svc.cluster.local',
       metadata: { NAME: 'ztunnel-1', NAMESPACE: 'istio-system', INSTANCE_IPS: '10.0.0.9', NODE_NAME: 'node-a', CLUSTER_ID: 'Kubernetes' },
-      authorization: 'Bearer our-token', clusterid: 'Kubernetes',
+      authorization: 'Bearer our-token', clusterid: 'Kubernetes', tenant: 'blue',
     });
     expect(requests[1]).toMatchObject({ nonce: 'py-1', error: 'legacy: unsupported tunnel protocol LEGACY_ISTIO_MTLS' });
     expect(requests[2]).toMatchObject({ nonce: 'py-2', error: null });
