@@ -1,6 +1,7 @@
 // ztunnel's one frozen config, read from an env-like map of flags keyed '--flag' (CONTRACTS.md, ztunnel).
 import net from 'node:net';
 import { ConfigReader, parseHostPort, type EnvMap, type HostPort } from '@ambient/core';
+import { headerProblem } from '@ambient/grpc';
 import { interfacePatternProblem } from './capture/rules.js';
 
 export type CaptureMode = 'loopback' | 'iptables';
@@ -49,6 +50,9 @@ export interface ZtunnelConfig {
    * transparent sockets, `true` requires it, `false` leaves from the node's addresses.
    */
   readonly preserveSource: 'auto' | 'true' | 'false';
+  /** More headers on the xDS stream and on CA calls (Istio's XDS_HEADER_* and CA_HEADER_*). */
+  readonly xdsHeaders: Readonly<Record<string, string>>;
+  readonly caHeaders: Readonly<Record<string, string>>;
 }
 
 /** Every flag ztunnel accepts; each takes a value. */
@@ -79,6 +83,8 @@ export const ZTUNNEL_FLAGS = [
   'pool-max-streams-per-connection',
   'pool-unused-release-timeout',
   'preserve-source',
+  'xds-header',
+  'ca-header',
 ] as const;
 
 const NODE = /^[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/;
@@ -111,6 +117,16 @@ export function readZtunnelConfig(env: EnvMap): ZtunnelConfig {
     r.problem(`--dns-upstream must be a comma-separated list of IP:PORT ([IPv6]:PORT), got "${raw}"`);
     return [];
   });
+  const headers = (flag: '--xds-header' | '--ca-header'): Record<string, string> => {
+    const out: Record<string, string> = {};
+    for (const raw of r.list(flag)) {
+      const eq = raw.indexOf('=');
+      const problem = eq <= 0 ? `must be NAME=VALUE, got "${raw}"` : headerProblem(raw.slice(0, eq), raw.slice(eq + 1));
+      if (problem) r.problem(`${flag} ${problem}`);
+      else out[raw.slice(0, eq)] = raw.slice(eq + 1);
+    }
+    return out;
+  };
   const network = r.string('--network', '');
   if (network !== '' && !/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(network)) r.problem(`--network must be a network name (letters, digits, '-', '_', '.', at most 63), got "${network}"`);
   const clusterDomain = r.string('--cluster-domain', 'cluster.local').toLowerCase();
@@ -140,5 +156,7 @@ export function readZtunnelConfig(env: EnvMap): ZtunnelConfig {
     preserveSource: r.oneOf('--preserve-source', ['auto', 'true', 'false'] as const, 'auto'),
     dnsUpstreams,
     clusterDomain,
+    xdsHeaders: headers('--xds-header'),
+    caHeaders: headers('--ca-header'),
   });
 }

@@ -25,6 +25,7 @@ export function connectXds(config: ZtunnelConfig, state: MeshState, rootPem: str
     types: [{ type: addressType }, { type: authorizationType }],
     onBatch: (batch) => applyBatch(state, batch),
     logger: log,
+    headers: config.xdsHeaders,
     ...(observer ? { observer } : {}),
   });
 }

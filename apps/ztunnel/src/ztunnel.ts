@@ -72,6 +72,7 @@ export async function startZtunnel(config: ZtunnelConfig, options: { logger: Log
     rootPem,
     token: () => readFileSync(config.tokenFile, 'utf8').trim(),
     clusterId: config.clusterId,
+    headers: config.caHeaders,
     ttlSeconds: Math.round(config.secretTtlMs / 1000),
   });
   const certificates = new WorkloadCertificates(ca.fetchSvid);

@@ -39,6 +39,8 @@ describe('readZtunnelConfig', () => {
       poolMaxStreamsPerConnection: 100,
       poolUnusedReleaseTimeoutMs: 300_000,
       preserveSource: 'auto',
+      xdsHeaders: {},
+      caHeaders: {},
     });
     expect(Object.isFrozen(config.xdsAddress)).toBe(true);
   });
@@ -89,7 +91,17 @@ describe('readZtunnelConfig', () => {
     expect(config).toMatchObject({ dnsCapture: true, dnsPort: 5353, dnsUpstreams: [{ host: '127.0.0.53', port: 53 }, { host: '::1', port: 5300 }], clusterDomain: 'corp.example' });
   });
 
+  it('reads extra xDS and CA headers as NAME=VALUE lists', () => {
+    const config = readZtunnelConfig({ ...required, '--xds-header': 'x-tenant=blue, x-route=a=b', '--ca-header': 'x-tenant=green' });
+    expect(config).toMatchObject({ xdsHeaders: { 'x-tenant': 'blue', 'x-route': 'a=b' }, caHeaders: { 'x-tenant': 'green' } });
+  });
+
   it.each([
+    ['--xds-header', 'x-tenant', '--xds-header must be NAME=VALUE, got "x-tenant"'],
+    ['--xds-header', '=blue', '--xds-header must be NAME=VALUE, got "=blue"'],
+    ['--ca-header', 'X-Tenant=blue', '--ca-header header name "X-Tenant" must be lower-case letters'],
+    ['--ca-header', 'authorization=Bearer x', '--ca-header header "authorization" is set by ztunnel or gRPC itself and cannot be replaced'],
+    ['--xds-header', 'grpc-timeout=1S', 'is reserved for gRPC'],
     ['--dns-capture', 'on', '--dns-capture must be true or false, got "on"'],
     ['--dns-upstream', 'dns.example:53', '--dns-upstream must be a comma-separated list of IP:PORT ([IPv6]:PORT), got "dns.example:53"'],
     ['--dns-upstream', '127.0.0.53', 'got "127.0.0.53"'],

@@ -35,6 +35,8 @@ workloads whose Workload.node is NAME.
   --pool-max-streams-per-connection N    tunnels per pooled HBONE connection before another opens (default 100)
   --pool-unused-release-timeout DURATION how long an HBONE connection without tunnels stays pooled (default 5m)
   --preserve-source auto|true|false      iptables capture: connect as the original source (default auto: if allowed)
+  --xds-header NAME=VALUE[,…]     more headers on the xDS stream (Istio's XDS_HEADER_*)
+  --ca-header NAME=VALUE[,…]      more headers on certificate requests (Istio's CA_HEADER_*)
 `;
 
 /** Parses argv into the frozen config; any mistake is one UsageError sentence. */
