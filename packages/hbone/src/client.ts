@@ -134,6 +134,11 @@ export class HboneClient {
     this.#pool.close();
   }
 
+  /** GOAWAY on every pooled session: open tunnels finish, the next ones open new sessions with the current TLS. */
+  retireSessions(): void {
+    this.#pool.close();
+  }
+
   #timeouts() {
     return {
       ...(this.#options.connectTimeoutMs ? { timeoutMs: this.#options.connectTimeoutMs } : {}),

@@ -119,6 +119,14 @@ export class HboneServer {
     await this.closeSessions(deadlineMs);
   }
 
+  /**
+   * GOAWAY on every current session while still accepting new ones, with no deadline: open tunnels finish, new ones
+   * come on new connections (a new TLS context, e.g. a new revocation list, applies to them).
+   */
+  retireSessions(): void {
+    for (const session of this.#sessions) session.close();
+  }
+
   /** GOAWAY on every current session while still accepting new ones; cut what is left after `deadlineMs`. */
   async closeSessions(deadlineMs = 5_000): Promise<void> {
     const closed = [...this.#sessions].map((s) => new Promise<void>((resolve) => (s.closed ? resolve() : s.once('close', () => resolve()))));

@@ -28,6 +28,23 @@ describe('HbonePool', () => {
     client.close();
   });
 
+  it('retires its sessions and the server its own: open tunnels finish, the next one comes on a new session', async () => {
+    const client = new HboneClient({ tls: env.pki.leaf(ID.client) });
+    const open = await client.connect(request());
+    const echoed = new Promise((resolve) => open.once('data', resolve));
+    open.write('first');
+    await echoed;
+    expect(client.poolStats()).toEqual([expect.objectContaining({ sessions: 1, streams: 1 })]);
+    client.retireSessions();
+    env.fixture.server.retireSessions();
+    const next = await client.connect(request());
+    expect(client.poolStats()).toEqual([expect.objectContaining({ sessions: 2, streams: 2 })]);
+    expect((await roundTrip(next, 'second')).toString()).toBe('second');
+    // The retired session is still carrying its tunnel.
+    expect((await roundTrip(open, 'still open')).toString()).toBe('still open');
+    client.close();
+  });
+
   it('keys sessions by expected identities and next hop', async () => {
     const client = new HboneClient({ tls: env.pki.leaf(ID.client) });
     await roundTrip(await client.connect(request()), 'a');
