@@ -8,6 +8,11 @@ export interface TlsMaterial {
   readonly cert: string;
   /** The trust bundle: the roots peers must chain to. */
   readonly ca: string;
+  /**
+   * PEM certificate revocation lists: a peer whose certificate one of them revokes is refused in the handshake.
+   * OpenSSL then wants a current CRL from the issuer of every certificate in a peer's chain.
+   */
+  readonly crl?: string;
 }
 
 /** `{ key, cert, ca }` for `tls.createSecureContext`/`tls.connect`/`http2.createSecureServer` from an SVID. */
