@@ -55,6 +55,14 @@ export class WorkloadCertificates {
     return () => this.#listeners.delete(listener);
   }
 
+  /** Announces every wanted identity's current certificate again, so TLS contexts are rebuilt (a new CRL). */
+  reannounce(): void {
+    for (const identity of this.#wanted) {
+      const svid = this.#manager.findSvid(identity);
+      if (svid) for (const listener of this.#listeners) listener(svid);
+    }
+  }
+
   /** True once every wanted identity has a valid certificate (readiness). */
   allReady(): boolean {
     for (const identity of this.#wanted) if (!this.#manager.findSvid(identity)) return false;

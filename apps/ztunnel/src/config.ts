@@ -53,6 +53,8 @@ export interface ZtunnelConfig {
   /** More headers on the xDS stream and on CA calls (Istio's XDS_HEADER_* and CA_HEADER_*). */
   readonly xdsHeaders: Readonly<Record<string, string>>;
   readonly caHeaders: Readonly<Record<string, string>>;
+  /** PEM CRLs from the mesh CA ('' for none): peers whose certificate they revoke are refused (Istio's CRL_PATH). */
+  readonly crlPath: string;
 }
 
 /** Every flag ztunnel accepts; each takes a value. */
@@ -85,6 +87,7 @@ export const ZTUNNEL_FLAGS = [
   'preserve-source',
   'xds-header',
   'ca-header',
+  'crl-path',
 ] as const;
 
 const NODE = /^[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/;
@@ -158,5 +161,6 @@ export function readZtunnelConfig(env: EnvMap): ZtunnelConfig {
     clusterDomain,
     xdsHeaders: headers('--xds-header'),
     caHeaders: headers('--ca-header'),
+    crlPath: r.string('--crl-path', ''),
   });
 }

@@ -5,6 +5,7 @@ import type { TcpMetrics } from '@ambient/telemetry';
 import type { ZtunnelConfig } from './config.js';
 import type { OriginalSource } from './capture/original-source.js';
 import type { ConnectionRegistry } from './connections.js';
+import type { CrlFile } from './crl.js';
 import type { DnsProxy } from './dns/proxy.js';
 import type { InboundTracker } from './inbound-tracker.js';
 
@@ -27,6 +28,8 @@ export interface ProxyContext {
   readonly dns?: DnsProxy;
   /** iptables capture with transparent sockets: connections leave from the original source's address. */
   readonly originalSource?: OriginalSource;
+  /** With --crl-path: the revocation lists every workload's TLS checks peers against. */
+  readonly crl?: Pick<CrlFile, 'pem'>;
 }
 
 /** Connect timeout towards apps and peers (ztunnel's CONNECTION_TIMEOUT). */

@@ -4,7 +4,7 @@
 import type { Socket } from 'node:net';
 import { HboneClient, HboneServer, type HboneServerOptions } from '@ambient/hbone';
 import type { WorkloadRecord } from '@ambient/mesh-state';
-import { tlsMaterialFromSvid, type Svid } from '@ambient/spiffe';
+import { tlsMaterialFromSvid, type Svid, type TlsMaterial } from '@ambient/spiffe';
 import type { ProxyContext } from './context.js';
 import type { OutboundSource } from './outbound.js';
 import { tunnelResponseHeaders } from './tunnel-headers.js';
@@ -15,6 +15,7 @@ export class WorkloadEndpoint {
   readonly #ctx: ProxyContext;
   readonly #client: HboneClient;
   readonly #carried = new Set<Socket>();
+  #crl: string | undefined;
 
   /**
    * `sourceAddress`: where its connections leave from ('' for the node's own addresses). An address the host does
@@ -22,12 +23,19 @@ export class WorkloadEndpoint {
    */
   constructor(ctx: ProxyContext, workload: WorkloadRecord, sourceAddress: string, svid: Svid, inbound: Pick<HboneServerOptions, 'handler' | 'onTunnelDone'>) {
     this.#ctx = ctx;
-    const tls = tlsMaterialFromSvid(svid);
+    const tls = this.#material(svid);
+    this.#crl = tls.crl;
     this.hbone = new HboneServer({ tls, ...inbound, responseHeaders: () => tunnelResponseHeaders(this.workload), log: ctx.log });
     const pool = { maxStreamsPerConnection: ctx.config.poolMaxStreamsPerConnection, idleTimeoutMs: ctx.config.poolUnusedReleaseTimeoutMs };
     const { originalSource } = ctx;
     this.#client = new HboneClient({ tls, pool, ...(originalSource ? { openSocket: (ip: string) => originalSource.from(ip) } : {}) });
     this.source = { workload, address: sourceAddress, client: this.#client };
+  }
+
+  /** The SVID's TLS material, with the revocation lists in force now. */
+  #material(svid: Svid): TlsMaterial {
+    const material = tlsMaterialFromSvid(svid);
+    return this.#ctx.crl ? { ...material, crl: this.#ctx.crl.pem } : material;
   }
 
   get workload(): WorkloadRecord {
@@ -41,9 +49,16 @@ export class WorkloadEndpoint {
 
   /** A new certificate for this workload: new sessions use it, live ones keep theirs. */
   rotate(svid: Svid): void {
-    const tls = tlsMaterialFromSvid(svid);
+    const tls = this.#material(svid);
     this.hbone.updateTls(tls);
     this.#client.updateTls(tls);
+    // A new revocation list: sessions handshaken under the old one go away (their open tunnels finish), so every
+    // new tunnel, in or out, comes over a handshake that checks the peer against the new list.
+    if (tls.crl !== this.#crl) {
+      this.#crl = tls.crl;
+      this.hbone.retireSessions();
+      this.#client.retireSessions();
+    }
   }
 
   /** Keeps `socket` until it closes; a failure while handling it is logged and ends it. */

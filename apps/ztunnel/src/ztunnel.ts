@@ -11,6 +11,7 @@ import { WorkloadCertificates } from './certificates.js';
 import type { ZtunnelConfig } from './config.js';
 import { configDump } from './config-dump.js';
 import { captureCpuProfile } from './cpu-profile.js';
+import { CrlFile } from './crl.js';
 import { HeapProfiler } from './heap-profile.js';
 import { NodeCapture } from './capture/node-capture.js';
 import { originalSourceFor } from './capture/original-source.js';
@@ -49,6 +50,7 @@ export async function startZtunnel(config: ZtunnelConfig, options: { logger: Log
   }
   const rootPem = readFile(config.rootCert, '--root-cert');
   readFile(config.tokenFile, '--token-file');
+  const crl = config.crlPath === '' ? undefined : new CrlFile(config.crlPath);
   const state = new MeshState();
   const metrics = createMetricsEndpoint({ build: { component: 'ztunnel', tag: VERSION } });
   const illegalPorts = [
@@ -65,7 +67,7 @@ export async function startZtunnel(config: ZtunnelConfig, options: { logger: Log
   const originalSource = config.capture === 'iptables' ? originalSourceFor(config.preserveSource, log) : undefined;
   const ctx: ProxyContext = {
     config, state, metrics: metrics.tcp, log, accessLog: levels.for('access'), network, illegalPorts, inbound, connections,
-    ...(dns ? { dns } : {}), ...(originalSource ? { originalSource } : {}),
+    ...(dns ? { dns } : {}), ...(originalSource ? { originalSource } : {}), ...(crl ? { crl } : {}),
   };
   const ca = new CaClient({
     address: `${hostText(config.caAddress.host)}:${config.caAddress.port}`,
@@ -76,6 +78,8 @@ export async function startZtunnel(config: ZtunnelConfig, options: { logger: Log
     ttlSeconds: Math.round(config.secretTtlMs / 1000),
   });
   const certificates = new WorkloadCertificates(ca.fetchSvid);
+  // A new revocation list rebuilds every workload's TLS: new connections check peers against it.
+  const unwatchCrl = crl?.watch(() => certificates.reannounce(), log);
   const workloads = config.capture === 'iptables' ? new NodeCapture(ctx, certificates) : new LocalWorkloads(ctx, certificates);
   const xds = connectXds(config, state, rootPem, levels.for('xds'), metrics.xds);
   let synced = false;
@@ -90,6 +94,7 @@ export async function startZtunnel(config: ZtunnelConfig, options: { logger: Log
   const listeners: HttpListener[] = [];
   const close = async (): Promise<void> => {
     await Promise.all(listeners.map((l) => l.close()));
+    unwatchCrl?.();
     xds.close();
     certificates.close();
     ca.close();

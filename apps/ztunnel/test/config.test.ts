@@ -41,6 +41,7 @@ describe('readZtunnelConfig', () => {
       preserveSource: 'auto',
       xdsHeaders: {},
       caHeaders: {},
+      crlPath: '',
     });
     expect(Object.isFrozen(config.xdsAddress)).toBe(true);
   });

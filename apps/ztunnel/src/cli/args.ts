@@ -37,6 +37,7 @@ workloads whose Workload.node is NAME.
   --preserve-source auto|true|false      iptables capture: connect as the original source (default auto: if allowed)
   --xds-header NAME=VALUE[,…]     more headers on the xDS stream (Istio's XDS_HEADER_*)
   --ca-header NAME=VALUE[,…]      more headers on certificate requests (Istio's CA_HEADER_*)
+  --crl-path FILE                 PEM CRLs from the mesh CA: HBONE peers they revoke are refused (reloaded on change)
 `;
 
 /** Parses argv into the frozen config; any mistake is one UsageError sentence. */
