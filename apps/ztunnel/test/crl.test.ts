@@ -2,17 +2,16 @@
 // 127.0.28.1), a CRL made by openssl with ambientd's CA key. Revoking sleep's certificate refuses its new tunnels
 // in the TLS handshake (echo's side checks the client certificate), lets a tunnel opened before finish, and taking
 // the revocation back lets new tunnels through again; all by rewriting the file while ztunnel runs.
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { writeCrl } from './support/crl.js';
 import { createNodeToken, startAmbientd, startZtunnelProcess, type Running } from './support/processes.js';
+import { writeQuickstart } from './support/quickstart.js';
 import { roundTrip, socksConnect } from './support/socks-client.js';
 
-const QUICKSTART = fileURLToPath(new URL('../../../packages/mesh-config/test/fixtures/quickstart', import.meta.url));
 const SLEEP_SOCKS = { host: '127.0.18.1', port: 15080 };
 const ECHO = { host: '127.0.28.1', port: 8080 };
 
@@ -25,12 +24,7 @@ let app: net.Server;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ztunnel-crl-e2e-'));
-  const configDir = join(dir, 'config');
-  cpSync(QUICKSTART, configDir, { recursive: true });
-  for (const file of readdirSync(configDir)) {
-    const path = join(configDir, file);
-    writeFileSync(path, readFileSync(path, 'utf8').replaceAll('127.0.10.1', SLEEP_SOCKS.host).replaceAll('127.0.20.1', ECHO.host).replaceAll('ambient.dev/node: node-b', 'ambient.dev/node: node-a'));
-  }
+  const configDir = writeQuickstart(join(dir, 'config'), { '127.0.10.1': SLEEP_SOCKS.host, '127.0.20.1': ECHO.host, 'ambient.dev/node: node-b': 'ambient.dev/node: node-a' });
   stateDir = join(dir, 'state');
   ambientd = await startAmbientd(configDir, stateDir);
   crlPath = join(dir, 'crl.pem');

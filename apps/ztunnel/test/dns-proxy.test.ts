@@ -3,16 +3,15 @@
 // for names outside the mesh. The quickstart mesh, moved to addresses of its own (sleep 127.0.15.1, echo 127.0.25.1).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodeToken, startAmbientd, startZtunnelProcess, type Running } from './support/processes.js';
+import { writeQuickstart } from './support/quickstart.js';
 
-const QUICKSTART = fileURLToPath(new URL('../../../packages/mesh-config/test/fixtures/quickstart', import.meta.url));
 const run = promisify(execFile);
 const SLEEP_IP = '127.0.15.1';
 const DNS_PORT = 15053;
@@ -46,12 +45,7 @@ async function dig(name: string, type = 'A', extra: string[] = []): Promise<{ st
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ztunnel-dns-'));
-  const configDir = join(dir, 'config');
-  cpSync(QUICKSTART, configDir, { recursive: true });
-  for (const file of readdirSync(configDir)) {
-    const path = join(configDir, file);
-    writeFileSync(path, readFileSync(path, 'utf8').replaceAll('127.0.10.1', SLEEP_IP).replaceAll('127.0.20.1', '127.0.25.1'));
-  }
+  const configDir = writeQuickstart(join(dir, 'config'), { '127.0.10.1': SLEEP_IP, '127.0.20.1': '127.0.25.1' });
   writeFileSync(join(configDir, 'namespace-only.yaml'), NAMESPACE_ONLY);
   upstreamPort = await freeUdpPort(UPSTREAM_IP);
   dnsmasq = spawn('dnsmasq', [

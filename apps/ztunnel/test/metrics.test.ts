@@ -1,17 +1,16 @@
 // /metrics of a running ztunnel process fed by ambientd: istio_build, the xDS client metrics, a refused connection in
 // istio_tcp_connections_failed_total and istio_tcp_sockets_open following a live tunnel. Both quickstart workloads
 // are served by this one ztunnel (sleep 127.0.16.1, echo 127.0.26.1) so the tunnel goes through its own HBONE listener.
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ADDRESS_TYPE_URL } from '@ambient/api/workload';
 import { createNodeToken, startAmbientd, startZtunnelProcess, type Running } from './support/processes.js';
+import { writeQuickstart } from './support/quickstart.js';
 import { roundTrip, socksConnect } from './support/socks-client.js';
 
-const QUICKSTART = fileURLToPath(new URL('../../../packages/mesh-config/test/fixtures/quickstart', import.meta.url));
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 const SLEEP_SOCKS = { host: '127.0.16.1', port: 15080 };
 const ECHO = { host: '127.0.26.1', port: 8080 };
@@ -22,12 +21,7 @@ let ztunnel: Running;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ztunnel-metrics-'));
-  const configDir = join(dir, 'config');
-  cpSync(QUICKSTART, configDir, { recursive: true });
-  for (const file of readdirSync(configDir)) {
-    const path = join(configDir, file);
-    writeFileSync(path, readFileSync(path, 'utf8').replaceAll('127.0.10.1', SLEEP_SOCKS.host).replaceAll('127.0.20.1', ECHO.host).replaceAll('ambient.dev/node: node-b', 'ambient.dev/node: node-a'));
-  }
+  const configDir = writeQuickstart(join(dir, 'config'), { '127.0.10.1': SLEEP_SOCKS.host, '127.0.20.1': ECHO.host, 'ambient.dev/node: node-b': 'ambient.dev/node: node-a' });
   const stateDir = join(dir, 'state');
   ambientd = await startAmbientd(configDir, stateDir);
   const tokenFile = join(dir, 'node-a.token');
