@@ -26,7 +26,7 @@ export class WorkloadCertificates {
     const announcing: FetchSvid = async (identity) => {
       const svid = await fetch(identity);
       queueMicrotask(() => {
-        if (this.#wanted.has(identity)) for (const listener of this.#listeners) listener(svid);
+        if (this.#wanted.has(identity)) this.#announce(svid);
       });
       return svid;
     };
@@ -59,8 +59,12 @@ export class WorkloadCertificates {
   reannounce(): void {
     for (const identity of this.#wanted) {
       const svid = this.#manager.findSvid(identity);
-      if (svid) for (const listener of this.#listeners) listener(svid);
+      if (svid) this.#announce(svid);
     }
+  }
+
+  #announce(svid: Svid): void {
+    for (const listener of this.#listeners) listener(svid);
   }
 
   /** True once every wanted identity has a valid certificate (readiness). */

@@ -130,7 +130,7 @@ export class HboneServer {
   /** GOAWAY on every current session while still accepting new ones; cut what is left after `deadlineMs`. */
   async closeSessions(deadlineMs = 5_000): Promise<void> {
     const closed = [...this.#sessions].map((s) => new Promise<void>((resolve) => (s.closed ? resolve() : s.once('close', () => resolve()))));
-    for (const session of this.#sessions) session.close();
+    this.retireSessions();
     const timer = setTimeout(() => {
       for (const session of this.#sessions) session.destroy();
     }, deadlineMs);
