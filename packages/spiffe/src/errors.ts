@@ -21,6 +21,7 @@ export const SPIFFE_ERROR_CODES = [
   // encodings
   'SPIFFE_ERR_BAD_PEM',
   'SPIFFE_ERR_BAD_DER',
+  'SPIFFE_ERR_BAD_CRL',
   // CSRs and keys
   'SPIFFE_ERR_BAD_CSR',
   'SPIFFE_ERR_CSR_SIGNATURE',

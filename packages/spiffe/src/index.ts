@@ -17,6 +17,8 @@ export type { CsrInfo } from './csr.js';
 export { certificateInfo, toCertificates } from './x509/certificate.js';
 export type { CertificateInfo } from './x509/certificate.js';
 export { verifyChain } from './chain.js';
+export { parseCrl, parseCrlPem, revocationKey, crlSignedBy, RevocationLists } from './crl.js';
+export type { Crl, RevokedCertificate, RevokedInChain } from './crl.js';
 export type { ChainCheck, CertificatePurpose } from './chain.js';
 export {
   CertificateAuthority,
