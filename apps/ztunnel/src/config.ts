@@ -9,7 +9,8 @@ export type CaptureMode = 'loopback' | 'iptables';
 export interface ZtunnelConfig {
   /** Serve the workloads whose Workload.node is this name. */
   readonly node: string;
-  readonly xdsAddress: HostPort;
+  /** undefined when `--xds-address ''`: no xDS stream, as Istio's XDS_ADDRESS="" (local config only). */
+  readonly xdsAddress: HostPort | undefined;
   readonly caAddress: HostPort;
   /** Its contents go out as `authorization: Bearer <contents>`; re-read on every call so rotation works. */
   readonly tokenFile: string;
@@ -55,6 +56,12 @@ export interface ZtunnelConfig {
   readonly caHeaders: Readonly<Record<string, string>>;
   /** PEM CRLs from the mesh CA ('' for none): peers whose certificate they revoke are refused (Istio's CRL_PATH). */
   readonly crlPath: string;
+  /**
+   * Workloads, services and policies from a YAML file in ztunnel's LocalConfig format ('' for none), loaded once at
+   * start before xDS (Istio's LOCAL_XDS_PATH); `localXds` is the same YAML given inline (LOCAL_XDS).
+   */
+  readonly localXdsPath: string;
+  readonly localXds: string;
 }
 
 /** Every flag ztunnel accepts; each takes a value. */
@@ -88,6 +95,8 @@ export const ZTUNNEL_FLAGS = [
   'xds-header',
   'ca-header',
   'crl-path',
+  'local-xds-path',
+  'local-xds',
 ] as const;
 
 const NODE = /^[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/;
@@ -98,9 +107,15 @@ export function readZtunnelConfig(env: EnvMap): ZtunnelConfig {
   const r = new ConfigReader(env);
   const node = r.string('--node');
   if (node !== '' && !NODE.test(node)) r.problem(`--node must be a Kubernetes node name (lower-case letters, digits, '-', '.'), got "${node}"`);
-  const xdsAddress = r.hostPort('--xds-address', '127.0.0.1:15012');
+  // Given but empty turns xDS off, as Istio's XDS_ADDRESS=""; workloads then come from --local-xds-path alone.
+  const xdsOff = env['--xds-address'] === '';
+  const xdsAddress = xdsOff ? undefined : r.hostPort('--xds-address', '127.0.0.1:15012');
   const caRaw = r.optional('--ca-address');
-  const caAddress = caRaw === undefined ? xdsAddress : r.hostPort('--ca-address', caRaw);
+  if (xdsOff && caRaw === undefined) r.problem("--ca-address is required when --xds-address is '' (certificates still come from the mesh CA)");
+  const caAddress = caRaw === undefined ? (xdsAddress ?? { host: '', port: 0 }) : r.hostPort('--ca-address', caRaw);
+  const localXdsPath = r.string('--local-xds-path', '');
+  const localXds = r.string('--local-xds', '');
+  if (localXdsPath !== '' && localXds !== '') r.problem('only one of --local-xds-path or --local-xds may be set');
   const trustDomain = r.string('--trust-domain', 'cluster.local');
   if (!/^[a-z0-9._-]+$/.test(trustDomain)) r.problem(`--trust-domain must be lower-case letters, digits, '.', '-' or '_', got "${trustDomain}"`);
   const ports = {
@@ -162,5 +177,7 @@ export function readZtunnelConfig(env: EnvMap): ZtunnelConfig {
     xdsHeaders: headers('--xds-header'),
     caHeaders: headers('--ca-header'),
     crlPath: r.string('--crl-path', ''),
+    localXdsPath,
+    localXds,
   });
 }

@@ -14,10 +14,15 @@ export const VERSION = (JSON.parse(readFileSync(new URL('../package.json', impor
 /** ztunnel runs as istio-system/ztunnel; its pod name only labels it in the control plane's status. */
 export const PROXY_NAMESPACE = 'istio-system';
 
-/** `observer` hears every response and stream ending (the istio_xds_* metrics). */
-export function connectXds(config: ZtunnelConfig, state: MeshState, rootPem: string, log: Logger, observer?: XdsObserver): XdsClient {
+/**
+ * `observer` hears every response and stream ending (the istio_xds_* metrics). Undefined when `--xds-address ''`
+ * turned xDS off, as Istio's XDS_ADDRESS="".
+ */
+export function connectXds(config: ZtunnelConfig, state: MeshState, rootPem: string, log: Logger, observer?: XdsObserver): XdsClient | undefined {
+  const address = config.xdsAddress;
+  if (address === undefined) return undefined;
   return new XdsClient({
-    address: `${formatHost(config.xdsAddress.host)}:${config.xdsAddress.port}`,
+    address: `${formatHost(address.host)}:${address.port}`,
     tls: { rootPem },
     // Read at every (re)connect, so a rotated token file is picked up.
     token: () => readFileSync(config.tokenFile, 'utf8').trim(),

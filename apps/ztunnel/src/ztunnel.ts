@@ -23,6 +23,7 @@ import type { ProxyContext } from './context.js';
 import { ZtunnelError } from './errors.js';
 import { InboundTracker } from './inbound-tracker.js';
 import { LocalWorkloads } from './local-workloads.js';
+import { loadLocalXds, type LocalXdsSource } from './local-xds/load.js';
 import { LogLevels } from './log-levels.js';
 import { connectXds, VERSION } from './xds-sync.js';
 
@@ -52,6 +53,12 @@ export async function startZtunnel(config: ZtunnelConfig, options: { logger: Log
   readFile(config.tokenFile, '--token-file');
   const crl = config.crlPath === '' ? undefined : new CrlFile(config.crlPath);
   const state = new MeshState();
+  // Istio's LOCAL_XDS_PATH: loaded once, before any listener or xDS stream; xDS (if on) then adds to it.
+  const localXds = localXdsSource(config);
+  if (localXds) {
+    const loaded = loadLocalXds(state, localXds);
+    log.info({ source: 'path' in localXds ? localXds.path : 'inline', addresses: loaded.addresses.length, policies: loaded.authorizations.length }, 'local config loaded');
+  }
   const metrics = createMetricsEndpoint({ build: { component: 'ztunnel', tag: VERSION } });
   const illegalPorts = [
     config.hbonePort, config.socks5Port, config.inboundPlaintextPort, config.outboundPort,
@@ -82,8 +89,9 @@ export async function startZtunnel(config: ZtunnelConfig, options: { logger: Log
   const unwatchCrl = crl?.watch(() => certificates.reannounce(), log);
   const workloads = config.capture === 'iptables' ? new NodeCapture(ctx, certificates) : new LocalWorkloads(ctx, certificates);
   const xds = connectXds(config, state, rootPem, levels.for('xds'), metrics.xds);
-  let synced = false;
-  void xds.ready().then(() => {
+  // Without xDS there is nothing to wait for but the local workloads' certificates.
+  let synced = xds === undefined;
+  void xds?.ready().then(() => {
     synced = true;
     log.info({ node: config.node }, 'xDS synced');
   });
@@ -95,7 +103,7 @@ export async function startZtunnel(config: ZtunnelConfig, options: { logger: Log
   const close = async (): Promise<void> => {
     await Promise.all(listeners.map((l) => l.close()));
     unwatchCrl?.();
-    xds.close();
+    xds?.close();
     certificates.close();
     ca.close();
     inbound.close();
@@ -135,7 +143,7 @@ export async function startZtunnel(config: ZtunnelConfig, options: { logger: Log
     state,
     pending,
     ready: async () => {
-      await xds.ready();
+      await xds?.ready();
       while (pending().length > 0) await new Promise((resolve) => setTimeout(resolve, 20));
     },
     drain: () => {
@@ -156,6 +164,11 @@ function readFile(path: string, flag: string): string {
   } catch (err) {
     throw new ZtunnelError('ZTUNNEL_ERR_FILE', `${flag} ${path} cannot be read: ${(err as Error).message}`, { cause: err });
   }
+}
+
+function localXdsSource(config: ZtunnelConfig): LocalXdsSource | undefined {
+  if (config.localXdsPath !== '') return { path: config.localXdsPath };
+  return config.localXds === '' ? undefined : { inline: config.localXds };
 }
 
 function hostText(host: string): string {

@@ -42,6 +42,8 @@ describe('readZtunnelConfig', () => {
       xdsHeaders: {},
       caHeaders: {},
       crlPath: '',
+      localXdsPath: '',
+      localXds: '',
     });
     expect(Object.isFrozen(config.xdsAddress)).toBe(true);
   });

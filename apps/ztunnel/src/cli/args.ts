@@ -10,7 +10,7 @@ export const HELP = `usage: ztunnel --node NAME --token-file FILE --root-cert FI
 The per-node L4 proxy of the ambient mesh: mTLS (HBONE) in and out, L4 authorization and TCP telemetry for the
 workloads whose Workload.node is NAME.
   --node NAME                     serve the workloads on this node (required)
-  --xds-address HOST:PORT         control plane, TLS verified with --root-cert (default 127.0.0.1:15012)
+  --xds-address HOST:PORT         control plane, TLS verified with --root-cert (default 127.0.0.1:15012; '' for none)
   --ca-address HOST:PORT          certificate authority (default: --xds-address)
   --token-file FILE               bearer token for xDS and CA calls (required)
   --root-cert FILE                trust anchor for the control plane's certificate (required)
@@ -38,6 +38,8 @@ workloads whose Workload.node is NAME.
   --xds-header NAME=VALUE[,…]     more headers on the xDS stream (Istio's XDS_HEADER_*)
   --ca-header NAME=VALUE[,…]      more headers on certificate requests (Istio's CA_HEADER_*)
   --crl-path FILE                 PEM CRLs from the mesh CA: HBONE peers they revoke are refused (reloaded on change)
+  --local-xds-path FILE           workloads, services and policies from YAML in Istio's LOCAL_XDS_PATH format (read at start)
+  --local-xds YAML                the same YAML inline (Istio's LOCAL_XDS)
 `;
 
 /** Parses argv into the frozen config; any mistake is one UsageError sentence. */
