@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { CrlMetrics } from './crl-metrics.js';
 import { DnsMetrics } from './dns-metrics.js';
 import { OPENMETRICS_CONTENT_TYPE, prefersOpenMetrics, PROMETHEUS_TEXT_CONTENT_TYPE, toOpenMetrics } from './openmetrics.js';
 import { TcpMetrics } from './tcp-metrics.js';
@@ -16,6 +17,7 @@ export interface MetricsEndpoint {
   readonly tcp: TcpMetrics;
   readonly dns: DnsMetrics;
   readonly xds: XdsMetrics;
+  readonly crl: CrlMetrics;
   /**
    * GET or HEAD on /metrics or /stats/prometheus: Prometheus text, or OpenMetrics when `Accept` prefers it; 404 on
    * other paths, 405 for other methods.
@@ -56,6 +58,7 @@ export function createMetricsEndpoint(options: MetricsEndpointOptions = {}): Met
     tcp,
     dns: new DnsMetrics(meter),
     xds: new XdsMetrics(meter),
+    crl: new CrlMetrics(meter),
     handle(req, res) {
       const path = (req.url ?? '/').split('?')[0];
       if (!METRICS_PATHS.includes(path ?? '')) {

@@ -5,6 +5,7 @@ export { TcpMetrics } from './tcp-metrics.js';
 export { DnsMetrics } from './dns-metrics.js';
 export type { DnsRequestLabels } from './dns-metrics.js';
 export { XdsMetrics } from './xds-metrics.js';
+export { CrlMetrics } from './crl-metrics.js';
 export type { XdsTerminationReason } from './xds-metrics.js';
 export type { TcpSeries } from './series.js';
 export { TcpConnection } from './connection.js';
