@@ -1,6 +1,6 @@
 // HBONE client: `connect()` returns a Duplex tunnel once the destination answers 200. Tunnels share pooled
 // sessions; the inner tunnel of double HBONE gets a session of its own inside the outer tunnel (never pooled).
-import type { ClientHttp2Stream } from 'node:http2';
+import type { ClientHttp2Session, ClientHttp2Stream } from 'node:http2';
 import { newTraceParent } from './headers.js';
 import type { KeepaliveOptions } from './keepalive.js';
 import { identityOf, type TlsMaterial } from './peer.js';
@@ -40,6 +40,8 @@ export interface HboneClientOptions {
    * socket for an address this host does not own (transparent capture). Undefined: bind `sourceIp` as usual.
    */
   readonly openSocket?: (sourceIp: string, nextHop: NextHop) => OpenSocket | undefined;
+  /** Called once per session opened, pooled or inner (its `socket` is the verified TLS socket). */
+  readonly onSession?: (session: ClientHttp2Session) => void;
 }
 
 export class HboneClient {
@@ -81,7 +83,7 @@ export class HboneClient {
         ...(request.sourceIp ? { sourceIp: request.sourceIp } : {}),
         ...(openSocket ? { openSocket } : {}),
         ...this.#timeouts(),
-      });
+      }).then((session) => this.#opened(session));
     };
     return this.#pool.checkout(key, open).then((leased) => this.#tunnel(leased, request));
   }
@@ -110,7 +112,7 @@ export class HboneClient {
         expectedIdentities: request.inner.expectedIdentities,
         socket: outer,
         ...this.#timeouts(),
-      });
+      }).then((opened) => this.#opened(opened));
       const headers = { ...request.inner.headers, 'x-forwarded-network': request.inner.forwardedNetwork };
       const inner = await requestTunnel(session, this.#tunnelOptions({ ...request.inner, headers })).catch((err: unknown) => {
         session.close();
@@ -137,6 +139,11 @@ export class HboneClient {
   /** GOAWAY on every pooled session: open tunnels finish, the next ones open new sessions with the current TLS. */
   retireSessions(): void {
     this.#pool.close();
+  }
+
+  #opened(session: ClientHttp2Session): ClientHttp2Session {
+    this.#options.onSession?.(session);
+    return session;
   }
 
   #timeouts() {

@@ -49,6 +49,8 @@ export interface HboneServerOptions {
   readonly handshakeTimeoutMs?: number;
   readonly keepalive?: KeepaliveOptions;
   readonly log?: Logger;
+  /** Called once per accepted session (its `socket` is the verified TLS socket): e.g. to re-check the peer later. */
+  readonly onSession?: (session: Http2Session) => void;
 }
 
 export class HboneServer {
@@ -167,6 +169,7 @@ export class HboneServer {
     // SETTINGS only carry the stream window; the connection window grows by a WINDOW_UPDATE.
     session.once('connect', () => setConnectionWindow(session));
     setConnectionWindow(session);
+    this.#options.onSession?.(session);
   }
 
   async #onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): Promise<void> {
