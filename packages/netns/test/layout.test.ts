@@ -52,11 +52,44 @@ describe('layoutTopology', () => {
   });
 });
 
+describe('layoutTopology with ipv6', () => {
+  const layout = layoutTopology({ ...SPEC, ipv6: true });
+  const commands = buildCommands(layout).map((c) => c.join(' '));
+
+  it('gives every workload an IPv6 address beside its IPv4 one, mirroring its numbers, in RFC 5952 form', () => {
+    expect(layout.workloads.map((w) => [w.name, w.ip, w.ip6, w.gateway6])).toEqual([
+      ['sleep', '10.1.0.2', 'fd00:1::2', 'fd00:1::1'],
+      ['echo', '10.2.0.2', 'fd00:2::2', 'fd00:2::1'],
+      ['db', '10.2.1.2', 'fd00:2:1::2', 'fd00:2:1::1'],
+    ]);
+    expect(layout.nodes.map((n) => [n.wireIp6, n.podCidr6])).toEqual([['fd00:ff::1', 'fd00:1::/32'], ['fd00:ff::2', 'fd00:2::/32']]);
+    expect(layout.hosts[0]?.wireIp6).toBe('fd00:ff::254');
+    expect(layout.wireCidr6).toBe('fd00:ff::/64');
+  });
+
+  it('adds the addresses without duplicate address detection, and IPv6 routes and forwarding', () => {
+    expect(commands).toContain('ip -n amb-1-ab-sleep -6 addr add fd00:1::2/64 dev eth0 nodad');
+    expect(commands).toContain('ip -n amb-1-ab-node-a -6 addr add fd00:1::1/64 dev vw0 nodad');
+    expect(commands).toContain('ip -n amb-1-ab-node-a -6 addr add fd00:ff::1/64 dev wire0 nodad');
+    expect(commands).toContain('ip -n amb-1-ab-sleep -6 route add default via fd00:1::1');
+    expect(commands).toContain('ip -n amb-1-ab-node-a -6 route add fd00:2::/32 via fd00:ff::2');
+    expect(commands).toContain('ip -n amb-1-ab-cp -6 route add fd00:1::/32 via fd00:ff::1');
+    expect(commands).toContain('ip netns exec amb-1-ab-node-b sysctl -qw net.ipv6.conf.all.forwarding=1');
+  });
+
+  it('leaves IPv6 out unless asked', () => {
+    const plain = layoutTopology(SPEC);
+    expect(plain.workloads.every((w) => w.ip6 === undefined && w.gateway6 === undefined)).toBe(true);
+    expect(buildCommands(plain).filter((c) => c.includes('-6') || c.some((a) => a.includes('ipv6')))).toEqual([]);
+  });
+});
+
 describe('malformed specs', () => {
   const many = (n: number) => Array.from({ length: n }, (_, i) => `w${i}`);
   it.each([
     ['an upper-case prefix', { prefix: 'Amb', nodes: [{ name: 'a', workloads: [] }] }, /prefix must be/],
     ['no nodes', { prefix: 'p', nodes: [] }, /at least one node/],
+    ['ipv6 that is no boolean', { prefix: 'p', nodes: [{ name: 'a', workloads: [] }], ipv6: 'yes' }, /ipv6 must be true or false, got "yes"/],
     ['a duplicate name', { prefix: 'p', nodes: [{ name: 'a', workloads: ['a'] }] }, /"a" is used twice/],
     ['the reserved name wire', { prefix: 'p', nodes: [{ name: 'wire', workloads: [] }] }, /reserved "wire"/],
     ['a name with a slash', { prefix: 'p', nodes: [{ name: 'a/b', workloads: [] }] }, /node name must be/],

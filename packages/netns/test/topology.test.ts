@@ -46,6 +46,22 @@ describe('a two-node topology', () => {
   });
 });
 
+describe('a dual-stack topology (ipv6: true)', () => {
+  it('carries TCP over IPv6 between workloads on two nodes, and from a host, each seen at its IPv6 address', async () => {
+    const t = await createTopology({ prefix: runPrefix(FAMILY), nodes: [{ name: 'node-a', workloads: ['sleep'] }, { name: 'node-b', workloads: ['echo'] }], hosts: ['cp'], ipv6: true });
+    try {
+      const echo = t.workload('echo');
+      const server = t.spawn(echo.namespace, [process.execPath, '-e', `require('net').createServer(s=>s.end('pong from '+s.remoteAddress)).listen(7000,'${echo.ip6}',()=>console.log('up'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+      if (!server.stdout) throw new Error('no stdout pipe');
+      await once(server.stdout, 'data');
+      expect(await t.exec(t.workload('sleep').namespace, [process.execPath, '-e', NODE_CLIENT, echo.ip6 ?? '', '7000'])).toBe('pong from fd00:1::2');
+      expect(await t.exec(t.host('cp').namespace, [process.execPath, '-e', NODE_CLIENT, echo.ip6 ?? '', '7000'])).toBe('pong from fd00:ff::254');
+    } finally {
+      await t.destroy();
+    }
+  }, 30_000);
+});
+
 describe('cleanup', () => {
   it('destroy() kills processes inside and removes every namespace; a second call is harmless', async () => {
     const t = await createTopology({ prefix: runPrefix(FAMILY), nodes: [{ name: 'n', workloads: ['w'] }] });
