@@ -17,9 +17,24 @@ export interface CaptureRuleOptions {
   readonly dnsPort?: number;
   /** Install source preservation too (originalSourceRules). */
   readonly originalSource?: boolean;
+  /** Install every rule for IPv6 too, with ip6tables and `ip -6` (Istio's IPV6_ENABLED). */
+  readonly ipv6?: boolean;
 }
 
-/** `iptables -t nat` argument lists (without the binary) that install capture, in order. */
+export type IpFamily = 4 | 6;
+
+/** A command line of `iptables` (IPv4) or `ip6tables` (IPv6) on one table, waiting for the xtables lock. */
+export function xtables(family: IpFamily, table: 'nat' | 'mangle', args: readonly string[]): string[] {
+  return [family === 6 ? 'ip6tables' : 'iptables', '-w', '5', '-t', table, ...args];
+}
+
+/** An `ip` command line for one family: `ip -6 …` for IPv6. */
+const ip = (family: IpFamily, ...args: string[]): string[] => (family === 6 ? ['ip', '-6', ...args] : ['ip', ...args]);
+
+/**
+ * `iptables -t nat` argument lists (without the binary) that install capture, in order; the same lists serve
+ * ip6tables, whose nat table has the same matches and REDIRECT.
+ */
 export function captureRules(o: CaptureRuleOptions): string[][] {
   const pre = CHAINS.prerouting;
   const out = CHAINS.output;
@@ -45,9 +60,6 @@ export function captureRules(o: CaptureRuleOptions): string[][] {
   ];
 }
 
-/** An `iptables -t mangle` command line, waiting for the xtables lock. */
-const mangle = (...args: string[]): string[] => ['iptables', '-w', '5', '-t', 'mangle', ...args];
-
 /** The fwmark and routing table of source preservation (the values Istio's TPROXY setup used: 0x539, table 133). */
 export const ORIGINAL_SOURCE = { mark: '0x539', table: '133' } as const;
 
@@ -59,37 +71,40 @@ export const ORIGINAL_SOURCE = { mark: '0x539', table: '133' } as const;
  * socket (the reply is un-NATed on the way). Nothing else matches: HBONE REDIRECTed from the wire is answered from
  * the wire address, and replies to the node's own addresses are settled by the local table first.
  */
-const loopedHbone = ['from', '127.0.0.1', 'iif', 'lo', 'ipproto', 'tcp'] as const;
+const loopedHbone = (family: IpFamily): string[] => ['from', family === 6 ? '::1' : '127.0.0.1', 'iif', 'lo', 'ipproto', 'tcp'];
 
 /**
  * Source preservation, as full command lines: packets of a transparent socket (replies to an address ztunnel
  * borrowed, arriving from a workload or the wire) are marked in mangle PREROUTING, and the mark is routed to this
  * host, so they reach the socket instead of being forwarded to the address's owner; replies of this ztunnel's 15008
- * to its own same-node HBONE take the same table by their source (loopedHbone).
+ * to its own same-node HBONE take the same table by their source (loopedHbone). IPv6 has its own netfilter tables
+ * and routing rules: the same list with ip6tables, `ip -6`, ::1 and `local ::/0`.
  */
-export function originalSourceRules(o: Pick<CaptureRuleOptions, 'hbonePort'>): string[][] {
+export function originalSourceRules(o: Pick<CaptureRuleOptions, 'hbonePort'>, family: IpFamily = 4): string[][] {
   const chain = CHAINS.prerouting;
+  const mangle = (...args: string[]): string[] => xtables(family, 'mangle', args);
   return [
     mangle('-N', chain),
     mangle('-A', chain, '-p', 'tcp', '-m', 'socket', '--transparent', '-j', 'MARK', '--set-mark', ORIGINAL_SOURCE.mark),
     mangle('-A', 'PREROUTING', '-j', chain),
-    ['ip', 'rule', 'add', 'fwmark', ORIGINAL_SOURCE.mark, 'lookup', ORIGINAL_SOURCE.table],
-    ['ip', 'rule', 'add', ...loopedHbone, 'sport', String(o.hbonePort), 'lookup', ORIGINAL_SOURCE.table],
-    ['ip', 'route', 'add', 'local', '0.0.0.0/0', 'dev', 'lo', 'table', ORIGINAL_SOURCE.table],
+    ip(family, 'rule', 'add', 'fwmark', ORIGINAL_SOURCE.mark, 'lookup', ORIGINAL_SOURCE.table),
+    ip(family, 'rule', 'add', ...loopedHbone(family), 'sport', String(o.hbonePort), 'lookup', ORIGINAL_SOURCE.table),
+    ip(family, 'route', 'add', 'local', family === 6 ? '::/0' : '0.0.0.0/0', 'dev', 'lo', 'table', ORIGINAL_SOURCE.table),
   ];
 }
 
 /** Removes source preservation; each may fail harmlessly when that part is already gone. */
-export function originalSourceRemoval(): string[][] {
+export function originalSourceRemoval(family: IpFamily = 4): string[][] {
   const chain = CHAINS.prerouting;
+  const mangle = (...args: string[]): string[] => xtables(family, 'mangle', args);
   return [
     mangle('-D', 'PREROUTING', '-j', chain),
     mangle('-F', chain),
     mangle('-X', chain),
-    ['ip', 'rule', 'del', 'fwmark', ORIGINAL_SOURCE.mark, 'lookup', ORIGINAL_SOURCE.table],
+    ip(family, 'rule', 'del', 'fwmark', ORIGINAL_SOURCE.mark, 'lookup', ORIGINAL_SOURCE.table),
     // Without the port: the kernel deletes the rule whatever port an earlier run used (unnamed selectors match any).
-    ['ip', 'rule', 'del', ...loopedHbone, 'lookup', ORIGINAL_SOURCE.table],
-    ['ip', 'route', 'flush', 'table', ORIGINAL_SOURCE.table],
+    ip(family, 'rule', 'del', ...loopedHbone(family), 'lookup', ORIGINAL_SOURCE.table),
+    ip(family, 'route', 'flush', 'table', ORIGINAL_SOURCE.table),
   ];
 }
 

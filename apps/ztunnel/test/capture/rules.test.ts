@@ -84,6 +84,30 @@ describe('originalSourceRules', () => {
   });
 });
 
+describe('originalSourceRules for IPv6', () => {
+  it('is the same list with ip6tables, ip -6, ::1 and a local ::/0 route', () => {
+    expect(originalSourceRules({ hbonePort: 15008 }, 6).map((r) => r.join(' '))).toEqual([
+      'ip6tables -w 5 -t mangle -N AMBIENT_PREROUTING',
+      'ip6tables -w 5 -t mangle -A AMBIENT_PREROUTING -p tcp -m socket --transparent -j MARK --set-mark 0x539',
+      'ip6tables -w 5 -t mangle -A PREROUTING -j AMBIENT_PREROUTING',
+      'ip -6 rule add fwmark 0x539 lookup 133',
+      'ip -6 rule add from ::1 iif lo ipproto tcp sport 15008 lookup 133',
+      'ip -6 route add local ::/0 dev lo table 133',
+    ]);
+  });
+
+  it('is removed the same way', () => {
+    expect(originalSourceRemoval(6).map((r) => r.join(' '))).toEqual([
+      'ip6tables -w 5 -t mangle -D PREROUTING -j AMBIENT_PREROUTING',
+      'ip6tables -w 5 -t mangle -F AMBIENT_PREROUTING',
+      'ip6tables -w 5 -t mangle -X AMBIENT_PREROUTING',
+      'ip -6 rule del fwmark 0x539 lookup 133',
+      'ip -6 rule del from ::1 iif lo ipproto tcp lookup 133',
+      'ip -6 route flush table 133',
+    ]);
+  });
+});
+
 describe('originalSourceRemoval', () => {
   it('undoes every part originalSourceRules adds: unhook, flush, delete, both ip rules, the table', () => {
     expect(originalSourceRemoval().map((r) => r.join(' '))).toEqual([
