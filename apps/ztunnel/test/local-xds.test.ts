@@ -218,7 +218,7 @@ policies:
   dryRun: true
   rules:
   - - - principals: [{Exact: cluster.local/ns/default/sa/sleep}, !Prefix "cluster.local/ns/a/", !Suffix /sa/x]
-        notPrincipals: [!Presence []]
+        notPrincipals: [!Presence [], !Presence , {Presence: null}]
         namespaces: [{Presence: []}, !Exact default]
         notNamespaces: [{Suffix: -test}]
         serviceAccounts: [{namespace: default, serviceAccount: sleep}]
@@ -237,7 +237,7 @@ policies:
     expect(m?.principals.map((s) => s.matchType)).toEqual([
       { case: 'exact', value: 'cluster.local/ns/default/sa/sleep' }, { case: 'prefix', value: 'cluster.local/ns/a/' }, { case: 'suffix', value: '/sa/x' },
     ]);
-    expect(m?.notPrincipals[0]?.matchType.case).toBe('presence');
+    expect(m?.notPrincipals.map((s) => s.matchType.case)).toEqual(['presence', 'presence', 'presence']);
     expect(m?.namespaces.map((s) => s.matchType.case)).toEqual(['presence', 'exact']);
     expect(m?.serviceAccounts[0]).toMatchObject({ namespace: 'default', serviceAccount: 'sleep' });
     expect(m?.sourceIps.map((a) => [a.address.length, a.length])).toEqual([[4, 8], [16, 32]]);

@@ -74,7 +74,7 @@ function stringMatch(f: FieldReader, value: unknown, path: string): StringMatch 
     return undefined;
   }
   if (kind === 'Presence') {
-    if (arg !== null && !(Array.isArray(arg) && arg.length === 0)) f.problem(fieldPath(path, 'Presence'), `takes no value (write [] ), got ${describe(arg)}`);
+    if (arg !== null && arg !== '' && !(Array.isArray(arg) && arg.length === 0)) f.problem(fieldPath(path, 'Presence'), `takes no value (write []), got ${describe(arg)}`);
     return create(StringMatchSchema, { matchType: { case: 'presence', value: {} } });
   }
   const text = f.string(arg, fieldPath(path, kind ?? ''));
