@@ -51,6 +51,11 @@ export interface HboneServerOptions {
   readonly log?: Logger;
   /** Called once per accepted session (its `socket` is the verified TLS socket): e.g. to re-check the peer later. */
   readonly onSession?: (session: Http2Session) => void;
+  /**
+   * Called when a handshake fails; `authorizationError` is OpenSSL's verdict on the client's chain when that is why
+   * (e.g. `CERT_REVOKED`), undefined otherwise.
+   */
+  readonly onHandshakeError?: (err: Error, authorizationError: string | undefined) => void;
 }
 
 export class HboneServer {
@@ -81,7 +86,11 @@ export class HboneServer {
     this.#material = options.tls;
     this.#tlsServer.on('secureConnection', (socket) => this.#onSecureConnection(socket));
     this.#tlsServer.on('tlsClientError', (err, socket) => {
-      options.log?.debug({ err: err.message, peer: socket.remoteAddress }, 'HBONE TLS handshake failed');
+      // A refused client chain ends the handshake as a hang-up: OpenSSL's reason is on the socket.
+      const reason = socket.authorizationError as unknown;
+      const authorizationError = typeof reason === 'string' ? reason : undefined;
+      options.log?.debug({ err: err.message, peer: socket.remoteAddress, ...(authorizationError ? { authorizationError } : {}) }, 'HBONE TLS handshake failed');
+      options.onHandshakeError?.(err, authorizationError);
       // With a listener attached Node leaves the socket open (e.g. after a handshake timeout): close it here.
       socket.destroy();
     });
