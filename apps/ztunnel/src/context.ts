@@ -8,6 +8,7 @@ import type { ConnectionRegistry } from './connections.js';
 import type { CrlFile } from './crl.js';
 import type { DnsProxy } from './dns/proxy.js';
 import type { InboundTracker } from './inbound-tracker.js';
+import type { LiveRevocation } from './live-revocation.js';
 
 export interface ProxyContext {
   readonly config: ZtunnelConfig;
@@ -30,6 +31,8 @@ export interface ProxyContext {
   readonly originalSource?: OriginalSource;
   /** With --crl-path: the revocation lists every workload's TLS checks peers against. */
   readonly crl?: Pick<CrlFile, 'pem'>;
+  /** With --crl-path: the HBONE sessions kept with their peers' chains, closed when a new list revokes one. */
+  readonly revocation?: LiveRevocation;
 }
 
 /** Connect timeout towards apps and peers (ztunnel's CONNECTION_TIMEOUT). */

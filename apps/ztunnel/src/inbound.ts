@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { dialTcp, splice, type DialOptions, type Refusal, type SpliceResult, type TunnelDone, type TunnelRequest } from '@ambient/hbone';
 import type { ServiceRecord, WorkloadRecord } from '@ambient/mesh-state';
-import { ACCESS_LOG_COMPLETE, ACCESS_LOG_FAILED, ACCESS_LOG_OPENED, earlyDenyRecord, type SocketAddress, type TcpConnection } from '@ambient/telemetry';
+import { ACCESS_LOG_COMPLETE, ACCESS_LOG_FAILED, ACCESS_LOG_OPENED, earlyDenyRecord, type ResponseFlag, type SocketAddress, type TcpConnection } from '@ambient/telemetry';
 import { hostPort, type ConnectionLink } from './connections.js';
 import { sendProxyHeader } from './app-tunnel.js';
 import { CONNECT_TIMEOUT_MS, type ProxyContext } from './context.js';
@@ -20,6 +20,7 @@ interface Admitted {
   /** Its entry in the /config_dump connections list. */
   readonly link: ConnectionLink | undefined;
   closedBy?: string;
+  closedFlag?: ResponseFlag;
 }
 
 /** The HBONE side: a TunnelHandler and its onTunnelDone, sharing the admitted connections by request. */
@@ -126,8 +127,10 @@ async function admit(ctx: ProxyContext, request: InboundRequest, src: { address:
     link,
     forget: ctx.inbound.add({
       request,
-      close: (reason) => {
+      srcPort: src.port,
+      close: (reason, flag) => {
         entry.closedBy = reason;
+        if (flag) entry.closedFlag = flag;
         upstream.destroy();
       },
     }),
@@ -164,7 +167,7 @@ function finish(ctx: ProxyContext, entry: Admitted, result: SpliceResult): void 
   entry.connection.countRequestBytes(result.aToB);
   entry.connection.countResponseBytes(result.bToA);
   const error = entry.closedBy ?? result.error?.message;
-  const record = entry.connection.close(error === undefined ? {} : { error, ...(entry.closedBy ? { responseFlags: 'DENY' as const } : {}) });
+  const record = entry.connection.close(error === undefined ? {} : { error, ...(entry.closedBy ? { responseFlags: entry.closedFlag ?? 'DENY' } : {}) });
   if (!record) return;
   if (error === undefined) ctx.accessLog.info(record, ACCESS_LOG_COMPLETE);
   else ctx.accessLog.error(record, ACCESS_LOG_COMPLETE);

@@ -9,6 +9,7 @@ import { ACCESS_LOG_COMPLETE, ACCESS_LOG_FAILED, ACCESS_LOG_OPENED, earlyDenyRec
 import { hostPort } from './connections.js';
 import { CONNECT_TIMEOUT_MS, SOCKS_HANDSHAKE_TIMEOUT_MS, type ProxyContext } from './context.js';
 import { connectThroughGateway } from './double-hbone.js';
+import { handshakeRevoked, revokedOutcome, sessionOf } from './live-revocation.js';
 import { connectHeaders } from './tunnel-headers.js';
 import { planOutbound, type OutboundDestination, type OutboundPlan } from './plan/outbound.js';
 import { reply, Reply, type ReplyCode } from './socks5/codec.js';
@@ -95,12 +96,14 @@ export async function carryOutbound(ctx: ProxyContext, source: OutboundSource, s
       : plan.kind === 'double-hbone' ? await connectThroughGateway(source.client, plan, source.address)
       : await dialTcp({ host: plan.target.host, port: plan.target.port, timeoutMs: CONNECT_TIMEOUT_MS, ...leaveFrom(ctx, source.address) });
   } catch (err) {
+    if (ctx.revocation && handshakeRevoked(err)) ctx.revocation.refused('source');
     const record = connection.close({ error: (err as Error).message, responseFlags: failureReply(err).flag });
     if (record) ctx.accessLog.error(record, ACCESS_LOG_COMPLETE);
     answer.failed(err);
     return;
   }
   upstream.on('error', () => undefined);
+  const tunnelSession = ctx.revocation && sessionOf(upstream);
   answer.connected();
   if (early.length > 0) upstream.write(early);
   const link = ctx.connections?.opened({
@@ -118,9 +121,10 @@ export async function carryOutbound(ctx: ProxyContext, source: OutboundSource, s
   ctx.connections?.closed(link);
   connection.countRequestBytes(result.aToB + early.length);
   connection.countResponseBytes(result.bToA);
-  const record = connection.close(result.error ? { error: result.error.message } : {});
+  const outcome = (ctx.revocation && revokedOutcome(ctx.revocation, tunnelSession)) ?? (result.error ? { error: result.error.message } : undefined);
+  const record = connection.close(outcome ?? {});
   if (!record) return;
-  if (result.error) ctx.accessLog.error(record, ACCESS_LOG_COMPLETE);
+  if (outcome) ctx.accessLog.error(record, ACCESS_LOG_COMPLETE);
   else ctx.accessLog.info(record, ACCESS_LOG_COMPLETE);
 }
 

@@ -25,10 +25,11 @@ export class WorkloadEndpoint {
     this.#ctx = ctx;
     const tls = this.#material(svid);
     this.#crl = tls.crl;
-    this.hbone = new HboneServer({ tls, ...inbound, responseHeaders: () => tunnelResponseHeaders(this.workload), log: ctx.log });
+    const { originalSource, revocation } = ctx;
+    const uid = (): string => this.workload.uid;
+    this.hbone = new HboneServer({ tls, ...inbound, responseHeaders: () => tunnelResponseHeaders(this.workload), log: ctx.log, ...revocation?.inboundHooks(uid) });
     const pool = { maxStreamsPerConnection: ctx.config.poolMaxStreamsPerConnection, idleTimeoutMs: ctx.config.poolUnusedReleaseTimeoutMs };
-    const { originalSource } = ctx;
-    this.#client = new HboneClient({ tls, pool, ...(originalSource ? { openSocket: (ip: string) => originalSource.from(ip) } : {}) });
+    this.#client = new HboneClient({ tls, pool, ...(originalSource ? { openSocket: (ip: string) => originalSource.from(ip) } : {}), ...revocation?.outboundHooks(uid) });
     this.source = { workload, address: sourceAddress, client: this.#client };
   }
 

@@ -12,6 +12,7 @@ import type { ZtunnelConfig } from './config.js';
 import { configDump } from './config-dump.js';
 import { captureCpuProfile } from './cpu-profile.js';
 import { CrlFile } from './crl.js';
+import { LiveRevocation } from './live-revocation.js';
 import { HeapProfiler } from './heap-profile.js';
 import { NodeCapture } from './capture/node-capture.js';
 import { originalSourceFor } from './capture/original-source.js';
@@ -72,9 +73,10 @@ export async function startZtunnel(config: ZtunnelConfig, options: { logger: Log
     ? new DnsProxy({ lookup: state, clusterDomain: config.clusterDomain, network, upstreams: dnsUpstreams(config.dnsUpstreams), metrics: metrics.dns, log: levels.for('dns') })
     : undefined;
   const originalSource = config.capture === 'iptables' ? originalSourceFor(config.preserveSource, log) : undefined;
+  const revocation = crl ? new LiveRevocation({ lists: () => crl.lists, metrics: metrics.crl, log, closingInbound: (ends, reason) => inbound.closeFrom(ends, reason) }) : undefined;
   const ctx: ProxyContext = {
     config, state, metrics: metrics.tcp, log, accessLog: levels.for('access'), network, illegalPorts, inbound, connections,
-    ...(dns ? { dns } : {}), ...(originalSource ? { originalSource } : {}), ...(crl ? { crl } : {}),
+    ...(dns ? { dns } : {}), ...(originalSource ? { originalSource } : {}), ...(crl ? { crl } : {}), ...(revocation ? { revocation } : {}),
   };
   const ca = new CaClient({
     address: `${hostText(config.caAddress.host)}:${config.caAddress.port}`,
@@ -85,8 +87,12 @@ export async function startZtunnel(config: ZtunnelConfig, options: { logger: Log
     ttlSeconds: Math.round(config.secretTtlMs / 1000),
   });
   const certificates = new WorkloadCertificates(ca.fetchSvid);
-  // A new revocation list rebuilds every workload's TLS: new connections check peers against it.
-  const unwatchCrl = crl?.watch(() => certificates.reannounce(), log);
+  // A new revocation list closes the live sessions of peers it revokes, then rebuilds every workload's TLS: new
+  // connections check peers against it.
+  const unwatchCrl = crl?.watch(() => {
+    revocation?.recheck();
+    certificates.reannounce();
+  }, log);
   const workloads = config.capture === 'iptables' ? new NodeCapture(ctx, certificates) : new LocalWorkloads(ctx, certificates);
   const xds = connectXds(config, state, rootPem, levels.for('xds'), metrics.xds);
   // Without xDS there is nothing to wait for but the local workloads' certificates.

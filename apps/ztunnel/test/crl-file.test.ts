@@ -20,7 +20,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('CrlFile', () => {
   it('reads a CRL openssl made', () => {
     writeCrl(dir, ['0A1B'], join(dir, 'one.pem'));
-    expect(new CrlFile(join(dir, 'one.pem')).pem).toContain('-----BEGIN X509 CRL-----');
+    const crl = new CrlFile(join(dir, 'one.pem'));
+    expect(crl.pem).toContain('-----BEGIN X509 CRL-----');
+    // Parsed too, for the check of live connections: the issuer's list with the one serial.
+    expect(crl.lists.crls.map((c) => c.revoked.map((r) => r.serial))).toEqual([['0a1b']]);
   });
 
   it.each([
@@ -48,6 +51,7 @@ describe('CrlFile', () => {
       writeCrl(dir, ['0C0D'], path);
       await vi.waitFor(() => expect(changes).toBe(1), { timeout: 5_000, interval: 20 });
       expect(crl.pem).not.toBe(before);
+      expect(crl.lists.crls[0]?.revoked.map((r) => r.serial)).toEqual(['0c0d']);
       const good = crl.pem;
       writeFileSync(path, 'not a CRL\n');
       await vi.waitFor(() => expect(lines.join('')).toMatch(/certificate revocation list not reloaded, keeping the previous one/), { timeout: 5_000, interval: 20 });
