@@ -51,6 +51,8 @@ export interface ZtunnelConfig {
    * transparent sockets, `true` requires it, `false` leaves from the node's addresses.
    */
   readonly preserveSource: 'auto' | 'true' | 'false';
+  /** iptables capture: IPv6 too (listeners on [::], ip6tables rules), when the kernel has IPv6 (Istio's IPV6_ENABLED). */
+  readonly ipv6Enabled: boolean;
   /** More headers on the xDS stream and on CA calls (Istio's XDS_HEADER_* and CA_HEADER_*). */
   readonly xdsHeaders: Readonly<Record<string, string>>;
   readonly caHeaders: Readonly<Record<string, string>>;
@@ -92,6 +94,7 @@ export const ZTUNNEL_FLAGS = [
   'pool-max-streams-per-connection',
   'pool-unused-release-timeout',
   'preserve-source',
+  'ipv6-enabled',
   'xds-header',
   'ca-header',
   'crl-path',
@@ -172,6 +175,7 @@ export function readZtunnelConfig(env: EnvMap): ZtunnelConfig {
     poolMaxStreamsPerConnection: r.int('--pool-max-streams-per-connection', 100, { min: 1, max: 10_000 }),
     poolUnusedReleaseTimeoutMs: r.duration('--pool-unused-release-timeout', 5 * 60_000, { minMs: 1_000, maxMs: 24 * 3_600_000 }),
     preserveSource: r.oneOf('--preserve-source', ['auto', 'true', 'false'] as const, 'auto'),
+    ipv6Enabled: r.bool('--ipv6-enabled', true),
     dnsUpstreams,
     clusterDomain,
     xdsHeaders: headers('--xds-header'),

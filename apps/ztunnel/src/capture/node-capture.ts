@@ -3,6 +3,7 @@
 // by the query's source address), the nat rules that redirect workload traffic to them, and the local
 // workloads they hand connections to — chosen by the connection's source (outbound) or original destination
 // (inbound), both read from the kernel (SO_ORIGINAL_DST), since after REDIRECT the socket only shows the node.
+import { existsSync } from 'node:fs';
 import net, { type AddressInfo, type Server, type Socket } from 'node:net';
 import { TCP_KEEPALIVE_IDLE_MS } from '@ambient/hbone';
 import { getOriginalDst, type OriginalDst } from '@ambient/original-dst';
@@ -28,12 +29,17 @@ const SPLICED: ListenOptions = { allowHalfOpen: true, pauseOnConnect: true };
 /** How long a captured outbound connection waits for its source workload to be served (ztunnel: 5 s). */
 export const SOURCE_WAIT_MS = 5_000;
 
+/** The kernel lists IPv6 interface addresses here unless it was built or booted without IPv6. */
+const KERNEL_IPV6 = '/proc/net/if_inet6';
+
 export class NodeCapture {
   readonly #ctx: ProxyContext;
   readonly #workloads: LocalWorkloads<CapturedWorkload>;
   readonly #served = new ServedByAddress<CapturedWorkload>();
   readonly #servers: Server[] = [];
-  #dns: DnsServer | undefined;
+  readonly #dns: DnsServer[] = [];
+  /** Whether IPv6 is captured too: --ipv6-enabled and a kernel with IPv6. */
+  #ipv6 = false;
   #closing = false;
 
   constructor(ctx: ProxyContext, certificates: WorkloadCertificates) {
@@ -43,7 +49,9 @@ export class NodeCapture {
 
   /** Binds the three listeners, then installs the rules that send traffic to them. */
   async start(workloadInterfaces: string): Promise<void> {
-    const { outboundPort, hbonePort, inboundPlaintextPort } = this.#ctx.config;
+    const { outboundPort, hbonePort, inboundPlaintextPort, ipv6Enabled } = this.#ctx.config;
+    this.#ipv6 = ipv6Enabled && existsSync(KERNEL_IPV6);
+    if (ipv6Enabled && !this.#ipv6) this.#ctx.log.warn({ reason: `${KERNEL_IPV6} is missing` }, 'the kernel has no IPv6: capturing IPv4 only');
     // Half-open like SOCKS5's listener: a client's FIN must not end the way back before the destination answered.
     await this.#listen(outboundPort, 'outbound', (socket, bound) => this.#outbound(socket, bound), SPLICED);
     await this.#listen(hbonePort, 'inbound HBONE', (socket, bound) => this.#inbound(socket, 'inbound HBONE', bound));
@@ -51,10 +59,14 @@ export class NodeCapture {
     await this.#listen(inboundPlaintextPort, 'inbound plaintext', (socket, bound) => this.#inbound(socket, 'inbound plaintext', bound), SPLICED);
     const { dns, config, log } = this.#ctx;
     const dnsPort = dns ? config.dnsPort : undefined;
-    if (dns) this.#dns = await DnsServer.listen('0.0.0.0', config.dnsPort, dns.handler((source) => this.#served.get(source)?.endpoint.workload), log);
+    if (dns) {
+      const handler = dns.handler((source) => this.#served.get(source)?.endpoint.workload);
+      for (const host of this.#hosts()) this.#dns.push(await DnsServer.listen(host, config.dnsPort, handler, log));
+    }
     const originalSource = this.#ctx.originalSource !== undefined;
-    await installCapture({ workloadInterfaces, outboundPort, hbonePort, inboundPlaintextPort, ...(dnsPort === undefined ? {} : { dnsPort }), originalSource });
-    log.info({ workloadInterfaces, outboundPort, hbonePort, inboundPlaintextPort, ...(dnsPort === undefined ? {} : { dnsPort }), originalSource }, 'iptables capture installed');
+    const ipv6 = this.#ipv6;
+    await installCapture({ workloadInterfaces, outboundPort, hbonePort, inboundPlaintextPort, ...(dnsPort === undefined ? {} : { dnsPort }), originalSource, ipv6 });
+    log.info({ workloadInterfaces, outboundPort, hbonePort, inboundPlaintextPort, ...(dnsPort === undefined ? {} : { dnsPort }), originalSource, ipv6 }, 'iptables capture installed');
   }
 
   pending(): string[] {
@@ -70,7 +82,7 @@ export class NodeCapture {
     for (const server of this.#servers) server.close();
     this.#closing = true;
     this.#served.close();
-    await this.#dns?.close();
+    await Promise.all(this.#dns.map((d) => d.close()));
     await this.#workloads.close(deadlineMs);
   }
 
@@ -123,19 +135,29 @@ export class NodeCapture {
     socket.destroy();
   }
 
-  /** `onConnection` gets the port the listener is bound to (known once, rather than a getsockname per socket). */
+  /** The wildcard addresses listened on: IPv4's, and IPv6's when it is captured. */
+  #hosts(): string[] {
+    return this.#ipv6 ? ['0.0.0.0', '::'] : ['0.0.0.0'];
+  }
+
+  /**
+   * One listener per family, the IPv6 one `ipv6Only` (bound after IPv4, on the port IPv4 got): a dual-stack socket
+   * would show IPv4 peers as ::ffff: forms to the policy and workload lookups. `onConnection` gets the port the
+   * listener is bound to (known once, rather than a getsockname per socket).
+   */
   async #listen(port: number, what: Direction, onConnection: (socket: Socket, bound: number) => void, options: ListenOptions = {}): Promise<void> {
     let bound = port;
-    const server = net.createServer({ noDelay: true, keepAlive: true, keepAliveInitialDelay: TCP_KEEPALIVE_IDLE_MS, ...options }, (socket) => onConnection(socket, bound));
-    this.#servers.push(server);
-    // IPv4 only (as ztunnel with IPV6_ENABLED=false): the rules are iptables, not ip6tables, and a v4 listener keeps
-    // peer addresses plain (no ::ffff: forms for the policy and workload lookups).
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) => reject(new ZtunnelError('ZTUNNEL_ERR_LISTEN', `cannot listen for ${what} capture on 0.0.0.0:${port}: ${err.message}`, { cause: err })));
-      server.listen(port, '0.0.0.0', () => {
-        bound = (server.address() as AddressInfo).port;
-        resolve();
+    for (const host of this.#hosts()) {
+      const server = net.createServer({ noDelay: true, keepAlive: true, keepAliveInitialDelay: TCP_KEEPALIVE_IDLE_MS, ...options }, (socket) => onConnection(socket, bound));
+      this.#servers.push(server);
+      await new Promise<void>((resolve, reject) => {
+        const shown = net.isIPv6(host) ? `[${host}]:${bound}` : `${host}:${bound}`;
+        server.once('error', (err) => reject(new ZtunnelError('ZTUNNEL_ERR_LISTEN', `cannot listen for ${what} capture on ${shown}: ${err.message}`, { cause: err })));
+        server.listen({ port: bound, host, ipv6Only: net.isIPv6(host) }, () => {
+          bound = (server.address() as AddressInfo).port;
+          resolve();
+        });
       });
-    });
+    }
   }
 }

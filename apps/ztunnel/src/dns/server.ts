@@ -25,16 +25,19 @@ export class DnsServer {
     this.#clients = clients;
   }
 
-  /** Binds TCP then UDP on host:port (port 0: one free port for both). On failure nothing stays bound. */
+  /**
+   * Binds TCP then UDP on host:port (port 0: one free port for both). On failure nothing stays bound. An IPv6 host
+   * takes IPv6 only ('::' beside an IPv4 listener on '0.0.0.0').
+   */
   static async listen(host: string, port: number, handler: DnsHandler, log: Logger): Promise<DnsServer> {
     const clients = new Set<net.Socket>();
     const tcp = net.createServer({ noDelay: true }, (socket) => serveTcp(socket, handler, clients, log));
     await new Promise<void>((resolve, reject) => {
       tcp.once('error', (err) => reject(listenError('TCP', host, port, err)));
-      tcp.listen(port, host, () => resolve());
+      tcp.listen({ port, host, ipv6Only: net.isIPv6(host) }, () => resolve());
     });
     const bound = (tcp.address() as net.AddressInfo).port;
-    const udp = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
+    const udp = net.isIPv6(host) ? dgram.createSocket({ type: 'udp6', ipv6Only: true }) : dgram.createSocket('udp4');
     try {
       await new Promise<void>((resolve, reject) => {
         udp.once('error', (err) => reject(listenError('UDP', host, bound, err)));

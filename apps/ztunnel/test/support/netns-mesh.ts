@@ -39,27 +39,35 @@ export function spawnLogged(topology: Topology, namespace: string, argv: readonl
   return { child, lines, waitFor };
 }
 
-/** The mesh's YAML: `echo` and each of `callers` as workloads, echo's VIP, and only the callers may call echo. */
-export function writeMeshConfig(dir: string, topology: Topology, vip: string, callers: readonly string[] = ['sleep']): void {
+/** Which of a workload's addresses the mesh knows it by: IPv4 (`ip`) or, in an `ipv6` topology, IPv6 (`ip6`). */
+export type Family = 4 | 6;
+
+/**
+ * The mesh's YAML: `echo` and each of `callers` as workloads, echo's VIP, and only the callers may call echo. With
+ * family 6 the workloads are known by their IPv6 addresses (the VIP should then be IPv6 too).
+ */
+export function writeMeshConfig(dir: string, topology: Topology, vip: string, callers: readonly string[] = ['sleep'], family: Family = 4): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'namespace.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: default\n  labels:\n    istio.io/dataplane-mode: ambient\n');
-  writeWorkloads(dir, topology, [...callers, 'echo']);
+  writeWorkloads(dir, topology, [...callers, 'echo'], family);
   // The quickstart's echo service (port 80 → 8080), on a VIP routed through the nodes instead of a loopback one.
   writeFileSync(join(dir, 'services.yaml'), readFileSync(join(QUICKSTART, 'services.yaml'), 'utf8').replaceAll('127.96.0.10', vip));
   writeFileSync(join(dir, 'policies.yaml'), policy('echo-allow-callers', 'ALLOW', callers));
 }
 
 /** (Re)writes the mesh's workloads: one WorkloadEntry per topology workload named, on its node. */
-export function writeWorkloads(dir: string, topology: Topology, names: readonly string[]): void {
+export function writeWorkloads(dir: string, topology: Topology, names: readonly string[], family: Family = 4): void {
   const entry = (name: string): string => {
     const w = topology.workload(name);
+    const address = family === 6 ? w.ip6 : w.ip;
+    if (!address) throw new Error(`workload ${name} has no IPv${family} address: build the topology with ipv6: true`);
     return `apiVersion: networking.istio.io/v1
 kind: WorkloadEntry
 metadata:
   name: ${name}
   namespace: default
 spec:
-  address: ${w.ip}
+  address: ${address}
   serviceAccount: ${name}
   labels:
     app: ${name}
