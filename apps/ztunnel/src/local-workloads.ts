@@ -17,7 +17,7 @@ export interface ServedWorkload {
 export type StartServing<P extends ServedWorkload> = (ctx: ProxyContext, workload: WorkloadRecord, address: string, svid: Svid) => Promise<P>;
 
 interface Slot<P> {
-  /** uid + address + identity: a change of any of them means new listeners. */
+  /** uid + addresses + identity: a change of any of them means new listeners. */
   readonly key: string;
   readonly workload: WorkloadRecord;
   proxy?: P;
@@ -54,7 +54,7 @@ export class LocalWorkloads<P extends ServedWorkload = WorkloadProxy> {
     const seen = new Set<string>();
     for (const workload of local) {
       const address = workload.addresses[0] ?? '';
-      const key = `${workload.uid}|${address}|${workload.identity}`;
+      const key = `${workload.uid}|${workload.addresses.join(',')}|${workload.identity}`;
       seen.add(workload.uid);
       const slot = this.#slots.get(workload.uid);
       if (slot?.key === key) {

@@ -1,7 +1,7 @@
 // Outbound for one local workload: a destination (from a SOCKS5 request or a transparently captured connection)
 // becomes a plan (planOutbound), then an HBONE tunnel with the workload's certificate or a plain TCP connection;
 // SOCKS5 answers each failure with the reply CONTRACTS.md gives.
-import type { Socket } from 'node:net';
+import { isIPv6, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { dialTcp, HboneError, splice, type DialOptions, type HboneClient } from '@ambient/hbone';
 import type { WorkloadRecord } from '@ambient/mesh-state';
@@ -90,11 +90,12 @@ export async function carryOutbound(ctx: ProxyContext, source: OutboundSource, s
     },
   );
   let upstream: Duplex;
+  const from = sourceFor(source, target.host);
   try {
     upstream =
-      plan.kind === 'hbone' ? await source.client.connect({ nextHop: plan.nextHop, authority: plan.authority, expectedIdentities: plan.expectedIdentities, sourceIp: source.address, headers: connectHeaders(source.workload, src, plan.service?.hostname) })
-      : plan.kind === 'double-hbone' ? await connectThroughGateway(source.client, plan, source.address)
-      : await dialTcp({ host: plan.target.host, port: plan.target.port, timeoutMs: CONNECT_TIMEOUT_MS, ...leaveFrom(ctx, source.address) });
+      plan.kind === 'hbone' ? await source.client.connect({ nextHop: plan.nextHop, authority: plan.authority, expectedIdentities: plan.expectedIdentities, sourceIp: from, headers: connectHeaders(source.workload, src, plan.service?.hostname) })
+      : plan.kind === 'double-hbone' ? await connectThroughGateway(source.client, plan, from)
+      : await dialTcp({ host: plan.target.host, port: plan.target.port, timeoutMs: CONNECT_TIMEOUT_MS, ...leaveFrom(ctx, from) });
   } catch (err) {
     if (ctx.revocation && handshakeRevoked(err)) ctx.revocation.refused('source');
     const record = connection.close({ error: (err as Error).message, responseFlags: failureReply(err).flag });
@@ -126,6 +127,15 @@ export async function carryOutbound(ctx: ProxyContext, source: OutboundSource, s
   if (!record) return;
   if (outcome) ctx.accessLog.error(record, ACCESS_LOG_COMPLETE);
   else ctx.accessLog.info(record, ACCESS_LOG_COMPLETE);
+}
+
+/**
+ * Where a connection to `target` leaves from: the source's own address, or, for a dual-stack workload, its address
+ * of the target's family (a socket cannot leave from an IPv4 address towards an IPv6 one).
+ */
+function sourceFor(source: OutboundSource, target: string): string {
+  if (!source.address || isIPv6(source.address) === isIPv6(target)) return source.address;
+  return source.workload.addresses.find((a) => isIPv6(a) === isIPv6(target)) ?? source.address;
 }
 
 /** How a plain connection leaves from `address`: bound to it, or (iptables capture) through a transparent socket. */

@@ -1,7 +1,7 @@
 // One local workload in iptables capture: no listeners of its own (the node's 15001/15008/15006 hand it the
 // connections whose source or original destination is its address), but its WorkloadEndpoint: its certificate on
 // an HBONE server fed those sockets, its HBONE client for outbound, and the connections it carries.
-import type { Socket } from 'node:net';
+import { isIPv6, type Socket } from 'node:net';
 import type { TunnelRequest } from '@ambient/hbone';
 import type { WorkloadRecord } from '@ambient/mesh-state';
 import type { Svid } from '@ambient/spiffe';
@@ -23,7 +23,10 @@ const nothing = (): void => undefined;
 const NOTHING_EARLY = Buffer.alloc(0);
 
 export class CapturedWorkload implements ServedWorkload {
+  /** Its first address: where its connections leave from unless the destination is of the other family. */
   readonly address: string;
+  /** Every address it is served at (a dual-stack workload has one per family). */
+  readonly #addresses: readonly string[];
   readonly #ctx: ProxyContext;
   readonly #served: ServedByAddress<CapturedWorkload>;
   readonly endpoint: WorkloadEndpoint;
@@ -31,14 +34,17 @@ export class CapturedWorkload implements ServedWorkload {
   constructor(ctx: ProxyContext, workload: WorkloadRecord, address: string, svid: Svid, served: ServedByAddress<CapturedWorkload>) {
     this.#ctx = ctx;
     this.address = address;
+    this.#addresses = workload.addresses.includes(address) ? workload.addresses : [address];
     this.#served = served;
     const inbound = hboneInbound(ctx);
-    // The socket's local address is the node's (REDIRECT rewrote it); the peer dialled this workload.
+    // The socket's local address is the node's (REDIRECT rewrote it); the peer dialled this workload, at its address
+    // of the same family as the connection.
     const dialled = new WeakMap<TunnelRequest, TunnelRequest>();
+    const sameFamily = (local: string): string => this.#addresses.find((a) => isIPv6(a) === isIPv6(local)) ?? address;
     // Connections leave from the workload's own address when transparent sockets are available, else the node's ('').
     this.endpoint = new WorkloadEndpoint(ctx, workload, ctx.originalSource ? address : '', svid, {
       handler: (req) => {
-        const asDialled = { ...req, localAddress: address };
+        const asDialled = { ...req, localAddress: sameFamily(req.localAddress) };
         dialled.set(req, asDialled);
         return inbound.handler(asDialled);
       },
@@ -49,7 +55,7 @@ export class CapturedWorkload implements ServedWorkload {
         inbound.onTunnelDone({ request: asDialled ?? request, result });
       },
     });
-    served.set(address, this);
+    for (const a of this.#addresses) served.set(a, this);
   }
 
   /** A StartServing for LocalWorkloads: each workload it starts is in `served` until it closes. */
@@ -75,7 +81,7 @@ export class CapturedWorkload implements ServedWorkload {
   /** Takes no new connections; GOAWAY on inbound sessions; carried connections may finish until `deadlineMs`. */
   close(deadlineMs: number): Promise<void> {
     // A successor on the same address (the workload restarted) may already be registered: delete leaves it.
-    this.#served.delete(this.address, this);
+    for (const a of this.#addresses) this.#served.delete(a, this);
     return this.endpoint.close(deadlineMs);
   }
 }
