@@ -19,7 +19,7 @@ export function buildConfigz(addresses: ReadonlyMap<string, Address>, authorizat
     if (a.type.case === 'workload') {
       const w = a.type.value;
       workloads.push({
-        name, workloadName: w.name, namespace: w.namespace, addresses: w.addresses.map(ipText), network: w.network, node: w.node,
+        name, workloadName: w.name, namespace: w.namespace, addresses: w.addresses.map(ipText), ...(w.hostname === '' ? {} : { hostname: w.hostname }), network: w.network, node: w.node,
         serviceAccount: w.serviceAccount, protocol: TunnelProtocol[w.tunnelProtocol], waypoint: gatewayText(w.waypoint),
         services: Object.keys(w.services), authorizationPolicies: w.authorizationPolicies,
       });

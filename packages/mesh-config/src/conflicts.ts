@@ -1,6 +1,7 @@
 // Addresses, VIPs and hosts that two objects claim at once. The object that held a claim in the previous update keeps
 // it (an edit elsewhere must not move traffic); otherwise the first in file order does. The loser is rejected with
 // both objects named, and its own last good version is served instead when that conflicts with nothing.
+import { isHostAddress } from './hostname.js';
 import type { ConfigObject, ServiceEntryObject, WorkloadEntryObject } from './objects/model.js';
 import type { ProblemCode } from './problems.js';
 import type { ConfigProblem } from './types.js';
@@ -34,7 +35,8 @@ function claimsOf(o: ClaimingObject): Claim[] {
   if (o.kind === 'WorkloadEntry') return [addressClaim(o.spec)];
   const ns = o.envelope.namespace;
   return [
-    ...o.endpoints.map(addressClaim),
+    // A DNS name is no claim: two ServiceEntries may well send traffic to one external host.
+    ...o.endpoints.filter((e) => !isHostAddress(e.address)).map(addressClaim),
     ...o.vips.map((v) => ({ id: `vip:${v.key}`, code: 'CONFIG_ERR_VIP_CONFLICT' as const, line: v.line, field: v.field, what: `VIP ${v.key}` })),
     ...o.hosts.map((h, i) => ({ id: `host:${ns}/${h}`, code: 'CONFIG_ERR_HOST_CONFLICT' as const, line: o.hostsLine, field: `spec.hosts[${i}]`, what: `host ${h} in namespace ${ns}` })),
   ];

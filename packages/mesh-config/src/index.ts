@@ -7,11 +7,11 @@ export type { ProblemCode } from './problems.js';
 export { MeshConfigError } from './errors.js';
 export type { MeshConfigErrorCode } from './errors.js';
 export type { Configz } from './configz.js';
-export { DATAPLANE_MODE_LABEL, NODE_LABEL, serviceEntryEndpointUid, workloadEntryUid } from './workloads.js';
+export { DATAPLANE_MODE_LABEL, NODE_LABEL, serviceEntryEndpointUid, TUNNEL_LABEL, workloadEntryUid } from './workloads.js';
 export { USE_WAYPOINT_LABEL, USE_WAYPOINT_NAMESPACE_LABEL, WAYPOINT_FOR_LABEL } from './waypoints.js';
 export { HBONE_PORT, WAYPOINT_CLASS } from './objects/gateway.js';
 export { readConfigObjects } from './read.js';
 export type { Envelope, Kind } from './envelope.js';
 export type {
-  ConfigObject, GatewayObject, NamespaceObject, PolicyObject, ServiceEntryObject, Source, WorkloadEntryObject, WorkloadSpec,
+  ConfigObject, GatewayObject, HostAddress, NamespaceObject, PolicyObject, Resolution, ServiceEntryObject, Source, WorkloadEntryObject, WorkloadSpec,
 } from './objects/model.js';

@@ -5,13 +5,17 @@ import { workloadPolicyKeys, type Translation } from '@ambient/l4-authz/yaml';
 import {
   AddressSchema, PortListSchema, TunnelProtocol, WorkloadStatus, WorkloadType, type Address, type PortList,
 } from '@ambient/api/workload';
+import type { Ip } from './ip.js';
 import type { NamespaceObject, ServiceEntryObject, Source, WorkloadSpec } from './objects/model.js';
+import { isHostAddress } from './hostname.js';
 import type { AddressMemo } from './memo.js';
 import type { MeshConfigOptions } from './types.js';
 import type { Waypoints } from './waypoints.js';
 
 export const NODE_LABEL = 'ambient.dev/node';
 export const DATAPLANE_MODE_LABEL = 'istio.io/dataplane-mode';
+/** Istio's label for a workload that accepts HBONE itself (model.TunnelLabel, value 'http'). */
+export const TUNNEL_LABEL = 'networking.istio.io/tunnel';
 
 export interface WorkloadInput {
   readonly key: string;
@@ -51,7 +55,9 @@ export function serviceEntryEndpointUid(clusterId: string, namespace: string, na
 export function buildWorkload(w: WorkloadInput, ctx: WorkloadContext, inline?: ServiceEntryObject): Address {
   const { spec, namespace, labels } = w;
   const ns = ctx.namespaces.get(namespace);
-  const waypoint = ctx.waypoints.find({ key: w.key, namespace, labels: w.waypointLabels, source: w.source }, 'workload');
+  const host = isHostAddress(spec.address) ? spec.address : undefined;
+  // istiod gives implicit endpoints no waypoint of their own.
+  const waypoint = host?.implicit ? undefined : ctx.waypoints.find({ key: w.key, namespace, labels: w.waypointLabels, source: w.source }, 'workload');
   const services = inline === undefined ? selectingServices(spec, namespace, ctx) : [inline];
   const authorizationPolicies = workloadPolicyKeys(ctx.policies(namespace), { namespace, labels });
   // Everything the Address is built from: the spec (and for inline endpoints the ServiceEntry, among `services`).
@@ -60,21 +66,31 @@ export function buildWorkload(w: WorkloadInput, ctx: WorkloadContext, inline?: S
     type: {
       case: 'workload',
       value: {
-        uid: w.uid, name: w.name, namespace, addresses: [spec.address.bytes], network: spec.network,
-        tunnelProtocol: isAmbient(ns, labels) ? TunnelProtocol.HBONE : TunnelProtocol.NONE,
+        uid: w.uid, name: w.name, namespace, network: spec.network,
+        ...(host === undefined ? { addresses: [(spec.address as Ip).bytes] } : { hostname: host.hostname }),
+        tunnelProtocol: tunnelOf(ns, labels, host !== undefined),
         trustDomain: ctx.options.trustDomain, serviceAccount: spec.serviceAccount,
         ...(waypoint === undefined ? {} : { waypoint: waypoint.address }),
         node: spec.labels[NODE_LABEL] ?? '',
         canonicalName: labels['service.istio.io/canonical-name'] ?? labels['app.kubernetes.io/name'] ?? labels['app'] ?? w.name,
         canonicalRevision: labels['service.istio.io/canonical-revision'] ?? labels['app.kubernetes.io/version'] ?? labels['version'] ?? 'latest',
         workloadType: WorkloadType.POD, workloadName: w.name,
-        services: servicesMap(services, spec), authorizationPolicies,
+        services: servicesMap(services, spec, host?.implicit ? host.hostname : undefined), authorizationPolicies,
         status: WorkloadStatus.HEALTHY, clusterId: ctx.options.clusterId,
         ...(spec.locality === undefined ? {} : { locality: spec.locality }),
         ...(spec.weight === undefined ? {} : { capacity: spec.weight }),
       },
     },
   }));
+}
+
+/**
+ * HBONE for workloads in an ambient namespace. A DNS-named endpoint is something outside the mesh found by name, so
+ * it takes istiod's own rule (setTunnelProtocol): HBONE only when labelled networking.istio.io/tunnel=http.
+ */
+function tunnelOf(ns: NamespaceObject | undefined, labels: Readonly<Record<string, string>>, byName: boolean): TunnelProtocol {
+  if (byName) return labels[TUNNEL_LABEL] === 'http' ? TunnelProtocol.HBONE : TunnelProtocol.NONE;
+  return isAmbient(ns, labels) ? TunnelProtocol.HBONE : TunnelProtocol.NONE;
 }
 
 /** Only workloads in a namespace labelled istio.io/dataplane-mode=ambient are reached over HBONE; 'none' opts one out. */
@@ -86,9 +102,10 @@ function selectingServices(spec: WorkloadSpec, namespace: string, ctx: WorkloadC
   return (ctx.services.get(namespace) ?? []).filter((se) => se.selector !== undefined && selects(se.selector, spec.labels));
 }
 
-function servicesMap(services: readonly ServiceEntryObject[], spec: WorkloadSpec): Record<string, PortList> {
+/** `onlyHost`: an implicit endpoint serves the Service of the host it was made from, not its siblings'. */
+function servicesMap(services: readonly ServiceEntryObject[], spec: WorkloadSpec, onlyHost: string | undefined): Record<string, PortList> {
   const out: Record<string, PortList> = {};
-  for (const se of services) Object.assign(out, servicesOf(se, spec));
+  for (const se of services) Object.assign(out, servicesOf(se, spec, onlyHost));
   return out;
 }
 
@@ -96,12 +113,12 @@ function servicesMap(services: readonly ServiceEntryObject[], spec: WorkloadSpec
  * 'namespace/hostname' → ports, the target port from the workload's port of the same name, else targetPort, else the
  * number; no app_protocol here, as istiod's constructServicesFromWorkloadEntry (the Service carries it).
  */
-function servicesOf(se: ServiceEntryObject, spec: WorkloadSpec): Record<string, PortList> {
+function servicesOf(se: ServiceEntryObject, spec: WorkloadSpec, onlyHost: string | undefined): Record<string, PortList> {
   const ports = create(PortListSchema, {
     ports: se.ports.map((p) => ({ servicePort: p.number, targetPort: spec.ports[p.name] ?? p.targetPort ?? p.number })),
   });
   const out: Record<string, PortList> = {};
-  for (const host of se.hosts) out[`${se.envelope.namespace}/${host}`] = ports;
+  for (const host of se.hosts) if (onlyHost === undefined || host === onlyHost) out[`${se.envelope.namespace}/${host}`] = ports;
   return out;
 }
 

@@ -75,12 +75,39 @@ ${spec}`;
     ['a bad VIP CIDR', '  hosts: [a.mesh]\n  addresses: [127.96.1.0/33]\n  ports: [{ number: 80 }]\n', 'CONFIG_ERR_BAD_CIDR', 'spec.addresses[0]'],
     ['a bad VIP', '  hosts: [a.mesh]\n  addresses: [not-an-ip]\n  ports: [{ number: 80 }]\n', 'CONFIG_ERR_BAD_ADDRESS', 'spec.addresses[0]'],
     ['an unknown protocol', '  hosts: [a.mesh]\n  ports: [{ number: 80, protocol: QUIC }]\n', 'CONFIG_ERR_INVALID_FIELD', 'spec.ports[0].protocol'],
-    ['DNS resolution', '  hosts: [a.mesh]\n  ports: [{ number: 80 }]\n  resolution: DNS\n', 'CONFIG_ERR_INVALID_FIELD', 'spec.resolution'],
+    ['an unknown resolution', '  hosts: [a.mesh]\n  ports: [{ number: 80 }]\n  resolution: DYNAMIC\n', 'CONFIG_ERR_INVALID_FIELD', 'spec.resolution'],
+    ['DNS and a wildcard host to resolve', '  hosts: ["*.api.example"]\n  ports: [{ number: 443 }]\n  resolution: DNS\n', 'CONFIG_ERR_INVALID_FIELD', 'spec.hosts[0]'],
+    ['DNS_ROUND_ROBIN and a wildcard host to resolve', '  hosts: [a.mesh, "*.b.mesh"]\n  ports: [{ number: 443 }]\n  resolution: DNS_ROUND_ROBIN\n', 'CONFIG_ERR_INVALID_FIELD', 'spec.hosts[1]'],
+    ['DNS and a CIDR VIP', '  hosts: [a.mesh]\n  addresses: [127.96.1.0/24]\n  ports: [{ number: 80 }]\n  resolution: DNS\n', 'CONFIG_ERR_BAD_CIDR', 'spec.addresses[0]'],
+    ['DNS_ROUND_ROBIN and two endpoints', '  hosts: [a.mesh]\n  ports: [{ number: 80 }]\n  resolution: DNS_ROUND_ROBIN\n  endpoints: [{ address: a1.example.test }, { address: a2.example.test }]\n', 'CONFIG_ERR_INVALID_FIELD', 'spec.endpoints'],
+    ['DNS and an empty endpoint address', '  hosts: [a.mesh]\n  ports: [{ number: 80 }]\n  resolution: DNS\n  endpoints: [{ address: "" }]\n', 'CONFIG_ERR_MISSING_FIELD', 'spec.endpoints[0].address'],
+    ['DNS and a wildcard endpoint', '  hosts: [a.mesh]\n  ports: [{ number: 80 }]\n  resolution: DNS\n  endpoints: [{ address: "*.example.test" }]\n', 'CONFIG_ERR_BAD_ADDRESS', 'spec.endpoints[0].address'],
+    ['DNS and an endpoint with a bad label', '  hosts: [a.mesh]\n  ports: [{ number: 80 }]\n  resolution: DNS\n  endpoints: [{ address: "api-.example.test" }]\n', 'CONFIG_ERR_BAD_ADDRESS', 'spec.endpoints[0].address'],
+    ['DNS and an endpoint that is a bad IP', '  hosts: [a.mesh]\n  ports: [{ number: 80 }]\n  resolution: DNS\n  endpoints: [{ address: 127.0.31.300 }]\n', 'CONFIG_ERR_BAD_ADDRESS', 'spec.endpoints[0].address'],
+    ['DNS and an endpoint with a numeric top label', '  hosts: [a.mesh]\n  ports: [{ number: 80 }]\n  resolution: DNS\n  endpoints: [{ address: api.example.42 }]\n', 'CONFIG_ERR_BAD_ADDRESS', 'spec.endpoints[0].address'],
+    ['STATIC and a hostname endpoint', '  hosts: [a.mesh]\n  ports: [{ number: 80 }]\n  resolution: STATIC\n  endpoints: [{ address: api.example.test }]\n', 'CONFIG_ERR_BAD_ADDRESS', 'spec.endpoints[0].address'],
     ['selector and endpoints', '  hosts: [a.mesh]\n  ports: [{ number: 80 }]\n  workloadSelector: { labels: { app: a } }\n  endpoints: [{ address: 127.0.31.1 }]\n', 'CONFIG_ERR_INVALID_FIELD', 'spec.workloadSelector'],
     ['an endpoint with a bad address', '  hosts: [a.mesh]\n  ports: [{ number: 80 }]\n  endpoints: [{ address: 127.0.31.300 }]\n', 'CONFIG_ERR_BAD_ADDRESS', 'spec.endpoints[0].address'],
   ])('ServiceEntry with %s', (_, spec, code, field) => {
     const problems = problemsOf(se('x', spec));
     expect(problems.map((p) => [p.code, p.object, p.field])).toEqual([[code, 'ServiceEntry default/x', field]]);
+  });
+
+  it.each([
+    ['a wildcard host', '  hosts: ["*.api.example"]\n  ports: [{ number: 443 }]\n  resolution: DNS\n',
+      'spec.hosts[0]: "*.api.example" is a wildcard, which names no single host to resolve: with resolution DNS and no endpoints each host is resolved by DNS, so it must be a full DNS name (give endpoints, or use resolution NONE)'],
+    ['a hostname endpoint under STATIC', '  hosts: [a.mesh]\n  ports: [{ number: 80 }]\n  resolution: STATIC\n  endpoints: [{ address: api.example.test }]\n',
+      'spec.endpoints[0].address: "api.example.test" is a hostname, not an IP address: only a ServiceEntry with resolution DNS or DNS_ROUND_ROBIN may name its endpoints by DNS'],
+    ['a wildcard endpoint under DNS', '  hosts: [a.mesh]\n  ports: [{ number: 80 }]\n  resolution: DNS\n  endpoints: [{ address: "*.example.test" }]\n',
+      'spec.endpoints[0].address: "*.example.test" is a wildcard, which names no single host to resolve; an endpoint of a DNS ServiceEntry must be an IP address or a DNS name'],
+  ])('a DNS ServiceEntry problem says what to change: %s', (_, spec, message) => {
+    const [problem] = problemsOf(se('x', spec));
+    expect(`${problem?.field}: ${problem?.message}`).toBe(message);
+  });
+
+  it('a WorkloadEntry address must still be an IP, whatever a ServiceEntry may do', () => {
+    const text = 'apiVersion: networking.istio.io/v1\nkind: WorkloadEntry\nmetadata: { name: w, namespace: default }\nspec: { address: api.example.test }\n';
+    expect(problemsOf(text).map((p) => [p.code, p.field, p.message])).toEqual([['CONFIG_ERR_BAD_ADDRESS', 'spec.address', '"api.example.test" is not an IP address']]);
   });
 
   it('a policy with a bad CIDR is rejected by l4-authz and located', () => {

@@ -21,9 +21,25 @@ export interface Locality {
   readonly subzone: string;
 }
 
+/**
+ * A ServiceEntry endpoint named by DNS (resolution DNS or DNS_ROUND_ROBIN): istiod sends it as a Workload with
+ * `hostname` and no addresses, and ztunnel resolves it when a connection picks it.
+ */
+export interface HostAddress {
+  readonly hostname: string;
+  /** The hostname again: the key in the workload uid, as `Ip.text` is. */
+  readonly text: string;
+  /**
+   * Made from one of spec.hosts because no endpoints were given (istiod's implicit endpoints): an endpoint of that
+   * host's Service only, and never behind a waypoint.
+   */
+  readonly implicit: boolean;
+}
+
 /** WorkloadEntry.spec, also the shape of a ServiceEntry's inline endpoints. */
 export interface WorkloadSpec {
-  readonly address: Ip;
+  /** An IP; a hostname only for a ServiceEntry endpoint with DNS resolution. */
+  readonly address: Ip | HostAddress;
   /** Line of the address, for conflict messages. */
   readonly addressLine: number;
   /** Field path of the address, e.g. 'spec.address' or 'spec.endpoints[1].address'. */
@@ -45,6 +61,8 @@ export interface WorkloadEntryObject extends Base {
   readonly spec: WorkloadSpec;
 }
 
+export type Resolution = 'NONE' | 'STATIC' | 'DNS' | 'DNS_ROUND_ROBIN';
+
 export type AppProtocolName = 'HTTP11' | 'HTTP2' | 'GRPC' | 'UNKNOWN';
 
 export interface ServicePort {
@@ -65,8 +83,11 @@ export interface ServiceEntryObject extends Base {
   readonly hostsLine: number;
   readonly vips: readonly ServiceVip[];
   readonly ports: readonly ServicePort[];
+  /** spec.resolution, NONE when left out (Istio's default). */
+  readonly resolution: Resolution;
   /** workloadSelector.labels when a selector is given; inline endpoints otherwise. */
   readonly selector?: Readonly<Record<string, string>>;
+  /** Inline endpoints; with DNS resolution and neither endpoints nor a selector, one per host (implicit). */
   readonly endpoints: readonly WorkloadSpec[];
   readonly subjectAltNames: readonly string[];
   /** exportTo: ['.'] — visible in its own namespace only. */

@@ -2,15 +2,16 @@
 // application protocol, and either a workloadSelector or inline endpoints; validated as Istio's webhook would.
 import type { SourceDocument } from '../documents.js';
 import { formatPath, type FieldPath, type Fields, type Mapping } from '../fields.js';
+import { dnsNameProblem } from '../hostname.js';
 import { readVip } from '../ip.js';
-import type { AppProtocolName, ServiceEntryObject, ServicePort, ServiceVip } from './model.js';
+import type { AppProtocolName, Resolution, ServiceEntryObject, ServicePort, ServiceVip, WorkloadSpec } from './model.js';
 import { readWorkloadSpec } from './workload-entry.js';
 
 const FIELDS = ['hosts', 'addresses', 'ports', 'location', 'resolution', 'endpoints', 'workloadSelector', 'exportTo', 'subjectAltNames'];
 const PORT_FIELDS = ['number', 'protocol', 'name', 'targetPort'];
 const LOCATIONS = ['MESH_EXTERNAL', 'MESH_INTERNAL'];
-/** ztunnel gets addresses, not names: DNS resolution would need a resolver ambientd does not run. */
-const RESOLUTIONS = ['NONE', 'STATIC'];
+/** DNS and DNS_ROUND_ROBIN alike: istiod's ambient index sends hostname Workloads for both; ztunnel resolves them. */
+const RESOLUTIONS: readonly Resolution[] = ['NONE', 'STATIC', 'DNS', 'DNS_ROUND_ROBIN'];
 const HOST = /^(\*\.)?[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)*$/;
 
 /** Istio's protocol names (case-insensitive) and the AppProtocol istiod derives (pilot ambient toAppProtocol). */
@@ -34,19 +35,47 @@ export function readServiceEntrySpec(value: unknown, doc: SourceDocument, f: Fie
   const vips = readVips(spec, doc, f);
   const ports = readPorts(spec, f);
   enumOf(spec['location'], ['spec', 'location'], LOCATIONS, f);
-  const resolution = enumOf(spec['resolution'], ['spec', 'resolution'], [...RESOLUTIONS, 'DNS', 'DNS_ROUND_ROBIN'], f);
-  if (resolution === 'DNS' || resolution === 'DNS_ROUND_ROBIN') {
-    f.add('CONFIG_ERR_INVALID_FIELD', ['spec', 'resolution'], `${resolution} is not supported by ambientd (it resolves no names); use STATIC with IP endpoints`);
-  }
+  const resolution = (enumOf(spec['resolution'], ['spec', 'resolution'], RESOLUTIONS, f) ?? 'NONE') as Resolution;
+  const dns = resolution === 'DNS' || resolution === 'DNS_ROUND_ROBIN';
   const selector = readSelector(spec['workloadSelector'], f);
-  const endpoints = f.list(spec['endpoints'], ['spec', 'endpoints']).map((e, i) => readWorkloadSpec(e, ['spec', 'endpoints', i], doc, f));
+  const endpointOf = { hostnames: dns };
+  const endpoints = f.list(spec['endpoints'], ['spec', 'endpoints']).map((e, i) => readWorkloadSpec(e, ['spec', 'endpoints', i], doc, f, {}, endpointOf));
   if (selector !== undefined && endpoints.length > 0) f.add('CONFIG_ERR_INVALID_FIELD', ['spec', 'workloadSelector'], 'only one of workloadSelector or endpoints can be set');
+  if (dns) checkDns(resolution, hosts, vips, endpoints.length, selector !== undefined, f);
   const exportTo = f.strings(spec['exportTo'], ['spec', 'exportTo']);
   const subjectAltNames = f.strings(spec['subjectAltNames'], ['spec', 'subjectAltNames']);
   if (f.problems.length > before) return undefined;
+  const hostsLine = doc.lineOf(['spec', 'hosts']);
+  const given = endpoints.filter((e) => e !== undefined);
   return {
-    hosts, hostsLine: doc.lineOf(['spec', 'hosts']), vips, ports, ...(selector === undefined ? {} : { selector }),
-    endpoints: endpoints.filter((e) => e !== undefined), subjectAltNames, namespaceOnly: exportTo.length === 1 && exportTo[0] === '.',
+    hosts, hostsLine, vips, ports, resolution, ...(selector === undefined ? {} : { selector }),
+    endpoints: dns && given.length === 0 && selector === undefined ? hosts.map((h, i) => implicitEndpoint(h, i, hostsLine)) : given,
+    subjectAltNames, namespaceOnly: exportTo.length === 1 && exportTo[0] === '.',
+  };
+}
+
+/**
+ * Istio's rules for DNS resolution: without endpoints (or a selector) each host is the name resolved, so it must be
+ * a full DNS name; DNS_ROUND_ROBIN takes at most one endpoint; VIPs are addresses, not CIDR ranges.
+ */
+function checkDns(resolution: Resolution, hosts: readonly string[], vips: readonly ServiceVip[], endpoints: number, selector: boolean, f: Fields): void {
+  if (endpoints === 0 && !selector) {
+    hosts.forEach((h, i) => {
+      const problem = HOST.test(h) ? dnsNameProblem(h) : undefined;
+      if (problem !== undefined) f.add('CONFIG_ERR_INVALID_FIELD', ['spec', 'hosts', i], `"${h}" ${problem}: with resolution ${resolution} and no endpoints each host is resolved by DNS, so it must be a full DNS name (give endpoints, or use resolution NONE)`);
+    });
+  }
+  if (resolution === 'DNS_ROUND_ROBIN' && endpoints > 1) f.add('CONFIG_ERR_INVALID_FIELD', ['spec', 'endpoints'], `resolution DNS_ROUND_ROBIN takes at most one endpoint, got ${endpoints}`);
+  vips.forEach((v, i) => {
+    if (v.length !== undefined) f.add('CONFIG_ERR_BAD_CIDR', ['spec', 'addresses', i], `"${v.key}" is a CIDR range: ranges are allowed only with resolution NONE or STATIC`);
+  });
+}
+
+/** istiod's implicit endpoint: a WorkloadEntry whose address is the host, nothing else set. */
+function implicitEndpoint(host: string, index: number, line: number): WorkloadSpec {
+  return {
+    address: { hostname: host, text: host, implicit: true }, addressLine: line, addressField: `spec.hosts[${index}]`,
+    labels: {}, ports: {}, serviceAccount: 'default', network: '',
   };
 }
 

@@ -2,21 +2,28 @@
 // Istio's webhook would, with the node taken from the ambient.dev/node label.
 import type { SourceDocument } from '../documents.js';
 import { formatPath, type FieldPath, type Fields, type Mapping } from '../fields.js';
+import { readEndpointAddress } from '../hostname.js';
 import { readIp } from '../ip.js';
 import type { Locality, WorkloadSpec } from './model.js';
 
 const FIELDS = ['address', 'ports', 'labels', 'network', 'locality', 'weight', 'serviceAccount'];
 const SERVICE_ACCOUNT = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-/** Reads a WorkloadEntry spec at `path`; `metaLabels` are merged under spec.labels (spec wins), as selection sees them. */
-export function readWorkloadSpec(value: unknown, path: FieldPath, doc: SourceDocument, f: Fields, metaLabels: Readonly<Record<string, string>> = {}): WorkloadSpec | undefined {
+/**
+ * Reads a WorkloadEntry spec at `path`; `metaLabels` are merged under spec.labels (spec wins), as selection sees them.
+ * `endpointOf` is set for a ServiceEntry's inline endpoint: `hostnames` when its resolution lets a DNS name stand
+ * for the address.
+ */
+export function readWorkloadSpec(
+  value: unknown, path: FieldPath, doc: SourceDocument, f: Fields, metaLabels: Readonly<Record<string, string>> = {}, endpointOf?: { hostnames: boolean },
+): WorkloadSpec | undefined {
   const before = f.problems.length;
   const spec = f.mapping(value, path, FIELDS);
   if (spec === undefined) {
     if (value === undefined || value === null) f.add('CONFIG_ERR_MISSING_FIELD', path, 'is required');
     return undefined;
   }
-  const address = readIp(spec['address'], [...path, 'address'], f);
+  const address = endpointOf === undefined ? readIp(spec['address'], [...path, 'address'], f) : readEndpointAddress(spec['address'], [...path, 'address'], f, endpointOf.hostnames);
   const labels = { ...metaLabels, ...f.labels(spec['labels'], [...path, 'labels']) };
   const ports = readPorts(spec, path, f);
   const serviceAccount = f.string(spec['serviceAccount'], [...path, 'serviceAccount']) || 'default';
