@@ -66,10 +66,16 @@ describe('cleanup', () => {
   it('destroy() kills processes inside and removes every namespace; a second call is harmless', async () => {
     const t = await createTopology({ prefix: runPrefix(FAMILY), nodes: [{ name: 'n', workloads: ['w'] }] });
     const sleeper = t.spawn(t.workload('w').namespace, ['sleep', '600'], { stdio: 'ignore' });
-    await once(sleeper, 'spawn');
+    const exited = once(sleeper, 'exit');
+    // 'spawn' fires while the child may still be `ip netns exec`, not yet inside the namespace (under load a destroy
+    // then found no process to kill): wait until the namespace lists it.
+    for (let i = 0; i < 100; i++) {
+      if ((await runCommand(['ip', 'netns', 'pids', t.workload('w').namespace])).split(/\s+/).includes(String(sleeper.pid))) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     await t.destroy();
     await t.destroy();
-    expect(sleeper.signalCode ?? (await once(sleeper, 'exit'))[1]).toBe('SIGKILL');
+    expect((await exited)[1]).toBe('SIGKILL');
     expect((await listNamespaces()).filter((n) => n.startsWith(t.layout.prefix))).toEqual([]);
   });
 
