@@ -5,6 +5,7 @@ import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporte
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { CrlMetrics } from './crl-metrics.js';
 import { DnsMetrics } from './dns-metrics.js';
+import { OnDemandDnsMetrics } from './on-demand-dns-metrics.js';
 import { OPENMETRICS_CONTENT_TYPE, prefersOpenMetrics, PROMETHEUS_TEXT_CONTENT_TYPE, toOpenMetrics } from './openmetrics.js';
 import { TcpMetrics } from './tcp-metrics.js';
 import { XdsMetrics } from './xds-metrics.js';
@@ -18,6 +19,7 @@ export interface MetricsEndpoint {
   readonly dns: DnsMetrics;
   readonly xds: XdsMetrics;
   readonly crl: CrlMetrics;
+  readonly onDemandDns: OnDemandDnsMetrics;
   /**
    * GET or HEAD on /metrics or /stats/prometheus: Prometheus text, or OpenMetrics when `Accept` prefers it; 404 on
    * other paths, 405 for other methods.
@@ -59,6 +61,7 @@ export function createMetricsEndpoint(options: MetricsEndpointOptions = {}): Met
     dns: new DnsMetrics(meter),
     xds: new XdsMetrics(meter),
     crl: new CrlMetrics(meter),
+    onDemandDns: new OnDemandDnsMetrics(meter),
     handle(req, res) {
       const path = (req.url ?? '/').split('?')[0];
       if (!METRICS_PATHS.includes(path ?? '')) {

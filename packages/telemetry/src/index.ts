@@ -6,6 +6,8 @@ export { DnsMetrics } from './dns-metrics.js';
 export type { DnsRequestLabels } from './dns-metrics.js';
 export { XdsMetrics } from './xds-metrics.js';
 export { CrlMetrics } from './crl-metrics.js';
+export { OnDemandDnsMetrics, onDemandDnsLabels } from './on-demand-dns-metrics.js';
+export type { OnDemandDnsLabels } from './on-demand-dns-metrics.js';
 export type { XdsTerminationReason } from './xds-metrics.js';
 export type { TcpSeries } from './series.js';
 export { TcpConnection } from './connection.js';
