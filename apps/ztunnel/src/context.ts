@@ -9,6 +9,7 @@ import type { CrlFile } from './crl.js';
 import type { DnsProxy } from './dns/proxy.js';
 import type { InboundTracker } from './inbound-tracker.js';
 import type { LiveRevocation } from './live-revocation.js';
+import type { OnDemandDns } from './on-demand-dns/resolver.js';
 
 export interface ProxyContext {
   readonly config: ZtunnelConfig;
@@ -33,6 +34,8 @@ export interface ProxyContext {
   readonly crl?: Pick<CrlFile, 'pem'>;
   /** With --crl-path: the HBONE sessions kept with their peers' chains, closed when a new list revokes one. */
   readonly revocation?: LiveRevocation;
+  /** Resolves hostname-only endpoints (DNS ServiceEntries) when a connection picks one; absent in tests that need none. */
+  readonly onDemandDns?: OnDemandDns;
 }
 
 /** Connect timeout towards apps and peers (ztunnel's CONNECTION_TIMEOUT). */

@@ -13,7 +13,9 @@ export type ZtunnelErrorCode =
   /** A DNS message that does not follow RFC 1035 (or RFC 6891 for its OPT record). */
   | 'ZTUNNEL_ERR_DNS_MALFORMED'
   /** A well-formed DNS message the proxy does not answer: not a query, or QDCOUNT other than 1. */
-  | 'ZTUNNEL_ERR_DNS_UNSUPPORTED';
+  | 'ZTUNNEL_ERR_DNS_UNSUPPORTED'
+  /** A hostname-only workload's name did not resolve to an address (lookup failed or answered none). */
+  | 'ZTUNNEL_ERR_DNS_RESOLVE';
 
 export class ZtunnelError extends AmbientError<ZtunnelErrorCode> {
   static override readonly family: string = 'ZTUNNEL';

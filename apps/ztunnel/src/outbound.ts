@@ -10,6 +10,7 @@ import { hostPort } from './connections.js';
 import { CONNECT_TIMEOUT_MS, SOCKS_HANDSHAKE_TIMEOUT_MS, type ProxyContext } from './context.js';
 import { connectThroughGateway } from './double-hbone.js';
 import { handshakeRevoked, revokedOutcome, sessionOf } from './live-revocation.js';
+import { fetchResolvedPlan } from './on-demand-dns/resolve-step.js';
 import { connectHeaders } from './tunnel-headers.js';
 import { planOutbound, type OutboundDestination, type OutboundPlan } from './plan/outbound.js';
 import { reply, Reply, type ReplyCode } from './socks5/codec.js';
@@ -62,7 +63,8 @@ export async function socksOutbound(ctx: ProxyContext, source: OutboundSource, s
 /** Plans and runs one outbound connection from `source.workload` to `destination`, to its end. */
 export async function carryOutbound(ctx: ProxyContext, source: OutboundSource, socket: Socket, destination: OutboundDestination, early: Buffer, answer: OutboundAnswer): Promise<void> {
   const src = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
-  const plan = planOutbound(ctx.state, source.workload, destination, { hbonePort: ctx.config.hbonePort, illegalPorts: ctx.illegalPorts });
+  const planned = planOutbound(ctx.state, source.workload, destination, { hbonePort: ctx.config.hbonePort, illegalPorts: ctx.illegalPorts });
+  const plan = planned.kind === 'resolve' ? await fetchResolvedPlan(ctx, source.workload, planned) : planned;
   const named = 'hostname' in destination ? { address: destination.hostname, port: destination.port } : { address: destination.ip, port: destination.port };
   if (plan.kind === 'refuse') {
     ctx.accessLog.warn(earlyDenyRecord('source', src, named, plan.reason), ACCESS_LOG_FAILED);

@@ -20,6 +20,7 @@ import { requireNodeNamespace, requireOriginalDst } from './capture/support.js';
 import { ConnectionRegistry } from './connections.js';
 import { DnsProxy } from './dns/proxy.js';
 import { dnsUpstreams } from './dns/resolv-conf.js';
+import { OnDemandDns } from './on-demand-dns/resolver.js';
 import type { ProxyContext } from './context.js';
 import { ZtunnelError } from './errors.js';
 import { InboundTracker } from './inbound-tracker.js';
@@ -74,8 +75,10 @@ export async function startZtunnel(config: ZtunnelConfig, options: { logger: Log
     : undefined;
   const originalSource = config.capture === 'iptables' ? originalSourceFor(config.preserveSource, log) : undefined;
   const revocation = crl ? new LiveRevocation({ lists: () => crl.lists, metrics: metrics.crl, log, closingInbound: (ends, reason) => inbound.closeFrom(ends, reason) }) : undefined;
+  // Istio resolves hostname-only workloads with the system's resolv.conf; --dns-upstream, when given, stands for it.
+  const onDemandDns = new OnDemandDns({ upstreams: config.dnsUpstreams, ipv6: config.ipv6Enabled, metrics: metrics.onDemandDns, log });
   const ctx: ProxyContext = {
-    config, state, metrics: metrics.tcp, log, accessLog: levels.for('access'), network, illegalPorts, inbound, connections,
+    config, state, metrics: metrics.tcp, log, accessLog: levels.for('access'), network, illegalPorts, inbound, connections, onDemandDns,
     ...(dns ? { dns } : {}), ...(originalSource ? { originalSource } : {}), ...(crl ? { crl } : {}), ...(revocation ? { revocation } : {}),
   };
   const ca = new CaClient({

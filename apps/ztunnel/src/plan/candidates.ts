@@ -7,7 +7,7 @@ import { targetPortOf, type Endpoint } from './load-balance.js';
 
 export interface Candidates {
   /**
-   * Endpoints with an address and a target port for the service port: on the source's network, or on another one
+   * Endpoints with an address (or a hostname to resolve) and a target port for the service port: on the source's network, or on another one
    * with a network gateway (reached by double HBONE).
    */
   readonly usable: readonly Endpoint[];
@@ -32,7 +32,8 @@ function compute(endpoints: readonly WorkloadRecord[], service: ServiceRecord, p
   let unreachable = 0;
   for (const workload of endpoints) {
     const targetPort = targetPortOf(workload, service, port);
-    if (targetPort === 0 || workload.addresses.length === 0) continue;
+    // A workload without addresses is usable only when it names a host to resolve on demand.
+    if (targetPort === 0 || (workload.addresses.length === 0 && workload.hostname === '')) continue;
     if (workload.network === network || workload.networkGateway !== undefined) usable.push(Object.freeze({ workload, targetPort }));
     else unreachable++;
   }

@@ -22,7 +22,25 @@ export type OutboundPlan =
   | DoubleHbonePlan
   | { readonly kind: 'plaintext'; readonly target: { host: string; port: number }; readonly destination?: WorkloadRecord }
   | { readonly kind: 'passthrough'; readonly target: { host: string; port: number } }
+  | ResolvePlan
   | { readonly kind: 'refuse'; readonly code: 'SELF_CALL' | 'NO_HEALTHY_UPSTREAM' | 'UNKNOWN_NAME' | 'UNSUPPORTED'; readonly reason: string };
+
+/**
+ * The chosen endpoint has a hostname and no address (a DNS ServiceEntry's): resolve it on demand, then finish the
+ * plan with `planResolved`, as ztunnel's pick_workload_destination_or_resolve does before build_request goes on.
+ */
+export interface ResolvePlan {
+  readonly kind: 'resolve';
+  readonly hostname: string;
+  readonly destination: WorkloadRecord;
+  readonly service: ServiceRecord;
+  readonly targetPort: number;
+  /** The client dialled an IPv6 address: an answer of that family is preferred. */
+  readonly preferIpv6: boolean;
+}
+
+/** A plan ready to connect: anything but a hostname still to resolve. */
+export type FinalPlan = Exclude<OutboundPlan, ResolvePlan>;
 
 export type OutboundDestination = { ip: string; port: number } | { hostname: string; port: number };
 
@@ -89,6 +107,10 @@ function toService(state: MeshState, source: WorkloadRecord, to: Addressed, opti
     const peers = usable.map((e) => e.workload);
     return throughGateway(state, { chosen: chosen.workload, peers, sansFrom: service }, { source, service, port, viaWaypoint: false }, random);
   }
+  if (chosen.workload.addresses.length === 0) {
+    const { workload, targetPort } = chosen;
+    return { kind: 'resolve', hostname: workload.hostname, destination: workload, service, targetPort, preferIpv6: isIpLiteral(host) && host.includes(':') };
+  }
   const podIp = addressFor(chosen.workload, isIpLiteral(host) ? host : undefined) as string;
   return direct(chosen.workload, podIp, chosen.targetPort, service, options);
 }
@@ -102,7 +124,12 @@ function toWorkload(state: MeshState, source: WorkloadRecord, workload: Workload
   return direct(workload, ip, port, undefined, options);
 }
 
-function direct(workload: WorkloadRecord, podIp: string, targetPort: number, service: ServiceRecord | undefined, options: OutboundOptions): OutboundPlan {
+/** Step 7 once a hostname-only endpoint resolved to `ip`: plain TCP for tunnel protocol NONE, else HBONE. */
+export function planResolved(plan: ResolvePlan, ip: string, options: Pick<OutboundOptions, 'hbonePort'>): FinalPlan {
+  return direct(plan.destination, ip, plan.targetPort, plan.service, options);
+}
+
+function direct(workload: WorkloadRecord, podIp: string, targetPort: number, service: ServiceRecord | undefined, options: Pick<OutboundOptions, 'hbonePort'>): FinalPlan {
   if (workload.tunnelProtocol === 'NONE') return { kind: 'plaintext', target: { host: podIp, port: targetPort }, destination: workload };
   return {
     kind: 'hbone',

@@ -46,7 +46,7 @@ const rows: Row[] = [
   { name: 'service without endpoints', to: { ip: '10.96.0.40', port: 80 }, want: { kind: 'refuse', code: 'NO_HEALTHY_UPSTREAM', reason: 'service default/empty.default.svc.cluster.local has no healthy endpoints' } },
   { name: 'service whose only endpoint is unhealthy', to: { ip: '10.96.0.41', port: 80 }, want: { kind: 'refuse', code: 'NO_HEALTHY_UPSTREAM' } },
   { name: 'service whose endpoints know no target port', to: { ip: '10.96.0.61', port: 80 }, want: { kind: 'refuse', code: 'NO_HEALTHY_UPSTREAM', reason: 'service default/named.default.svc.cluster.local has no endpoint that serves port 80 here' } },
-  { name: 'service whose endpoint has no address (hostname only)', to: { ip: '10.96.0.62', port: 80 }, want: { kind: 'refuse', code: 'NO_HEALTHY_UPSTREAM' } },
+  { name: 'service whose endpoint has no address (hostname only): resolve it on demand', to: { ip: '10.96.0.62', port: 80 }, want: { kind: 'resolve', hostname: 'vm.example.com', to: 'hostless-1', service: 'hostless', targetPort: 8080, preferIpv6: false } },
   { name: 'PASSTHROUGH service: to the original destination', to: { ip: '10.96.0.30', port: 443 }, want: { kind: 'passthrough', target: '10.96.0.30:443' } },
   { name: 'service-addressed traffic ignores the endpoint workload waypoint', to: { ip: '10.96.0.21', port: 80 }, want: { kind: 'hbone', nextHop: '10.0.4.1:15008', authority: '10.0.4.1:8080', to: 'guarded', waypoint: false } },
   { name: 'service SANs equal to the identity appear once', to: { ip: '10.96.0.63', port: 80 }, want: { kind: 'hbone', ids: [id('same')] } },

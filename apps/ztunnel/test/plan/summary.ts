@@ -18,6 +18,8 @@ export function summary(plan: OutboundPlan): Record<string, unknown> {
       return { kind: 'plaintext', target: `${plan.target.host}:${plan.target.port}`, to: plan.destination?.name };
     case 'passthrough':
       return { kind: 'passthrough', target: `${plan.target.host}:${plan.target.port}` };
+    case 'resolve':
+      return { kind: 'resolve', hostname: plan.hostname, to: plan.destination.name, service: plan.service.name, targetPort: plan.targetPort, preferIpv6: plan.preferIpv6 };
     case 'refuse':
       return { kind: 'refuse', code: plan.code, reason: plan.reason };
   }
