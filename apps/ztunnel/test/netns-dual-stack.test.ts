@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTopology, removeLeftovers, runPrefix, type Topology } from '@ambient/netns';
-import { GRPC_PORT, startAmbientd, startCapturingZtunnel, writeMeshConfig, type NsProcess } from './support/netns-mesh.js';
+import { completedConnections, GRPC_PORT, startAmbientd, startCapturingZtunnel, until, writeMeshConfig, type NsProcess } from './support/netns-mesh.js';
 
 const FAMILY = 'ambztds';
 const VIP4 = '10.96.0.10';
@@ -25,7 +25,7 @@ const ztunnels: Record<string, NsProcess> = {};
 
 const ns = (workloadOrNode: string): string => topology.layout.workloads.find((w) => w.name === workloadOrNode)?.namespace ?? topology.node(workloadOrNode).namespace;
 const curl = (...args: string[]): Promise<string> => topology.exec(ns('sleep'), ['curl', '-sS', '--max-time', '10', ...args]);
-const accessLogs = (node: string, direction: string) => ztunnels[node]?.lines().filter((l) => l['msg'] === 'connection complete' && l['direction'] === direction) ?? [];
+const accessLogs = (node: string, direction: string) => completedConnections(ztunnels[node], direction);
 
 /** ztunnel's LocalConfig (Istio's localhost.yaml format): both workloads with both addresses, echo's service on both VIPs. */
 function localConfig(): string {
@@ -89,7 +89,7 @@ describe('dual-stack workloads in iptables capture', () => {
   ])('carries sleep to echo by its %s over HBONE, leaving from sleep\'s address of that family', async (_what, url, expected) => {
     const before = accessLogs('node-b', 'inbound').length;
     expect(await curl(url())).toBe(expected());
-    const inbound = await until(() => accessLogs('node-b', 'inbound').slice(before).find((l) => l['src.workload'] === 'sleep'));
+    const inbound = await until('node-b\'s inbound access log', () => accessLogs('node-b', 'inbound').slice(before).find((l) => l['src.workload'] === 'sleep'));
     expect(inbound).toMatchObject({ 'src.identity': SLEEP_ID, 'dst.workload': 'echo' });
   });
 
@@ -100,13 +100,3 @@ describe('dual-stack workloads in iptables capture', () => {
     expect(ztunnels['node-a']?.lines().filter((l) => l['msg'] === 'captured connection closed')).toEqual([]);
   });
 });
-
-async function until<T>(check: () => T | undefined, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting for an access log line');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTopology, removeLeftovers, runCommand, runPrefix, type Topology } from '@ambient/netns';
-import { startAmbientd, startCapturingZtunnel, writeMeshConfig, type NsProcess } from './support/netns-mesh.js';
+import { completedConnections, startAmbientd, startCapturingZtunnel, until, writeMeshConfig, type NsProcess } from './support/netns-mesh.js';
 
 const FAMILY = 'ambztcap6';
 const VIP = 'fd96::10';
@@ -27,17 +27,8 @@ const ztunnels: Record<string, NsProcess> = {};
 const ns = (workloadOrNode: string): string => topology.layout.workloads.find((w) => w.name === workloadOrNode)?.namespace ?? topology.node(workloadOrNode).namespace;
 const ip6 = (workload: string): string => topology.workload(workload).ip6 ?? '';
 const curl = (from: string, ...args: string[]): Promise<string> => topology.exec(ns(from), ['curl', '-sS', '--max-time', '10', ...args]);
-const accessLogs = (node: string, direction: string) => ztunnels[node]?.lines().filter((l) => l['msg'] === 'connection complete' && l['direction'] === direction) ?? [];
+const accessLogs = (node: string, direction: string) => completedConnections(ztunnels[node], direction);
 
-async function until<T>(what: string, check: () => T | undefined | false, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 beforeAll(async () => {
   if (process.getuid?.() !== 0) throw new Error('this test needs root (ip netns, veth pairs, ip6tables): run it as root, as CI does; it is not skipped on purpose');

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTopology, removeLeftovers, runCommand, runPrefix, type Topology } from '@ambient/netns';
-import { policy, startAmbientd, startCapturingZtunnel, writeMeshConfig, writeWorkloads, type NsProcess } from './support/netns-mesh.js';
+import { completedConnections, policy, startAmbientd, startCapturingZtunnel, until, writeMeshConfig, writeWorkloads, type NsProcess } from './support/netns-mesh.js';
 
 const FAMILY = 'ambztcap';
 const VIP = '10.96.0.10';
@@ -30,7 +30,7 @@ const ztunnels: Record<string, NsProcess> = {};
 const ns = (workloadOrNode: string): string => topology.layout.workloads.find((w) => w.name === workloadOrNode)?.namespace ?? topology.node(workloadOrNode).namespace;
 const curl = (from: string, ...args: string[]): Promise<string> => topology.exec(ns(from), ['curl', '-sS', '--max-time', '10', ...args]);
 const echoIp = (): string => topology.workload('echo').ip;
-const accessLogs = (node: string, direction: string) => ztunnels[node]?.lines().filter((l) => l['msg'] === 'connection complete' && l['direction'] === direction) ?? [];
+const accessLogs = (node: string, direction: string) => completedConnections(ztunnels[node], direction);
 
 /** Resolves on the first chunk a piped stream of a child gives (a server saying it listens). */
 async function firstChunk(stream: NodeJS.ReadableStream | null): Promise<void> {
@@ -38,15 +38,6 @@ async function firstChunk(stream: NodeJS.ReadableStream | null): Promise<void> {
   await once(stream, 'data');
 }
 
-async function until<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 beforeAll(async () => {
   if (process.getuid?.() !== 0) throw new Error('this test needs root (ip netns, veth pairs, iptables): run it as root, as CI does; it is not skipped on purpose');

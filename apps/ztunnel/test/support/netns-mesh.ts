@@ -118,3 +118,19 @@ export function capturingZtunnelArgv(topology: Topology, node: string, controlPl
     '--admin-listen', '127.0.0.1:15000', '--metrics-listen', '127.0.0.1:15020', '--readiness-listen', '127.0.0.1:15021',
   ];
 }
+
+/** The "connection complete" access-log lines of a ztunnel in one direction ('inbound' or 'outbound'). */
+export function completedConnections(ztunnel: NsProcess | undefined, direction: string): Record<string, unknown>[] {
+  return ztunnel?.lines().filter((l) => l['msg'] === 'connection complete' && l['direction'] === direction) ?? [];
+}
+
+/** Polls `check` every 200 ms until it gives a value (not undefined or false); rejects naming `what` after `ms`. */
+export async function until<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
