@@ -32,7 +32,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** The lists openssl makes revoking these SVIDs' leaves. */
 function listRevoking(...svids: Svid[]): RevocationLists {
   const out = join(dir, 'crl.pem');
-  writeCrl(dir, svids.map((s) => s.certChain[0]!.serialNumber), out);
+  writeCrl(dir, svids.map((s) => leafOf(s).serialNumber), out);
   return RevocationLists.fromPem(readFileSync(out, 'utf8'));
 }
 
@@ -40,7 +40,13 @@ function listRevoking(...svids: Svid[]): RevocationLists {
 function peerCertificate(svid: Svid): object {
   const root: Record<string, unknown> = { raw: ca.caCertificate.raw };
   root['issuerCertificate'] = root;
-  return { raw: svid.certChain[0]!.raw, issuerCertificate: root };
+  return { raw: leafOf(svid).raw, issuerCertificate: root };
+}
+
+function leafOf(svid: Svid): Svid['certChain'][number] {
+  const leaf = svid.certChain[0];
+  if (!leaf) throw new Error(`SVID ${svid.identity} has no certificate`);
+  return leaf;
 }
 
 class FakeSession extends EventEmitter {
