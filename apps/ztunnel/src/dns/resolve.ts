@@ -4,8 +4,8 @@
 // `svc.ns.svc`) are read relative to the client's namespace; a pod of a headless service answers under
 // `<pod>.<service>.<ns>.svc.<domain>` and that name's short forms (a StatefulSet's `web-0.nginx`); a name the client's
 // resolver built by appending one of its search domains answers with a CNAME to the mesh hostname it stands for.
-// A service visible only in its own namespace (visibility NAMESPACE) is not there for clients of other namespaces.
-// Anything else is for the upstream resolvers. No sockets here: the server asks, sends, and shuffles.
+// A service visible only in its own namespace (visibility NAMESPACE) is not there for clients of other namespaces;
+// one without a VIP that is no headless Kubernetes service is not answered. Anything else is for the upstream resolvers. No sockets here: the server asks, sends, and shuffles.
 import net from 'node:net';
 import type { ServiceRecord, WorkloadRecord } from '@ambient/mesh-state';
 
@@ -98,18 +98,28 @@ export function searchDomains(namespace: string, clusterDomain: string): string[
 /** A service this name stands for: its hostname, a Kubernetes short name of it, or a wildcard host covering it. */
 function findHost(lookup: DnsLookup, name: string, client: DnsClient, clusterDomain: string): ServiceRecord | undefined {
   if (name === '') return undefined;
-  const exact = lookup.findVisibleServiceByHostname(name, client.namespace);
+  const find = (hostname: string): ServiceRecord | undefined => answerable(lookup.findVisibleServiceByHostname(hostname, client.namespace), clusterDomain);
+  const exact = find(name);
   if (exact) return exact;
   const expanded = kubernetesName(name, client.namespace, clusterDomain);
   if (expanded) {
-    const found = lookup.findVisibleServiceByHostname(expanded, client.namespace);
+    const found = find(expanded);
     if (found) return found;
   }
   // `*.example.com` covers `a.example.com` and `a.b.example.com`; the nearest wildcard wins.
   for (let dot = name.indexOf('.'); dot !== -1; dot = name.indexOf('.', dot + 1)) {
-    const found = lookup.findVisibleServiceByHostname(`*${name.slice(dot)}`, client.namespace);
+    const found = find(`*${name.slice(dot)}`);
     if (found) return found;
   }
+  return undefined;
+}
+
+/**
+ * A service without a VIP is answered only when it is a headless Kubernetes service; otherwise (a DNS ServiceEntry
+ * of an outside host, say) the name goes upstream, as ztunnel's find_server filters them.
+ */
+function answerable(service: ServiceRecord | undefined, clusterDomain: string): ServiceRecord | undefined {
+  if (service === undefined || service.vips.length > 0 || service.hostname.endsWith(`.svc.${clusterDomain}`)) return service;
   return undefined;
 }
 
