@@ -51,7 +51,10 @@ export interface ZtunnelConfig {
    * transparent sockets, `true` requires it, `false` leaves from the node's addresses.
    */
   readonly preserveSource: 'auto' | 'true' | 'false';
-  /** iptables capture: IPv6 too (listeners on [::], ip6tables rules), when the kernel has IPv6 (Istio's IPV6_ENABLED). */
+  /**
+   * Istio's IPV6_ENABLED: iptables capture takes IPv6 too (listeners on [::], ip6tables rules) when the kernel has it,
+   * and the DNS proxy answers AAAA for mesh names (off: an empty answer).
+   */
   readonly ipv6Enabled: boolean;
   /** More headers on the xDS stream and on CA calls (Istio's XDS_HEADER_* and CA_HEADER_*). */
   readonly xdsHeaders: Readonly<Record<string, string>>;

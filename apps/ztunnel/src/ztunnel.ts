@@ -71,7 +71,7 @@ export async function startZtunnel(config: ZtunnelConfig, options: { logger: Log
   const connections = new ConnectionRegistry();
   const { network } = config;
   const dns = config.dnsCapture
-    ? new DnsProxy({ lookup: state, clusterDomain: config.clusterDomain, network, upstreams: dnsUpstreams(config.dnsUpstreams), metrics: metrics.dns, log: levels.for('dns') })
+    ? new DnsProxy({ lookup: state, clusterDomain: config.clusterDomain, network, upstreams: dnsUpstreams(config.dnsUpstreams), metrics: metrics.dns, log: levels.for('dns'), ipv6: config.ipv6Enabled })
     : undefined;
   const originalSource = config.capture === 'iptables' ? originalSourceFor(config.preserveSource, log) : undefined;
   const revocation = crl ? new LiveRevocation({ lists: () => crl.lists, metrics: metrics.crl, log, closingInbound: (ends, reason) => inbound.closeFrom(ends, reason) }) : undefined;

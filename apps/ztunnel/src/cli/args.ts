@@ -35,7 +35,7 @@ workloads whose Workload.node is NAME.
   --pool-max-streams-per-connection N    tunnels per pooled HBONE connection before another opens (default 100)
   --pool-unused-release-timeout DURATION how long an HBONE connection without tunnels stays pooled (default 5m)
   --preserve-source auto|true|false      iptables capture: connect as the original source (default auto: if allowed)
-  --ipv6-enabled true|false       iptables capture: IPv6 too, [::] listeners and ip6tables (default true, if the kernel has IPv6)
+  --ipv6-enabled true|false       IPv6 capture ([::] listeners, ip6tables) and AAAA answers for mesh names (default true)
   --xds-header NAME=VALUE[,…]     more headers on the xDS stream (Istio's XDS_HEADER_*)
   --ca-header NAME=VALUE[,…]      more headers on certificate requests (Istio's CA_HEADER_*)
   --crl-path FILE                 PEM CRLs from the mesh CA: HBONE peers they revoke are refused (reloaded on change)

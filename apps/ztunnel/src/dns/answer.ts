@@ -34,6 +34,8 @@ export interface DnsAnswerOptions {
   readonly shuffle?: (addresses: string[]) => string[];
   readonly now?: () => number;
   readonly onOutcome?: (outcome: DnsOutcome) => void;
+  /** false (ztunnel with IPV6_ENABLED=false): a mesh name gets no AAAA records, an empty answer (default true). */
+  readonly ipv6?: boolean;
 }
 
 /** The reply to `message` from `client` (undefined: send nothing). Never rejects. */
@@ -64,7 +66,8 @@ export async function answerDns(message: Uint8Array, protocol: DnsProtocol, clie
     const answers: DnsRecord[] = [];
     if (resolution.cname) answers.push({ name, type: DNS_TYPE.CNAME, ttl: MESH_TTL_SECONDS, data: resolution.owner });
     const recordType = family === 4 ? DNS_TYPE.A : DNS_TYPE.AAAA;
-    for (const ip of (options.shuffle ?? shuffle)([...resolution.addresses])) answers.push({ name: resolution.owner, type: recordType, ttl: MESH_TTL_SECONDS, data: ip });
+    const addresses = family === 6 && options.ipv6 === false ? [] : [...resolution.addresses];
+    for (const ip of (options.shuffle ?? shuffle)(addresses)) answers.push({ name: resolution.owner, type: recordType, ttl: MESH_TTL_SECONDS, data: ip });
     report({ protocol, queryType, result: 'mesh', name });
     return encodeResponse({ query, rcode: DNS_RCODE.NOERROR, answers, authoritative: true, maxBytes: protocol === 'udp' ? udpLimit(query) : TCP_LIMIT });
   }

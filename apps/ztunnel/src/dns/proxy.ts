@@ -17,6 +17,8 @@ export interface DnsProxyOptions {
   readonly upstreams: readonly HostPort[];
   readonly metrics: DnsMetrics;
   readonly log: Logger;
+  /** false: mesh names get no AAAA records (--ipv6-enabled false, as ztunnel's IPV6_ENABLED=false). */
+  readonly ipv6?: boolean;
 }
 
 export class DnsProxy {
@@ -33,7 +35,7 @@ export class DnsProxy {
    * workload this proxy serves, which gets REFUSED).
    */
   handler(client: (remoteAddress: string) => WorkloadRecord | undefined): DnsHandler {
-    const { lookup, clusterDomain, network, metrics, log } = this.#options;
+    const { lookup, clusterDomain, network, metrics, log, ipv6 } = this.#options;
     return async (message, protocol, remote) => {
       const workload = client(remote.address);
       if (!workload) {
@@ -54,7 +56,7 @@ export class DnsProxy {
         if (outcome.result === 'upstream-failed') log.warn(fields, 'DNS query failed upstream');
         else log.debug(fields, 'DNS query');
       };
-      return answerDns(message, protocol, { namespace: workload.namespace, network: workload.network || network }, { lookup, clusterDomain, forward: this.#forward, onOutcome });
+      return answerDns(message, protocol, { namespace: workload.namespace, network: workload.network || network }, { lookup, clusterDomain, forward: this.#forward, onOutcome, ...(ipv6 === undefined ? {} : { ipv6 }) });
     };
   }
 }

@@ -97,6 +97,17 @@ describe('answerDns', () => {
     expect(seen).toEqual(new Set(['127.96.0.20,127.96.0.21', '127.96.0.21,127.96.0.20']));
   });
 
+  it('answers AAAA with the IPv6 VIPs, and with none (an empty authoritative answer, not forwarded) when IPv6 is off', async () => {
+    const dual = meshOf(service('dual', undefined, { hostname: 'dual.mesh', addresses: [{ network: '', address: ipBytes('127.96.0.30') }, { network: '', address: ipBytes('fd96::30') }] }));
+    const ask = (type: number, ipv6?: boolean): Promise<Buffer | undefined> =>
+      answerDns(query('dual.mesh', type), 'udp', client, { lookup: dual, clusterDomain: 'cluster.local', forward: () => Promise.reject(new Error('must not forward')), ...(ipv6 === undefined ? {} : { ipv6 }) });
+    const aaaa = (await ask(28)) as Buffer;
+    expect(answers(aaaa)).toEqual([[28, MESH_TTL_SECONDS, 'fd960000000000000000000000000030']]);
+    const off = (await ask(28, false)) as Buffer;
+    expect(header(off)).toMatchObject({ aa: true, rcode: 0, answers: 0 });
+    expect(answers((await ask(1, false)) as Buffer)).toEqual([[1, MESH_TTL_SECONDS, '127.96.0.30']]);
+  });
+
   it('forwards other names and other types unchanged, over the client transport', async () => {
     const outside = query('www.example.org');
     const a = run(outside, 'tcp');
