@@ -99,10 +99,11 @@ describe('resolveMeshName', () => {
     expect(resolveMeshName(other, 'reviews', 4, client, 'cluster.local')).toEqual({ kind: 'forward' });
   });
 
-  it('prefers VIPs on the client network', () => {
+  it('answers only with VIPs on the client network, none when all are elsewhere (ztunnel: callable from the client)', () => {
     const multi = meshOf(service('reviews', undefined, { addresses: [{ network: 'east', address: ipBytes('127.96.1.1') }, { network: '', address: ipBytes('127.96.0.1') }] }));
     expect(resolveMeshName(multi, 'reviews', 4, { namespace: 'default', network: 'east' }, 'cluster.local')).toMatchObject({ addresses: ['127.96.1.1'] });
-    expect(resolveMeshName(multi, 'reviews', 4, { namespace: 'default', network: 'west' }, 'cluster.local')).toMatchObject({ addresses: ['127.96.1.1', '127.96.0.1'] });
+    expect(resolveMeshName(multi, 'reviews', 4, { namespace: 'default', network: '' }, 'cluster.local')).toMatchObject({ addresses: ['127.96.0.1'] });
+    expect(resolveMeshName(multi, 'reviews', 4, { namespace: 'default', network: 'west' }, 'cluster.local')).toMatchObject({ kind: 'mesh', addresses: [] });
   });
 
   it('lists the Kubernetes search domains most specific first', () => {
