@@ -61,7 +61,8 @@ describe('resolution DNS without endpoints: one implicit endpoint per host', () 
   });
 
   it('lists the hostname in /debug/configz', () => {
-    const w = (t.configz.workloads as { name: string; hostname?: string; addresses: string[] }[]).find((x) => x.name === uid('external', 'files.outside.test'));
+    const { workloads } = t.configz as { workloads: { name: string; hostname?: string; addresses: string[] }[] };
+    const w = workloads.find((x) => x.name === uid('external', 'files.outside.test'));
     expect(w).toMatchObject({ hostname: 'files.outside.test', addresses: [] });
   });
 });
