@@ -48,6 +48,15 @@ spec:
   location: MESH_EXTERNAL
   resolution: DNS
 ---
+# No VIP, as most egress ServiceEntries are written: reached by name (socks5h).
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: plain-api, namespace: default }
+spec:
+  hosts: [plain.outside.test]
+  ports: [{ number: 8080, name: tcp, protocol: TCP, targetPort: ${externalPort} }]
+  resolution: DNS
+---
 apiVersion: networking.istio.io/v1
 kind: ServiceEntry
 metadata: { name: nowhere, namespace: default }
@@ -86,7 +95,7 @@ beforeAll(async () => {
   dnsmasq = spawn('dnsmasq', [
     '--keep-in-foreground', '--conf-file=/dev/null', '--no-resolv', '--no-hosts', '--user=root', '--pid-file=', '--log-queries', '--log-facility=-',
     `--listen-address=${UPSTREAM_IP}`, '--bind-interfaces', `--port=${upstreamPort}`, '--local-ttl=60',
-    `--address=/api.outside.test/${EXTERNAL_IP}`, '--address=/nowhere.outside.test/',
+    `--address=/api.outside.test/${EXTERNAL_IP}`, `--address=/plain.outside.test/${EXTERNAL_IP}`, '--address=/nowhere.outside.test/',
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
   let dnsmasqLog = '';
   dnsmasq.stderr?.setEncoding('utf8').on('data', (c: string) => (dnsmasqLog += c));
@@ -141,6 +150,14 @@ describe('a ServiceEntry with resolution DNS, resolved on demand by ztunnel', ()
     expect(reply).toBe(0);
     expect(await roundTrip(socket, 'by name')).toBe('by name');
     socket.destroy();
+  });
+
+  it('carries a call by name to a ServiceEntry without a VIP', async () => {
+    const { reply, socket } = await socksConnect(SOCKS, 'plain.outside.test', 8080);
+    expect(reply).toBe(0);
+    expect(await roundTrip(socket, 'no vip')).toBe('no vip');
+    socket.destroy();
+    expect(accepted.at(-1)).toBe(SLEEP_IP);
   });
 
   it('counts each lookup in istio_on_demand_dns_total with the source workload and the hostname', async () => {
