@@ -61,6 +61,8 @@ export function buildMeshView(objects: readonly ConfigObject[], translation: Tra
     } else if (o.kind === 'ServiceEntry') {
       serviceEntries.push(o);
       for (const e of o.endpoints) {
+        // An endpoint named by DNS is a host outside the mesh, resolved by the caller's ztunnel: no node, no capture.
+        if ('hostname' in e.address) continue;
         workloads.push({
           ...at, line: e.addressLine, namespace: envelope.namespace, serviceAccount: e.serviceAccount, policyLabels: envelope.labels,
           labels: e.labels, node: e.labels[NODE_LABEL], what: `ServiceEntry endpoint ${e.address.text}`,
