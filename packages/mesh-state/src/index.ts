@@ -5,6 +5,6 @@ export { MeshStateError } from './errors.js';
 export type { MeshStateErrorCode } from './errors.js';
 export { spiffeId } from './model.js';
 export type {
-  ApplicationTunnel, GatewayRef, LoadBalancingMode, Locality, LocalityScope, NetworkIp, PortMapping, Rejection, ServiceRecord, ServiceVisibility,
+  ApplicationTunnel, GatewayRef, LoadBalancingMode, Locality, LocalityScope, NetworkIp, PortMapping, Rejection, ServiceIpFamilies, ServiceRecord, ServiceVisibility,
   StateChange, WeightedWaypoint, WorkloadRecord,
 } from './model.js';

@@ -78,6 +78,8 @@ export interface WorkloadRecord {
 export type LoadBalancingMode = 'UNSPECIFIED' | 'STRICT' | 'FAILOVER' | 'PASSTHROUGH';
 /** Locality scopes in routing_preference: REGION, ZONE, SUBZONE, NODE, CLUSTER, NETWORK. */
 export type LocalityScope = 'REGION' | 'ZONE' | 'SUBZONE' | 'NODE' | 'CLUSTER' | 'NETWORK';
+/** The address families a service is served over (Kubernetes' ipFamilyPolicy as Istio sends it); AUTOMATIC when unset. */
+export type ServiceIpFamilies = 'AUTOMATIC' | 'IPV4_ONLY' | 'IPV6_ONLY' | 'DUAL';
 /** Who may see a service: everyone, or only workloads of its own namespace (a ServiceEntry with `exportTo: ['.']`). */
 export type ServiceVisibility = 'PUBLIC' | 'NAMESPACE';
 
@@ -103,6 +105,11 @@ export interface ServiceRecord {
   readonly canonical: boolean;
   /** NAMESPACE: ztunnel's DNS proxy answers its hostname only to workloads of its namespace (reference §1.9). */
   readonly visibility: ServiceVisibility;
+  /**
+   * IPV4_ONLY or IPV6_ONLY: an endpoint is reached at its address of that family, and DNS answers only that family's
+   * record type, even when the pods are dual-stack (reference §1.3, §1.9).
+   */
+  readonly ipFamilies: ServiceIpFamilies;
 }
 
 /** What one batch changed: workload uids, service keys and policy keys, each sorted. */

@@ -1,8 +1,8 @@
 // The store's indexes: every lookup finds what a batch inserted, and nothing of what a later batch removed or moved.
 import { describe, expect, it } from 'vitest';
-import { LoadBalancing_HealthPolicy, NetworkMode, Service_Visibility, TunnelProtocol, WorkloadStatus } from '@ambient/api/workload';
+import { IPFamilies, LoadBalancing_HealthPolicy, NetworkMode, Service_Visibility, TunnelProtocol, WorkloadStatus } from '@ambient/api/workload';
 import { MeshState } from '../src/index.js';
-import { batch, ipBytes, service, workload } from '../src/testing/index.js';
+import { batch, ipBytes, meshOf, service, workload } from '../src/testing/index.js';
 
 const EP = { 'default/echo.default.svc.cluster.local': { ports: [{ servicePort: 80, targetPort: 9090 }] } };
 
@@ -92,6 +92,12 @@ describe('lookups', () => {
     expect(state.findServiceByVip({ network: '', ip: '10.96.0.5' })?.namespace).toBe('c');
     expect(state.findServiceByHostname('other.example.com')).toBeUndefined();
     expect(state.findServiceByKey('b/api.example.com')?.namespace).toBe('b');
+  });
+
+  it('keeps a service\'s IP families, AUTOMATIC when unset', () => {
+    const state = meshOf(service('v4', '10.96.0.8', { ipFamilies: IPFamilies.IPV4_ONLY }), service('auto', '10.96.0.9'));
+    expect(state.findServiceByHostname('v4.default.svc.cluster.local')?.ipFamilies).toBe('IPV4_ONLY');
+    expect(state.findServiceByHostname('auto.default.svc.cluster.local')?.ipFamilies).toBe('AUTOMATIC');
   });
 
   it('finds a service visible in its own namespace only from there; a public one of the same hostname elsewhere', () => {

@@ -135,11 +135,15 @@ function kubernetesName(name: string, namespace: string, clusterDomain: string):
 /**
  * The service's VIPs of this family on the client's network (ztunnel's `get_addresses`: a VIP on another network is
  * not callable from the client, so a service with VIPs only elsewhere answers with none); a headless service (no VIP)
- * answers with its endpoints' addresses, and one of its pods with that pod's.
+ * answers with its endpoints' addresses, and one of its pods with that pod's. A service of the other single family
+ * answers with none.
  */
 function addressesOf(lookup: DnsLookup, { service, pod }: Target, family: AddressFamily, client: DnsClient): string[] {
   const ofFamily = (ip: string): boolean => net.isIP(ip) === family;
   if (pod) return unique(pod.addresses.filter(ofFamily));
+  // A single-family service answers only its family, though its (headless) pods be dual-stack (ztunnel's
+  // service_family_allowed).
+  if ((service.ipFamilies === 'IPV4_ONLY' && family === 6) || (service.ipFamilies === 'IPV6_ONLY' && family === 4)) return [];
   const vips = service.vips.filter((v) => v.prefixLength === undefined || v.prefixLength === (net.isIPv4(v.ip) ? 32 : 128));
   if (vips.length > 0) return unique(vips.filter((v) => v.network === client.network).map((v) => v.ip).filter(ofFamily));
   return unique(lookup.findEndpoints(service.key).flatMap((w) => w.addresses.filter(ofFamily)));

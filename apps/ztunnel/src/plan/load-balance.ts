@@ -1,7 +1,7 @@
 // Endpoint choice for service-addressed traffic (ztunnel `state.rs` load_balance): keep endpoints that can serve
 // the port, rank them by locality when the service asks for STRICT or FAILOVER routing, then pick one at random
 // weighted by Workload.capacity.
-import type { LocalityScope, ServiceRecord, WorkloadRecord } from '@ambient/mesh-state';
+import type { LocalityScope, ServiceIpFamilies, ServiceRecord, WorkloadRecord } from '@ambient/mesh-state';
 
 export interface Endpoint {
   readonly workload: WorkloadRecord;
@@ -71,11 +71,16 @@ export function pickByWeight<T>(candidates: readonly T[], weightOf: (c: T) => nu
   return candidates.findLast((c) => weightOf(c) > 0);
 }
 
-/** An address of the workload in the family of `like` (the address the client dialled), else its first. */
-export function addressFor(workload: WorkloadRecord, like: string | undefined): string | undefined {
-  if (like !== undefined) {
-    if (workload.addresses.includes(like)) return like;
-    const v6 = like.includes(':');
+/**
+ * The address to reach a workload at (reference §1.3): `like` (the address the client dialled) when it is one of the
+ * workload's; else, for a single-family service (`families`), its address of that family; else one in the family of
+ * `like`; else its first.
+ */
+export function addressFor(workload: WorkloadRecord, like: string | undefined, families: ServiceIpFamilies = 'AUTOMATIC'): string | undefined {
+  if (like !== undefined && workload.addresses.includes(like)) return like;
+  const only = families === 'IPV4_ONLY' ? false : families === 'IPV6_ONLY' ? true : undefined;
+  const v6 = only ?? (like === undefined ? undefined : like.includes(':'));
+  if (v6 !== undefined) {
     const same = workload.addresses.find((a) => a.includes(':') === v6);
     if (same !== undefined) return same;
   }

@@ -111,7 +111,7 @@ function toService(state: MeshState, source: WorkloadRecord, to: Addressed, opti
     const { workload, targetPort } = chosen;
     return { kind: 'resolve', hostname: workload.hostname, destination: workload, service, targetPort, preferIpv6: isIpLiteral(host) && host.includes(':') };
   }
-  const podIp = addressFor(chosen.workload, isIpLiteral(host) ? host : undefined) as string;
+  const podIp = addressFor(chosen.workload, isIpLiteral(host) ? host : undefined, service.ipFamilies) as string;
   return direct(chosen.workload, podIp, chosen.targetPort, service, options);
 }
 

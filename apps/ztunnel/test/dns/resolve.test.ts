@@ -2,7 +2,7 @@
 // namespace, search-domain-appended names (CNAME), wildcards, headless services and their pods' names, address
 // families, and the names that must go upstream.
 import { describe, expect, it } from 'vitest';
-import { Service_Visibility } from '@ambient/api/workload';
+import { IPFamilies, Service_Visibility } from '@ambient/api/workload';
 import { ipBytes, meshOf, service, workload } from '@ambient/mesh-state/testing';
 import { resolveMeshName, searchDomains, type AddressFamily } from '../../src/dns/resolve.js';
 
@@ -91,6 +91,18 @@ describe('resolveMeshName', () => {
       if (got.kind !== 'mesh') return;
       expect({ owner: got.owner, cname: got.cname, addresses: [...got.addresses].sort() }).toEqual(want);
     }
+  });
+
+  it('answers a single-family headless service only in its family, though its pods are dual-stack; the pods by name in both', () => {
+    const dual = (name: string, ip4: string, ip6: string) =>
+      workload(name, undefined, { namespace: 'shop', addresses: [ipBytes(ip4), ipBytes(ip6)], services: { 'shop/cache.shop.svc.cluster.local': { ports: [] } } });
+    const headless = (families: IPFamilies) => meshOf(service('cache', undefined, { namespace: 'shop', ipFamilies: families }), dual('cache-0', '127.0.41.1', 'fd00:41::1'));
+    const ask = (families: IPFamilies, q: string, family: 4 | 6) => resolveMeshName(headless(families), q, family, client, 'cluster.local');
+    expect(ask(IPFamilies.IPV4_ONLY, 'cache.shop', 4)).toMatchObject({ kind: 'mesh', addresses: ['127.0.41.1'] });
+    expect(ask(IPFamilies.IPV4_ONLY, 'cache.shop', 6)).toMatchObject({ kind: 'mesh', addresses: [] });
+    expect(ask(IPFamilies.IPV6_ONLY, 'cache.shop', 4)).toMatchObject({ kind: 'mesh', addresses: [] });
+    expect(ask(IPFamilies.DUAL, 'cache.shop', 6)).toMatchObject({ kind: 'mesh', addresses: ['fd00:41::1'] });
+    expect(ask(IPFamilies.IPV4_ONLY, 'cache-0.cache.shop', 6)).toMatchObject({ kind: 'mesh', addresses: ['fd00:41::1'] });
   });
 
   it('uses the given cluster domain for short names and search domains', () => {

@@ -2,7 +2,7 @@
 // service and for a workload, a passthrough service, an empty one, services reaching into another network through
 // its east-west gateway, and services splitting connections between weighted waypoints.
 import { Action, Scope, type Authorization } from '@ambient/api/security';
-import { LoadBalancing_Mode, TunnelProtocol, WorkloadStatus } from '@ambient/api/workload';
+import { IPFamilies, LoadBalancing_Mode, TunnelProtocol, WorkloadStatus } from '@ambient/api/workload';
 import { authorization, ipBytes, meshOf, service, waypointAt, waypointByHost, workload } from '@ambient/mesh-state/testing';
 import type { MeshState, WorkloadRecord } from '@ambient/mesh-state';
 
@@ -45,6 +45,10 @@ export function world(): MeshState {
     workload('hostless-1', undefined, { hostname: 'vm.example.com', services: { 'default/hostless.default.svc.cluster.local': { ports: [] } } }),
     service('v6', undefined, { addresses: [{ network: '', address: ipBytes('2001:db8::10') }, { network: '', address: ipBytes('10.96.0.70') }] }),
     workload('dual-1', undefined, { addresses: [ipBytes('10.0.7.1'), ipBytes('2001:db8::71')], services: { 'default/v6.default.svc.cluster.local': { ports: [] } } }),
+    // Dual-stack pods behind single-family services with VIPs of both families: the service's family wins.
+    service('only4', undefined, { ipFamilies: IPFamilies.IPV4_ONLY, addresses: [{ network: '', address: ipBytes('2001:db8::14') }, { network: '', address: ipBytes('10.96.0.74') }] }),
+    service('only6', undefined, { ipFamilies: IPFamilies.IPV6_ONLY, addresses: [{ network: '', address: ipBytes('2001:db8::16') }, { network: '', address: ipBytes('10.96.0.76') }] }),
+    workload('dual-2', undefined, { addresses: [ipBytes('10.0.7.2'), ipBytes('2001:db8::72')], services: { 'default/only4.default.svc.cluster.local': { ports: [] }, 'default/only6.default.svc.cluster.local': { ports: [] } } }),
     // The network 'east', reached through the gateway ew-gw (by address or through its Service).
     workload('ew-gw', '192.0.2.1', { network: 'east', namespace: 'istio-system', serviceAccount: 'eastwest', services: { [EASTWEST_SVC]: { ports: [] } } }),
     service('eastwest', undefined, { namespace: 'istio-system', subjectAltNames: ['spiffe://cluster.local/ns/istio-system/sa/eastwest-alt'] }),

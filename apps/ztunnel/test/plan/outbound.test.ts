@@ -53,6 +53,8 @@ const rows: Row[] = [
   { name: 'service endpoint with tunnel NONE: plain TCP to podIP:targetPort', to: { ip: '10.96.0.60', port: 80 }, want: { kind: 'plaintext', target: '10.0.2.2:8080', to: 'plain-1' } },
   { name: 'IPv6 VIP: endpoint address of the same family, bracketed authority', to: { ip: '2001:DB8:0::10', port: 80 }, want: { kind: 'hbone', nextHop: '2001:db8::71:15008', authority: '[2001:db8::71]:8080', to: 'dual-1' } },
   { name: 'IPv4 VIP of the same service: the IPv4 endpoint address', to: { ip: '10.96.0.70', port: 80 }, want: { kind: 'hbone', nextHop: '10.0.7.1:15008', authority: '10.0.7.1:8080' } },
+  { name: 'IPV4_ONLY service dialled at its IPv6 VIP: the endpoint\'s IPv4 address', to: { ip: '2001:db8::14', port: 80 }, want: { kind: 'hbone', nextHop: '10.0.7.2:15008', authority: '10.0.7.2:8080', to: 'dual-2' } },
+  { name: 'IPV6_ONLY service dialled at its IPv4 VIP: the endpoint\'s IPv6 address', to: { ip: '10.96.0.76', port: 80 }, want: { kind: 'hbone', nextHop: '2001:db8::72:15008', authority: '[2001:db8::72]:8080', to: 'dual-2' } },
   // 5. endpoints on another network: double HBONE (test/plan/double-hbone.test.ts has the rest)
   { name: 'service with endpoints only on another network: through its gateway', to: { ip: '10.96.0.50', port: 80 }, want: { kind: 'double-hbone', gateway: '192.0.2.1:15008', authority: 'east-only.default.svc.cluster.local:80' } },
   { name: 'a workload IP of another network is not in this network: passthrough', to: { ip: '10.0.3.9', port: 80 }, want: { kind: 'passthrough', target: '10.0.3.9:80' } },

@@ -2,7 +2,7 @@
 // prefix, ports, SANs, waypoint, weighted waypoints, load balancing and visibility; unknown enums and an UNSPECIFIED routing
 // scope are rejected.
 import { IPFamilies, LoadBalancing_HealthPolicy, LoadBalancing_Mode, LoadBalancing_Scope, Service_Visibility, type Service } from '@ambient/api/workload';
-import type { LocalityScope, LoadBalancingMode, NetworkIp, ServiceRecord, ServiceVisibility, WeightedWaypoint } from '../model.js';
+import type { LocalityScope, LoadBalancingMode, NetworkIp, ServiceIpFamilies, ServiceRecord, ServiceVisibility, WeightedWaypoint } from '../model.js';
 import { enumName, gatewayRef, networkIp, portMappings, type Problem } from './fields.js';
 
 const MODES: Record<number, LoadBalancingMode> = {
@@ -17,7 +17,7 @@ const HEALTH: Record<number, 'ONLY_HEALTHY' | 'ALLOW_ALL'> = {
   [LoadBalancing_HealthPolicy.ONLY_HEALTHY]: 'ONLY_HEALTHY', [LoadBalancing_HealthPolicy.ALLOW_ALL]: 'ALLOW_ALL',
 };
 const VISIBILITY: Record<number, ServiceVisibility> = { [Service_Visibility.PUBLIC]: 'PUBLIC', [Service_Visibility.NAMESPACE]: 'NAMESPACE' };
-const IP_FAMILIES: Record<number, string> = {
+const IP_FAMILIES: Record<number, ServiceIpFamilies> = {
   [IPFamilies.AUTOMATIC]: 'AUTOMATIC', [IPFamilies.IPV4_ONLY]: 'IPV4_ONLY', [IPFamilies.IPV6_ONLY]: 'IPV6_ONLY', [IPFamilies.DUAL]: 'DUAL',
 };
 
@@ -33,7 +33,7 @@ export function serviceRecord(s: Service, problem: Problem): ServiceRecord {
     if (a.length > max) problem(`service.addresses[${i}].length`, `prefix /${a.length} is longer than ${max} bits`);
     vips.push(Object.freeze({ ...vip, prefixLength: a.length }));
   });
-  enumName(s.ipFamilies, IP_FAMILIES, 'service.ipFamilies', problem);
+  const ipFamilies = enumName(s.ipFamilies, IP_FAMILIES, 'service.ipFamilies', problem) as ServiceIpFamilies;
   const waypoint = gatewayRef(s.waypoint, 'service.waypoint', problem);
   const weightedWaypoints = s.weightedWaypoints.map((w, i): WeightedWaypoint | undefined => {
     const path = `service.weightedWaypoints[${i}]`;
@@ -65,5 +65,6 @@ export function serviceRecord(s: Service, problem: Problem): ServiceRecord {
     ...(loadBalancing === undefined ? {} : { loadBalancing }),
     canonical: s.canonical,
     visibility: enumName(s.visibility, VISIBILITY, 'service.visibility', problem) as ServiceVisibility,
+    ipFamilies,
   });
 }
