@@ -6,6 +6,10 @@ import type { ConnectionDump } from './connections.js';
 import type { ZtunnelConfig } from './config.js';
 
 export interface ConfigDump {
+  /** Build information, as ztunnel's `version` (its BuildInfo: version and the Istio version it speaks for). */
+  readonly version: { readonly version: string; readonly istioVersion: string };
+  /** With --local-xds-path / --local-xds: that config as written (ztunnel's `staticConfig`), else null. */
+  readonly staticConfig: Readonly<Record<string, unknown>> | null;
   readonly workloads: Record<string, unknown>[];
   readonly services: Record<string, unknown>[];
   readonly policies: unknown[];
@@ -14,9 +18,17 @@ export interface ConfigDump {
   readonly config: Record<string, unknown>;
 }
 
-export function configDump(state: MeshState, certificates: readonly CertificateDump[], config: ZtunnelConfig, connections: readonly ConnectionDump[] = []): ConfigDump {
+/** What /config_dump shows besides the state: build information and the local config, if any. */
+export interface ConfigDumpExtras {
+  readonly version: string;
+  readonly staticConfig?: Readonly<Record<string, unknown>>;
+}
+
+export function configDump(state: MeshState, certificates: readonly CertificateDump[], config: ZtunnelConfig, connections: readonly ConnectionDump[] = [], extras: ConfigDumpExtras = { version: '' }): ConfigDump {
   const { workloads, services } = state.snapshot();
   return {
+    version: { version: extras.version, istioVersion: extras.version },
+    staticConfig: extras.staticConfig ?? null,
     workloads: workloads.map(workloadJson),
     services: services.map(serviceJson),
     policies: state.policies.all().map(policyJson),

@@ -57,9 +57,9 @@ export async function startZtunnel(config: ZtunnelConfig, options: { logger: Log
   const state = new MeshState();
   // Istio's LOCAL_XDS_PATH: loaded once, before any listener or xDS stream; xDS (if on) then adds to it.
   const localXds = localXdsSource(config);
-  if (localXds) {
-    const loaded = loadLocalXds(state, localXds);
-    log.info({ source: 'path' in localXds ? localXds.path : 'inline', addresses: loaded.addresses.length, policies: loaded.authorizations.length }, 'local config loaded');
+  const staticConfig = localXds ? loadLocalXds(state, localXds) : undefined;
+  if (localXds && staticConfig) {
+    log.info({ source: 'path' in localXds ? localXds.path : 'inline', addresses: staticConfig.addresses.length, policies: staticConfig.authorizations.length }, 'local config loaded');
   }
   const metrics = createMetricsEndpoint({ build: { component: 'ztunnel', tag: VERSION } });
   const illegalPorts = [
@@ -123,7 +123,7 @@ export async function startZtunnel(config: ZtunnelConfig, options: { logger: Log
     listeners.push(
       await listenHttp(
         adminHandler({
-          configDump: () => configDump(state, certificates.dump(), config, connections.dump()),
+          configDump: () => configDump(state, certificates.dump(), config, connections.dump(), { version: VERSION, ...(staticConfig ? { staticConfig: staticConfig.document } : {}) }),
           logLevel: () => levels.describe(),
           setLogLevel: (spec) => levels.apply(spec),
           resetLogLevel: () => levels.reset(),

@@ -171,7 +171,11 @@ describe('two ztunnels and ambientd as processes', () => {
       services: unknown[];
       policies: { key: string }[];
       certificates: { identity: string; state: string; certChain: { validFrom: string; expirationTime: string }[] }[];
+      staticConfig: unknown;
+      version: { version: string; istioVersion: string };
     };
+    expect(dump.staticConfig).toBeNull();
+    expect(dump.version.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(dump.workloads.map((w) => [w.name, w.namespace, w.addresses]).sort()).toEqual([
       ['echo', 'default', ['127.0.20.1']],
       ['sleep', 'default', ['127.0.10.1']],

@@ -106,9 +106,19 @@ describe('ztunnels fed by --local-xds-path, with xDS off', () => {
       expect(z.lines().find((l) => l['msg'] === 'local config loaded')).toMatchObject({ addresses: 3, policies: 1 });
       expect(z.lines().some((l) => l['msg'] === 'xDS synced')).toBe(false);
     }
-    const dump = (await (await fetch(`http://${ztunnels['node-a']?.started['admin'] ?? ''}/config_dump`)).json()) as { workloads: { name: string }[]; policies: unknown[] };
+    const dump = (await (await fetch(`http://${ztunnels['node-a']?.started['admin'] ?? ''}/config_dump`)).json()) as {
+      workloads: { name: string }[];
+      policies: unknown[];
+      staticConfig: { workloads: { name: string }[]; services: { hostname: string }[]; policies: { name: string }[] };
+      version: { version: string };
+    };
     expect(dump.workloads.map((w) => w.name).sort()).toEqual(['echo-local', 'sleep-local']);
     expect(dump.policies).toHaveLength(1);
+    // The file as written, as ztunnel's staticConfig shows it.
+    expect(dump.staticConfig.workloads.map((w) => w.name)).toEqual(['sleep-local', 'echo-local']);
+    expect(dump.staticConfig.services.map((x) => x.hostname)).toEqual(['echo.local.mesh']);
+    expect(dump.staticConfig.policies.map((p) => p.name)).toEqual(['allow-all-but-9999']);
+    expect(dump.version.version).toMatch(/^\d+\.\d+\.\d+/);
   });
 
   it('carries sleep → echo.local.mesh over SOCKS5 and HBONE with both identities', async () => {

@@ -251,7 +251,7 @@ policies:
   });
 
   it.each(['', '# nothing but a comment\n', '{}\n', 'workloads: []\nservices: []\npolicies: []\n', 'workloads:\n'])('accepts an empty config %j', (text) => {
-    expect(parsed(text)).toEqual({ addresses: [], authorizations: [] });
+    expect(parsed(text)).toMatchObject({ addresses: [], authorizations: [] });
   });
 
   const W = (fields: string) => `workloads:\n- name: a\n  namespace: default\n${fields}`;

@@ -21,6 +21,8 @@ export interface LocalXdsConfig {
   /** Workloads first, then services, in file order. */
   readonly addresses: readonly LocalResource<Address>[];
   readonly authorizations: readonly LocalResource<Authorization>[];
+  /** The document as written (workloads, services, policies), for /config_dump's `staticConfig`. */
+  readonly document: Readonly<Record<string, unknown>>;
 }
 
 export type LocalXdsResult = { readonly config: LocalXdsConfig } | { readonly problems: readonly string[] };
@@ -76,7 +78,7 @@ function convert(f: FieldReader, m: Readonly<Record<string, unknown>>): LocalXds
     const p = localPolicy(f, v, path);
     if (p) add(authorizations, 'policy', `${p.namespace}/${p.name}`, path, p);
   });
-  return f.problems.length > 0 ? { problems: f.problems } : { config: { addresses, authorizations } };
+  return f.problems.length > 0 ? { problems: f.problems } : { config: { addresses, authorizations, document: m } };
 }
 
 /**
