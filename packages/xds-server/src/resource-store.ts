@@ -50,8 +50,8 @@ function isAliased(entry: ResourceEntry): entry is AliasedResource {
 
 export class ResourceStore {
   readonly #types = new Map<string, Map<string, StoredResource>>();
-  /** Per type: alias → resource name. */
-  readonly #aliases = new Map<string, Map<string, string>>();
+  /** Per type: alias → the names of the resources served under it (a service VIP also stands for its endpoints). */
+  readonly #aliases = new Map<string, Map<string, Set<string>>>();
   readonly #schemas = new Map<string, DescMessage>();
 
   constructor(schemas: readonly DescMessage[]) {
@@ -62,10 +62,15 @@ export class ResourceStore {
     return this.#types.get(typeUrl)?.get(name);
   }
 
-  /** The resource an alias stands for, if any. */
+  /** The resource an alias stands for, if any (the first, when several share it). */
   resolveAlias(typeUrl: string, alias: string): StoredResource | undefined {
-    const name = this.#aliases.get(typeUrl)?.get(alias);
-    return name === undefined ? undefined : this.get(typeUrl, name);
+    return this.resolveAliasAll(typeUrl, alias)[0];
+  }
+
+  /** Every resource served under an alias: istiod answers a lookup by VIP with the service and its workloads (§3.4). */
+  resolveAliasAll(typeUrl: string, alias: string): StoredResource[] {
+    const names = this.#aliases.get(typeUrl)?.get(alias) ?? [];
+    return [...names].flatMap((name) => this.get(typeUrl, name) ?? []);
   }
 
   names(typeUrl: string): IterableIterator<string> {
@@ -85,9 +90,8 @@ export class ResourceStore {
     for (const [name, r] of next) if (old.get(name)?.version !== r.version) changed.push(name);
     for (const name of old.keys()) if (!next.has(name)) changed.push(name);
     this.#types.set(typeUrl, next);
-    const aliases = new Map<string, string>();
-    for (const r of next.values()) for (const a of r.aliases) aliases.set(a, r.name);
-    this.#aliases.set(typeUrl, aliases);
+    this.#aliases.set(typeUrl, new Map());
+    for (const r of next.values()) this.#reindex(typeUrl, undefined, r);
     return changed;
   }
 
@@ -116,8 +120,16 @@ export class ResourceStore {
     if (!old?.aliases.length && !next?.aliases.length) return;
     let index = this.#aliases.get(typeUrl);
     if (!index) this.#aliases.set(typeUrl, (index = new Map()));
-    for (const a of old?.aliases ?? []) if (index.get(a) === old?.name) index.delete(a);
-    for (const a of next?.aliases ?? []) index.set(a, next?.name ?? '');
+    for (const a of old?.aliases ?? []) {
+      const names = index.get(a);
+      names?.delete(old?.name ?? '');
+      if (names?.size === 0) index.delete(a);
+    }
+    for (const a of next?.aliases ?? []) {
+      let names = index.get(a);
+      if (!names) index.set(a, (names = new Set()));
+      names.add(next?.name ?? '');
+    }
   }
 
   #encode(typeUrl: string, name: string, entry: ResourceEntry): StoredResource {

@@ -101,10 +101,16 @@ export class Subscription {
     // A name asked for may be an alias: the answer is the resource it stands for, under its own name, sent even
     // when the client holds that version already, since only the response tells it the alias.
     const viaAlias = new Set<string>();
+    /** Asked-for aliases that stand for something: answered by those resources, never as removed. */
+    const aliasAnswered = new Set<string>();
     for (const name of this.#answerDue) {
-      const target = store.get(this.typeUrl, name) ? undefined : store.resolveAlias(this.typeUrl, name)?.name;
-      if (target !== undefined) viaAlias.add(target);
-      candidates.add(target ?? name);
+      const targets = store.resolveAliasAll(this.typeUrl, name);
+      if (targets.length > 0) aliasAnswered.add(name);
+      if (targets.length === 0 || store.get(this.typeUrl, name)) candidates.add(name);
+      for (const target of targets) {
+        viaAlias.add(target.name);
+        candidates.add(target.name);
+      }
     }
     const resources: Uint8Array[] = [];
     const removed: string[] = [];
@@ -116,7 +122,7 @@ export class Subscription {
           resources.push(current.encoded);
           this.#sent.set(name, current.version);
         }
-      } else if (this.#sent.delete(name) || (this.#answerDue.has(name) && this.#subscribed(name))) {
+      } else if (this.#sent.delete(name) || (this.#answerDue.has(name) && this.#subscribed(name) && !aliasAnswered.has(name))) {
         removed.push(name);
       }
     }
