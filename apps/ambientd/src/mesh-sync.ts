@@ -3,7 +3,8 @@
 import { ADDRESS_TYPE_URL } from '@ambient/api/workload';
 import { AUTHORIZATION_TYPE_URL } from '@ambient/api/security';
 import type { ConfigFile, ConfigProblem, MeshConfig, ProblemCode, TranslatedConfig } from '@ambient/mesh-config';
-import type { ResourceValue } from '@ambient/xds-server';
+import type { ResourceEntry, ResourceValue } from '@ambient/xds-server';
+import { addressAliases } from './address-aliases.js';
 import type { DirectoryRead } from './config-files.js';
 
 /** What ambientd needs of @ambient/mesh-config's MeshConfig. */
@@ -11,7 +12,7 @@ export type ConfigTranslator = Pick<MeshConfig, 'update' | 'current' | 'hasWorkl
 
 /** What ambientd needs of @ambient/xds-server's XdsServer. */
 export interface ResourceSink {
-  upsert(typeUrl: string, name: string, value: ResourceValue): void;
+  upsert(typeUrl: string, name: string, value: ResourceEntry): void;
   remove(typeUrl: string, name: string): void;
   versionOf(typeUrl: string, name: string): string | undefined;
 }
@@ -38,6 +39,8 @@ export class MeshSync {
   #readProblems: ServedProblem[] = [];
   /** What was handed to the xDS server last, per type. */
   readonly #served = new Map<string, ReadonlyMap<string, ResourceValue>>();
+  /** The aliases of the Addresses handed over last (on-demand lookup keys). */
+  #servedAliases: ReadonlyMap<string, string[]> = new Map();
 
   constructor(translator: ConfigTranslator, sink: ResourceSink) {
     this.#translator = translator;
@@ -69,7 +72,7 @@ export class MeshSync {
     const translated = this.#translator.update(files);
     const t1 = performance.now();
     const changedTypes = [
-      this.#publish(ADDRESS_TYPE_URL, translated.addresses),
+      this.#publish(ADDRESS_TYPE_URL, translated.addresses, addressAliases(translated.addresses)),
       this.#publish(AUTHORIZATION_TYPE_URL, translated.authorizations),
     ].filter((t): t is string => t !== undefined);
     return { changedTypes, problems: this.problems(), translateMs: t1 - t0, publishMs: performance.now() - t1 };
@@ -89,13 +92,15 @@ export class MeshSync {
    * (its values are never mutated), so those are skipped without encoding; the server's content hash decides for
    * the rest. Returns the type URL when anything served changed.
    */
-  #publish(typeUrl: string, resources: ReadonlyMap<string, ResourceValue>): string | undefined {
+  #publish(typeUrl: string, resources: ReadonlyMap<string, ResourceValue>, aliases?: ReadonlyMap<string, string[]>): string | undefined {
     const previous = this.#served.get(typeUrl) ?? new Map<string, ResourceValue>();
+    const previousAliases = this.#servedAliases;
     let changed = false;
     for (const [name, value] of resources) {
-      if (previous.get(name) === value) continue;
+      const keys = aliases?.get(name);
+      if (previous.get(name) === value && (keys ?? []).join('\n') === (previousAliases.get(name) ?? []).join('\n')) continue;
       const before = this.#sink.versionOf(typeUrl, name);
-      this.#sink.upsert(typeUrl, name, value);
+      this.#sink.upsert(typeUrl, name, keys ? { resource: value, aliases: keys } : value);
       if (this.#sink.versionOf(typeUrl, name) !== before) changed = true;
     }
     for (const name of previous.keys()) {
@@ -104,6 +109,7 @@ export class MeshSync {
       changed = true;
     }
     this.#served.set(typeUrl, resources);
+    if (aliases) this.#servedAliases = aliases;
     return changed ? typeUrl : undefined;
   }
 }
