@@ -67,6 +67,13 @@ export interface ZtunnelConfig {
    */
   readonly localXdsPath: string;
   readonly localXds: string;
+  /**
+   * Istio's XDS_ON_DEMAND: Address is subscribed to nothing at start and each address or service looked up when a
+   * connection needs it (Authorization stays wildcard). Incompatible with dnsCapture, as in Istio.
+   */
+  readonly xdsOnDemand: boolean;
+  /** With xdsOnDemand: this node's workload addresses, looked up at start and kept subscribed (ZDS's part in Istio). */
+  readonly localWorkloadAddresses: readonly string[];
 }
 
 /** Every flag ztunnel accepts; each takes a value. */
@@ -103,6 +110,8 @@ export const ZTUNNEL_FLAGS = [
   'crl-path',
   'local-xds-path',
   'local-xds',
+  'xds-on-demand',
+  'local-workload-addresses',
 ] as const;
 
 const NODE = /^[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/;
@@ -155,6 +164,16 @@ export function readZtunnelConfig(env: EnvMap): ZtunnelConfig {
   if (network !== '' && !/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(network)) r.problem(`--network must be a network name (letters, digits, '-', '_', '.', at most 63), got "${network}"`);
   const clusterDomain = r.string('--cluster-domain', 'cluster.local').toLowerCase();
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(clusterDomain)) r.problem(`--cluster-domain must be a DNS domain such as cluster.local, got "${clusterDomain}"`);
+  const dnsCapture = r.bool('--dns-capture', false);
+  const xdsOnDemand = r.bool('--xds-on-demand', false);
+  // Istio's config validation: the DNS proxy answers from the whole mesh, which an on-demand ztunnel never holds.
+  if (dnsCapture && xdsOnDemand) r.problem('--dns-capture true cannot be combined with --xds-on-demand true (the DNS proxy needs every service; Istio refuses DNS_CAPTURE with XDS_ON_DEMAND too)');
+  const localWorkloadAddresses = r.list('--local-workload-addresses').flatMap((raw) => {
+    if (net.isIP(raw) !== 0) return [raw];
+    r.problem(`--local-workload-addresses must be a comma-separated list of IP addresses, got "${raw}"`);
+    return [];
+  });
+  if (localWorkloadAddresses.length > 0 && !xdsOnDemand) r.problem('--local-workload-addresses is only for --xds-on-demand true (otherwise every workload of the node comes by xDS)');
   return r.done({
     node,
     xdsAddress,
@@ -171,7 +190,7 @@ export function readZtunnelConfig(env: EnvMap): ZtunnelConfig {
     network,
     trustDomain,
     drainDeadlineMs: r.int('--drain-deadline-ms', 5000, { min: 0, max: 600_000 }),
-    dnsCapture: r.bool('--dns-capture', false),
+    dnsCapture,
     // At least a minute (renewed every 30 s at the shortest); the CA clamps at its own maximum (90 days).
     secretTtlMs: r.duration('--secret-ttl', 24 * 3_600_000, { minMs: 60_000, maxMs: 90 * 24 * 3_600_000 }),
     // The peer's SETTINGS_MAX_CONCURRENT_STREAMS still caps it (ours: 200).
@@ -186,5 +205,7 @@ export function readZtunnelConfig(env: EnvMap): ZtunnelConfig {
     crlPath: r.string('--crl-path', ''),
     localXdsPath,
     localXds,
+    xdsOnDemand,
+    localWorkloadAddresses,
   });
 }

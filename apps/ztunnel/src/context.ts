@@ -10,6 +10,7 @@ import type { DnsProxy } from './dns/proxy.js';
 import type { InboundTracker } from './inbound-tracker.js';
 import type { LiveRevocation } from './live-revocation.js';
 import type { OnDemandDns } from './on-demand-dns/resolver.js';
+import type { OnDemandXds } from './on-demand-xds/fetcher.js';
 
 export interface ProxyContext {
   readonly config: ZtunnelConfig;
@@ -36,6 +37,8 @@ export interface ProxyContext {
   readonly revocation?: LiveRevocation;
   /** Resolves hostname-only endpoints (DNS ServiceEntries) when a connection picks one; absent in tests that need none. */
   readonly onDemandDns?: OnDemandDns;
+  /** With --xds-on-demand: looks up what a connection lacks before it is planned. */
+  readonly onDemandXds?: OnDemandXds;
 }
 
 /** Connect timeout towards apps and peers (ztunnel's CONNECTION_TIMEOUT). */

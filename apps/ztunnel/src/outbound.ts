@@ -1,6 +1,6 @@
 // Outbound for one local workload: a destination (from a SOCKS5 request or a transparently captured connection)
-// becomes a plan (planOutbound), then an HBONE tunnel with the workload's certificate or a plain TCP connection;
-// SOCKS5 answers each failure with the reply CONTRACTS.md gives.
+// becomes a plan (planOutbound; on demand, once what it lacks was looked up), then an HBONE tunnel with the
+// workload's certificate or a plain TCP connection; SOCKS5 answers each failure with the reply CONTRACTS.md gives.
 import { isIPv6, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { dialTcp, HboneError, splice, type DialOptions, type HboneClient } from '@ambient/hbone';
@@ -63,6 +63,7 @@ export async function socksOutbound(ctx: ProxyContext, source: OutboundSource, s
 /** Plans and runs one outbound connection from `source.workload` to `destination`, to its end. */
 export async function carryOutbound(ctx: ProxyContext, source: OutboundSource, socket: Socket, destination: OutboundDestination, early: Buffer, answer: OutboundAnswer): Promise<void> {
   const src = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+  await ctx.onDemandXds?.beforeOutbound(ctx.state, source.workload, destination);
   const planned = planOutbound(ctx.state, source.workload, destination, { hbonePort: ctx.config.hbonePort, illegalPorts: ctx.illegalPorts });
   const plan = planned.kind === 'resolve' ? await fetchResolvedPlan(ctx, source.workload, planned) : planned;
   const named = 'hostname' in destination ? { address: destination.hostname, port: destination.port } : { address: destination.ip, port: destination.port };

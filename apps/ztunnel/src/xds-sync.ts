@@ -1,5 +1,6 @@
 // The xDS side of ztunnel: one delta ADS stream to the control plane for Address and Authorization, each
-// response applied to MeshState as one batch, its rejections returned for the NACK.
+// response applied to MeshState as one batch, its rejections returned for the NACK. With --xds-on-demand, Address
+// is looked up key by key (on-demand-xds/).
 import { readFileSync } from 'node:fs';
 import type { Logger } from '@ambient/core';
 import type { Authorization } from '@ambient/api/security';
@@ -27,7 +28,8 @@ export function connectXds(config: ZtunnelConfig, state: MeshState, rootPem: str
     // Read at every (re)connect, so a rotated token file is picked up.
     token: () => readFileSync(config.tokenFile, 'utf8').trim(),
     node: { nodeName: config.node, podName: `ztunnel-${config.node}`, podNamespace: PROXY_NAMESPACE, clusterId: config.clusterId, metadata: { ISTIO_VERSION: VERSION, ...(config.network ? { NETWORK: config.network } : {}) } },
-    types: [{ type: addressType }, { type: authorizationType }],
+    // On demand (Istio's XDS_ON_DEMAND) only Address is looked up name by name; readiness then waits for Authorization.
+    types: [{ type: addressType, onDemand: config.xdsOnDemand }, { type: authorizationType }],
     onBatch: (batch) => applyBatch(state, batch),
     logger: log,
     headers: config.xdsHeaders,

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from '@ambient/core';
 import { CaClient } from '@ambient/ca-grpc';
 import { MeshState } from '@ambient/mesh-state';
+import { addressType } from '@ambient/xds-client';
 import { createMetricsEndpoint } from '@ambient/telemetry';
 import { adminHandler, listenHttp, readinessHandler, type HttpListener } from './admin.js';
 import { WorkloadCertificates } from './certificates.js';
@@ -27,6 +28,8 @@ import { InboundTracker } from './inbound-tracker.js';
 import { LocalWorkloads } from './local-workloads.js';
 import { loadLocalXds, type LocalXdsSource } from './local-xds/load.js';
 import { LogLevels } from './log-levels.js';
+import { LocalAddresses } from './on-demand-xds/local-addresses.js';
+import { OnDemandXds } from './on-demand-xds/fetcher.js';
 import { connectXds, VERSION } from './xds-sync.js';
 
 export interface Ztunnel {
@@ -77,9 +80,11 @@ export async function startZtunnel(config: ZtunnelConfig, options: { logger: Log
   const revocation = crl ? new LiveRevocation({ lists: () => crl.lists, metrics: metrics.crl, log, closingInbound: (ends, reason) => inbound.closeFrom(ends, reason) }) : undefined;
   // Istio resolves hostname-only workloads with the system's resolv.conf; --dns-upstream, when given, stands for it.
   const onDemandDns = new OnDemandDns({ upstreams: config.dnsUpstreams, ipv6: config.ipv6Enabled, metrics: metrics.onDemandDns, log });
+  const xds = connectXds(config, state, rootPem, levels.for('xds'), metrics.xds);
+  const onDemandXds = xds && config.xdsOnDemand ? new OnDemandXds((key, timeoutMs) => xds.fetch(addressType, key, timeoutMs), levels.for('xds')) : undefined;
   const ctx: ProxyContext = {
     config, state, metrics: metrics.tcp, log, accessLog: levels.for('access'), network, illegalPorts, inbound, connections, onDemandDns,
-    ...(dns ? { dns } : {}), ...(originalSource ? { originalSource } : {}), ...(crl ? { crl } : {}), ...(revocation ? { revocation } : {}),
+    ...(onDemandXds ? { onDemandXds } : {}), ...(dns ? { dns } : {}), ...(originalSource ? { originalSource } : {}), ...(crl ? { crl } : {}), ...(revocation ? { revocation } : {}),
   };
   const ca = new CaClient({
     address: `${hostText(config.caAddress.host)}:${config.caAddress.port}`,
@@ -97,14 +102,14 @@ export async function startZtunnel(config: ZtunnelConfig, options: { logger: Log
     certificates.reannounce();
   }, log);
   const workloads = config.capture === 'iptables' ? new NodeCapture(ctx, certificates) : new LocalWorkloads(ctx, certificates);
-  const xds = connectXds(config, state, rootPem, levels.for('xds'), metrics.xds);
+  const localAddresses = xds && config.xdsOnDemand ? new LocalAddresses({ watch: (key, w) => xds.watch(addressType, key, w) }, network, config.localWorkloadAddresses, log) : undefined;
   // Without xDS there is nothing to wait for but the local workloads' certificates.
   let synced = xds === undefined;
   void xds?.ready().then(() => {
     synced = true;
     log.info({ node: config.node }, 'xDS synced');
   });
-  const pending = (): string[] => [...(synced ? [] : ['xDS not synced yet']), ...workloads.pending()];
+  const pending = (): string[] => [...(synced ? [] : ['xDS not synced yet']), ...(localAddresses?.pending() ?? []), ...workloads.pending()];
 
   let quit!: () => void;
   const quitRequested = new Promise<void>((resolve) => (quit = resolve));
@@ -112,6 +117,7 @@ export async function startZtunnel(config: ZtunnelConfig, options: { logger: Log
   const close = async (): Promise<void> => {
     await Promise.all(listeners.map((l) => l.close()));
     unwatchCrl?.();
+    localAddresses?.close();
     xds?.close();
     certificates.close();
     ca.close();

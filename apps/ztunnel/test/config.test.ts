@@ -45,6 +45,8 @@ describe('readZtunnelConfig', () => {
       crlPath: '',
       localXdsPath: '',
       localXds: '',
+      xdsOnDemand: false,
+      localWorkloadAddresses: [],
     });
     expect(Object.isFrozen(config.xdsAddress)).toBe(true);
   });

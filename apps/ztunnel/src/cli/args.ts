@@ -41,6 +41,8 @@ workloads whose Workload.node is NAME.
   --crl-path FILE                 PEM CRLs from the mesh CA: HBONE peers they revoke are refused (reloaded on change)
   --local-xds-path FILE           workloads, services and policies from YAML in Istio's LOCAL_XDS_PATH format (read at start)
   --local-xds YAML                the same YAML inline (Istio's LOCAL_XDS)
+  --xds-on-demand true|false      look addresses up one by one as connections need them (Istio's XDS_ON_DEMAND, default false)
+  --local-workload-addresses IP[,…]  with --xds-on-demand: this node's workloads, looked up at start and kept subscribed
 `;
 
 /** Parses argv into the frozen config; any mistake is one UsageError sentence. */
