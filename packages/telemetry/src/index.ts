@@ -21,6 +21,7 @@ export type {
   Reporter,
   ResponseFlag,
   SecurityPolicy,
+  SourceLabels,
   TcpConnectionLabels,
 } from './labels.js';
 export {

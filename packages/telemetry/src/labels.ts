@@ -15,9 +15,8 @@ export type ResponseFlag =
 
 export const UNKNOWN = 'unknown';
 
-/** Every label of istio_tcp_*; the locality four appear only when a workload on either side is known (as ztunnel). */
-export interface TcpConnectionLabels {
-  readonly reporter: Reporter;
+/** The source labels ztunnel's metrics share (its `with_source`), principal included. */
+export interface SourceLabels {
   readonly source_workload: string;
   readonly source_canonical_service: string;
   readonly source_canonical_revision: string;
@@ -26,6 +25,11 @@ export interface TcpConnectionLabels {
   readonly source_app: string;
   readonly source_version: string;
   readonly source_cluster: string;
+}
+
+/** Every label of istio_tcp_*; the locality four appear only when a workload on either side is known (as ztunnel). */
+export interface TcpConnectionLabels extends SourceLabels {
+  readonly reporter: Reporter;
   readonly destination_service: string;
   readonly destination_service_namespace: string;
   readonly destination_service_name: string;
@@ -88,7 +92,8 @@ export interface ConnectionInfo {
   readonly securityPolicy: SecurityPolicy;
 }
 
-const known = (value: string | undefined): string => (value === undefined || value === '' ? UNKNOWN : value);
+/** A label value: '' or missing is "unknown". */
+export const known = (value: string | undefined): string => (value === undefined || value === '' ? UNKNOWN : value);
 
 /** One side's workload labels, whichever source filled them. */
 interface SideLabels {

@@ -2,21 +2,11 @@
 // per connection whose chosen endpoint is a hostname-only workload, counted when the lookup starts (a cached
 // answer counts too). Labelled with the source workload (with_source, principal included) and the hostname.
 import type { Counter, Meter } from '@opentelemetry/api';
-import { UNKNOWN, type LabelledWorkload } from './labels.js';
+import { known, type LabelledWorkload, type SourceLabels } from './labels.js';
 
-export interface OnDemandDnsLabels {
-  readonly source_workload: string;
-  readonly source_canonical_service: string;
-  readonly source_canonical_revision: string;
-  readonly source_workload_namespace: string;
-  readonly source_principal: string;
-  readonly source_app: string;
-  readonly source_version: string;
-  readonly source_cluster: string;
+export interface OnDemandDnsLabels extends SourceLabels {
   readonly hostname: string;
 }
-
-const known = (value: string | undefined): string => (value === undefined || value === '' ? UNKNOWN : value);
 
 /** The label set ztunnel builds: app and version repeat the canonical name and revision; '' is "unknown". */
 export function onDemandDnsLabels(source: LabelledWorkload | undefined, hostname: string): OnDemandDnsLabels {
