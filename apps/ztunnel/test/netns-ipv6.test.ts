@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTopology, removeLeftovers, runCommand, runPrefix, type Topology } from '@ambient/netns';
-import { completedConnections, startAmbientd, startCapturingZtunnel, until, writeMeshConfig, type NsProcess } from './support/netns-mesh.js';
+import { createTopology, removeLeftovers, runPrefix, type Topology } from '@ambient/netns';
+import { captureDuring, completedConnections, countPackets, startAmbientd, startCapturingZtunnel, until, writeMeshConfig, type NsProcess } from './support/netns-mesh.js';
 
 const FAMILY = 'ambztcap6';
 const VIP = 'fd96::10';
@@ -107,23 +107,10 @@ describe('--capture iptables over IPv6', () => {
 
   it('puts only TLS on 15008 on the wire over IPv6: the payload seen on sleep\'s veth never crosses in clear', async () => {
     const payload = `PAYLOAD6-${randomBytes(8).toString('hex')}`;
-    const wireFile = join(dir, 'wire6.pcap');
-    const vethFile = join(dir, 'veth6.pcap');
-    const captures = [
-      topology.spawn(ns('node-a'), ['tcpdump', '-i', topology.node('node-a').wireInterface, '-U', '--immediate-mode', '-n', '-w', wireFile, 'ip6 and tcp'], { stdio: ['ignore', 'ignore', 'pipe'] }),
-      topology.spawn(ns('node-a'), ['tcpdump', '-i', topology.workload('sleep').nodeInterface, '-U', '--immediate-mode', '-n', '-w', vethFile, 'ip6 and tcp'], { stdio: ['ignore', 'ignore', 'pipe'] }),
-    ];
-    for (const c of captures) {
-      if (!c.stderr) throw new Error('tcpdump has no stderr pipe');
-      await once(c.stderr, 'data'); // "listening on …"
-    }
-    expect(await curl('sleep', '--data-binary', payload, `http://[${ip6('echo')}]:8080/`)).toContain(`got [${payload}]`);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    for (const c of captures) {
-      c.kill('SIGINT');
-      await once(c, 'exit');
-    }
-    const count = async (file: string, filter: string): Promise<number> => (await runCommand(['tcpdump', '-r', file, '-nn', filter])).split('\n').filter((l) => l.trim() !== '').length;
+    const { wire6: wireFile = '', veth6: vethFile = '' } = await captureDuring(topology, ns('node-a'), dir, { wire6: topology.node('node-a').wireInterface, veth6: topology.workload('sleep').nodeInterface }, 'ip6 and tcp', async () => {
+      expect(await curl('sleep', '--data-binary', payload, `http://[${ip6('echo')}]:8080/`)).toContain(`got [${payload}]`);
+    });
+    const count = countPackets;
     // The check can see a payload: on the workload's own veth the request is plain HTTP over IPv6.
     expect(readFileSync(vethFile).includes(payload)).toBe(true);
     expect(readFileSync(wireFile).includes(payload)).toBe(false);

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTopology, removeLeftovers, runCommand, runPrefix, type Topology } from '@ambient/netns';
-import { completedConnections, policy, startAmbientd, startCapturingZtunnel, until, writeMeshConfig, writeWorkloads, type NsProcess } from './support/netns-mesh.js';
+import { createTopology, removeLeftovers, runPrefix, type Topology } from '@ambient/netns';
+import { captureDuring, completedConnections, countPackets, policy, startAmbientd, startCapturingZtunnel, until, writeMeshConfig, writeWorkloads, type NsProcess } from './support/netns-mesh.js';
 
 const FAMILY = 'ambztcap';
 const VIP = '10.96.0.10';
@@ -127,20 +127,10 @@ describe('--capture iptables in network namespaces', () => {
 
   it('puts only TLS on port 15008 on the wire: the payload seen on sleep\'s veth never crosses in clear', async () => {
     const payload = `PAYLOAD-${randomBytes(8).toString('hex')}`;
-    const wireFile = join(dir, 'wire.pcap');
-    const vethFile = join(dir, 'veth.pcap');
-    const captures = [
-      topology.spawn(ns('node-a'), ['tcpdump', '-i', topology.node('node-a').wireInterface, '-U', '--immediate-mode', '-n', '-w', wireFile, 'tcp'], { stdio: ['ignore', 'ignore', 'pipe'] }),
-      topology.spawn(ns('node-a'), ['tcpdump', '-i', topology.workload('sleep').nodeInterface, '-U', '--immediate-mode', '-n', '-w', vethFile, 'tcp'], { stdio: ['ignore', 'ignore', 'pipe'] }),
-    ];
-    for (const c of captures) await firstChunk(c.stderr); // "listening on …"
-    expect(await curl('sleep', '--data-binary', payload, `http://${echoIp()}:8080/`)).toContain(`got [${payload}]`);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    for (const c of captures) {
-      c.kill('SIGINT');
-      await once(c, 'exit');
-    }
-    const count = async (file: string, filter: string): Promise<number> => (await runCommand(['tcpdump', '-r', file, '-nn', filter])).split('\n').filter((l) => l.trim() !== '').length;
+    const { wire: wireFile = '', veth: vethFile = '' } = await captureDuring(topology, ns('node-a'), dir, { wire: topology.node('node-a').wireInterface, veth: topology.workload('sleep').nodeInterface }, 'tcp', async () => {
+      expect(await curl('sleep', '--data-binary', payload, `http://${echoIp()}:8080/`)).toContain(`got [${payload}]`);
+    });
+    const count = countPackets;
     // The check can see a payload: on the workload's own veth the request is plain HTTP.
     expect(readFileSync(vethFile).includes(payload)).toBe(true);
     expect(readFileSync(wireFile).includes(payload)).toBe(false);

@@ -1,11 +1,12 @@
 // A mesh in network namespaces for the capture test: ambientd as a host on the wire, one ztunnel per node with
 // --capture iptables, workloads behind veths; processes started with `ip netns exec` and logging JSON on stderr.
 import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { binArgv } from '@ambient/core';
-import type { Topology } from '@ambient/netns';
+import { runCommand, type Topology } from '@ambient/netns';
 import { createNodeToken } from './processes.js';
 
 const AMBIENTD = fileURLToPath(new URL('../../../ambientd/bin/ambientd.js', import.meta.url));
@@ -133,4 +134,37 @@ export async function until<T>(what: string, check: () => Promise<T | undefined 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/**
+ * Runs tcpdump (`filter`) on each of `interfaces` of a namespace while `action` runs, writing `<dir>/<name>.pcap` per
+ * interface; resolves with those files once every capture has flushed and exited.
+ */
+export async function captureDuring(topology: Topology, namespace: string, dir: string, interfaces: Readonly<Record<string, string>>, filter: string, action: () => Promise<void>): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  const captures = Object.entries(interfaces).map(([name, iface]) => {
+    const file = join(dir, `${name}.pcap`);
+    files[name] = file;
+    return topology.spawn(namespace, ['tcpdump', '-i', iface, '-U', '--immediate-mode', '-n', '-w', file, filter], { stdio: ['ignore', 'ignore', 'pipe'] });
+  });
+  for (const c of captures) {
+    if (!c.stderr) throw new Error('tcpdump has no stderr pipe');
+    await once(c.stderr, 'data'); // "listening on …"
+  }
+  try {
+    await action();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  } finally {
+    for (const c of captures) {
+      const exited = once(c, 'exit');
+      c.kill('SIGINT');
+      await exited;
+    }
+  }
+  return files;
+}
+
+/** How many packets of a pcap file match a tcpdump filter. */
+export async function countPackets(file: string, filter: string): Promise<number> {
+  return (await runCommand(['tcpdump', '-r', file, '-nn', filter])).split('\n').filter((l) => l.trim() !== '').length;
 }
