@@ -1,5 +1,5 @@
-// --xds-on-demand end to end with real processes: ambientd, ztunnel node-a (sleep 127.0.71.1) and node-b (echo
-// 127.0.72.1), both on demand with their local workload named by --local-workload-addresses; a third workload
+// --xds-on-demand end to end with real processes: ambientd, ztunnel node-a (sleep 127.0.81.1) and node-b (echo
+// 127.0.82.1), both on demand with their local workload named by --local-workload-addresses; a third workload
 // (bystander, node-c, no ztunnel) that nobody asks for. Traffic sleep → echo over SOCKS5 works by VIP and by name;
 // each ztunnel holds only what it looked up; an address or name nobody has fails as it does without on-demand.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodeToken, startAmbientd, startZtunnelProcess, type Running } from './support/processes.js';
 import { roundTrip, socksConnect } from './support/socks-client.js';
 
-const SLEEP_SOCKS = { host: '127.0.71.1', port: 15080 };
+const SLEEP_SOCKS = { host: '127.0.81.1', port: 15080 };
 
 const workloadEntry = (name: string, address: string, node: string): string => `apiVersion: networking.istio.io/v1
 kind: WorkloadEntry
@@ -27,7 +27,7 @@ spec:
 
 const CONFIG: Record<string, string> = {
   'namespace.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: default\n  labels:\n    istio.io/dataplane-mode: ambient\n',
-  'workloads.yaml': [workloadEntry('sleep', '127.0.71.1', 'node-a'), workloadEntry('echo', '127.0.72.1', 'node-b'), workloadEntry('bystander', '127.0.73.1', 'node-c')].join('---\n'),
+  'workloads.yaml': [workloadEntry('sleep', '127.0.81.1', 'node-a'), workloadEntry('echo', '127.0.82.1', 'node-b'), workloadEntry('bystander', '127.0.83.1', 'node-c')].join('---\n'),
   'services.yaml': `apiVersion: networking.istio.io/v1
 kind: ServiceEntry
 metadata:
@@ -35,7 +35,7 @@ metadata:
   namespace: default
 spec:
   hosts: [echo.default.mesh]
-  addresses: [127.96.7.10]
+  addresses: [127.96.9.10]
   ports:
     - number: 80
       targetPort: 8080
@@ -53,7 +53,7 @@ metadata:
   namespace: default
 spec:
   hosts: [bystander.default.mesh]
-  addresses: [127.96.7.11]
+  addresses: [127.96.9.11]
   ports:
     - number: 80
       name: tcp
@@ -127,9 +127,9 @@ beforeAll(async () => {
     socket.on('error', () => undefined);
     socket.pipe(socket);
   });
-  await new Promise<void>((resolve) => echo.listen(8080, '127.0.72.1', resolve));
+  await new Promise<void>((resolve) => echo.listen(8080, '127.0.82.1', resolve));
   ambientd = await startAmbientd(configDir, stateDir);
-  const local: Record<string, string> = { 'node-a': '127.0.71.1', 'node-b': '127.0.72.1' };
+  const local: Record<string, string> = { 'node-a': '127.0.81.1', 'node-b': '127.0.82.1' };
   for (const node of ['node-a', 'node-b']) {
     const tokenFile = join(dir, `${node}.token`);
     writeFileSync(tokenFile, createNodeToken(stateDir, node));
@@ -158,17 +158,17 @@ describe('ztunnel --xds-on-demand true', () => {
   });
 
   it('carries sleep → echo by VIP, looking up the service with its workload; the far side looks up the source', async () => {
-    await echoThrough('127.96.7.10', 80, 'by VIP, on demand');
+    await echoThrough('127.96.9.10', 80, 'by VIP, on demand');
     expect(names(await configDump('node-a'))).toEqual({ workloads: ['echo', 'sleep'], services: ['echo.default.mesh'] });
     const inbound = await waitFor('the destination access log', () => accessLines('node-b').find((l) => l['direction'] === 'inbound'));
-    // node-b knew nothing of sleep before: the source workload in its log came from a lookup of /127.0.71.1.
+    // node-b knew nothing of sleep before: the source workload in its log came from a lookup of /127.0.81.1.
     expect(inbound).toMatchObject({ 'src.workload': 'sleep', 'dst.workload': 'echo', 'src.identity': 'spiffe://cluster.local/ns/default/sa/sleep' });
     expect(names(await configDump('node-b')).workloads).toEqual(['echo', 'sleep']);
   });
 
   it('carries sleep → echo by name and by pod address', async () => {
     await echoThrough('echo.default.mesh', 80, 'by name');
-    await echoThrough('127.0.72.1', 8080, 'by pod address');
+    await echoThrough('127.0.82.1', 8080, 'by pod address');
     const dump = names(await configDump('node-a'));
     expect(dump.workloads).not.toContain('bystander');
     expect(dump.services).not.toContain('bystander.default.mesh');
@@ -182,7 +182,7 @@ describe('ztunnel --xds-on-demand true', () => {
     unknownName.socket.destroy();
     // Not in the mesh: passed through to the address itself, where nothing listens (connection refused, 0x05).
     started = Date.now();
-    const unknownIp = await socksConnect(SLEEP_SOCKS, '127.0.99.99', 9);
+    const unknownIp = await socksConnect(SLEEP_SOCKS, '127.0.89.89', 9);
     expect(unknownIp.reply).toBe(0x05);
     expect(Date.now() - started).toBeLessThan(3_000);
     unknownIp.socket.destroy();
