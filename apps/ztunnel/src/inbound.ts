@@ -92,7 +92,7 @@ interface TunnelFacts {
  * counts in the TCP metrics, a denial with response_flags DENY and a failure to reach the app with CONNECT.
  */
 async function admit(ctx: ProxyContext, request: InboundRequest, src: { address: string; port: number }, dst: { address: string; port: number }, facts: TunnelFacts): Promise<Admitted | Refusal> {
-  await ctx.onDemandXds?.beforeInbound(ctx.state, request);
+  if (ctx.onDemandXds) await ctx.onDemandXds.beforeInbound(ctx.state, request);
   const plan = planInbound(ctx.state, request, { illegalPorts: ctx.illegalPorts });
   if (plan.kind === 'refuse') {
     if (!plan.workload) {

@@ -63,7 +63,7 @@ export async function socksOutbound(ctx: ProxyContext, source: OutboundSource, s
 /** Plans and runs one outbound connection from `source.workload` to `destination`, to its end. */
 export async function carryOutbound(ctx: ProxyContext, source: OutboundSource, socket: Socket, destination: OutboundDestination, early: Buffer, answer: OutboundAnswer): Promise<void> {
   const src = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
-  await ctx.onDemandXds?.beforeOutbound(ctx.state, source.workload, destination);
+  if (ctx.onDemandXds) await ctx.onDemandXds.beforeOutbound(ctx.state, source.workload, destination);
   const planned = planOutbound(ctx.state, source.workload, destination, { hbonePort: ctx.config.hbonePort, illegalPorts: ctx.illegalPorts });
   const plan = planned.kind === 'resolve' ? await fetchResolvedPlan(ctx, source.workload, planned) : planned;
   const named = 'hostname' in destination ? { address: destination.hostname, port: destination.port } : { address: destination.ip, port: destination.port };
