@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodeToken, startAmbientd, startZtunnelProcess, type Running } from './support/processes.js';
 import { roundTrip, socksConnect } from './support/socks-client.js';
+import { waitFor } from './support/wait.js';
 
 const QUICKSTART = fileURLToPath(new URL('../../../packages/mesh-config/test/fixtures/quickstart', import.meta.url));
 const run = promisify(execFile);
@@ -41,15 +42,6 @@ const ztunnels: Record<string, Running> = {};
 let echo: net.Server;
 const echoPeers: string[] = [];
 
-async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, ms = 15_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 const get = async (address: string, path: string): Promise<{ status: number; body: string }> => {
   const res = await fetch(`http://${address}${path}`);

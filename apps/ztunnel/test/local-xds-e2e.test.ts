@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodeToken, startAmbientd, startZtunnelProcess, type Running } from './support/processes.js';
 import { writeQuickstart } from './support/quickstart.js';
 import { roundTrip, socksConnect } from './support/socks-client.js';
+import { waitFor } from './support/wait.js';
 
 const SLEEP = '127.0.37.1';
 const ECHO = '127.0.47.1';
@@ -61,15 +62,6 @@ let ambientd: Running & { rootCertFile: string };
 const ztunnels: Record<string, Running> = {};
 const apps: net.Server[] = [];
 
-async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, ms = 15_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 const ready = async (z: Running): Promise<boolean> => (await fetch(`http://${z.started['readiness'] ?? ''}/healthz/ready`)).status === 200;
 

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodeToken, startAmbientd, startZtunnelProcess, type Running } from './support/processes.js';
 import { roundTrip, socksConnect } from './support/socks-client.js';
+import { waitFor } from './support/wait.js';
 
 const SLEEP_SOCKS = { host: '127.0.81.1', port: 15080 };
 
@@ -85,15 +86,6 @@ let ambientd: Running & { rootCertFile: string };
 const ztunnels: Record<string, Running> = {};
 let echo: net.Server;
 
-async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, ms = 15_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 interface Dump {
   workloads: { name: string }[];

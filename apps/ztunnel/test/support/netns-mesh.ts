@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { binArgv } from '@ambient/core';
 import { runCommand, type Topology } from '@ambient/netns';
 import { createNodeToken } from './processes.js';
+import { waitFor } from './wait.js';
 
 const AMBIENTD = fileURLToPath(new URL('../../../ambientd/bin/ambientd.js', import.meta.url));
 const ZTUNNEL = fileURLToPath(new URL('../../bin/ztunnel.js', import.meta.url));
@@ -125,15 +126,9 @@ export function completedConnections(ztunnel: NsProcess | undefined, direction: 
   return ztunnel?.lines().filter((l) => l['msg'] === 'connection complete' && l['direction'] === direction) ?? [];
 }
 
-/** Polls `check` every 200 ms until it gives a value (not undefined or false); rejects naming `what` after `ms`. */
-export async function until<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+/** waitFor with the pace of namespaced tests: every 200 ms, for up to 20 s by default. */
+export function until<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, ms = 20_000): Promise<T> {
+  return waitFor(what, check, ms, 200);
 }
 
 /**
