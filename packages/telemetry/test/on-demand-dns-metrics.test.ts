@@ -1,26 +1,11 @@
 // istio_on_demand_dns_total through the /metrics endpoint: name, type, ztunnel's label set (source_* + hostname).
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createMetricsEndpoint, onDemandDnsLabels, type MetricsEndpoint } from '../src/index.js';
-import { parseExposition, sampleOf, type Exposition } from './prometheus-text.js';
+import { onDemandDnsLabels } from '../src/index.js';
+import { closeMetricsServers, serveMetrics } from './metrics-server.js';
+import { sampleOf } from './prometheus-text.js';
 
-const servers: Server[] = [];
-const endpoints: MetricsEndpoint[] = [];
-afterAll(async () => {
-  for (const s of servers) s.close();
-  for (const e of endpoints) await e.shutdown();
-});
+afterAll(closeMetricsServers);
 
-async function serve(): Promise<{ endpoint: MetricsEndpoint; scrape(): Promise<Exposition> }> {
-  const endpoint = createMetricsEndpoint();
-  const http = createServer((req, res) => endpoint.handle(req, res)).listen(0, '127.0.0.1');
-  await once(http, 'listening');
-  servers.push(http);
-  endpoints.push(endpoint);
-  const port = (http.address() as { port: number }).port;
-  return { endpoint, scrape: async () => parseExposition(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()) };
-}
 
 const SLEEP = {
   name: 'sleep-7d9f', namespace: 'default', workloadName: 'sleep', canonicalName: 'sleep', canonicalRevision: 'v1',
@@ -45,7 +30,7 @@ describe('onDemandDnsLabels', () => {
 
 describe('OnDemandDnsMetrics', () => {
   it('counts lookups per source and hostname as istio_on_demand_dns_total', async () => {
-    const { endpoint, scrape } = await serve();
+    const { endpoint, scrape } = await serveMetrics();
     endpoint.onDemandDns.lookup(SLEEP, 'api.outside.test');
     endpoint.onDemandDns.lookup(SLEEP, 'api.outside.test');
     endpoint.onDemandDns.lookup(SLEEP, 'files.outside.test');
@@ -59,7 +44,7 @@ describe('OnDemandDnsMetrics', () => {
   });
 
   it('has no series before the first lookup', async () => {
-    const { scrape } = await serve();
+    const { scrape } = await serveMetrics();
     expect((await scrape()).samples.some((s) => s.name.startsWith('istio_on_demand_dns'))).toBe(false);
   });
 });

@@ -1,32 +1,18 @@
 // ztunnel's xDS client metrics and istio_build through the /metrics endpoint: names, help texts, labels, values.
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createMetricsEndpoint, TelemetryError, type MetricsEndpoint } from '../src/index.js';
-import { parseExposition, sampleOf, type Exposition } from './prometheus-text.js';
+import { TelemetryError } from '../src/index.js';
+import { closeMetricsServers, serveMetrics } from './metrics-server.js';
+import { sampleOf } from './prometheus-text.js';
 
 const ADDRESS = 'type.googleapis.com/istio.workload.Address';
 const AUTHORIZATION = 'type.googleapis.com/istio.security.Authorization';
-const servers: Server[] = [];
-const endpoints: MetricsEndpoint[] = [];
-afterAll(async () => {
-  for (const s of servers) s.close();
-  for (const e of endpoints) await e.shutdown();
-});
 
-async function serve(options: Parameters<typeof createMetricsEndpoint>[0] = {}): Promise<{ endpoint: MetricsEndpoint; scrape(): Promise<Exposition> }> {
-  const endpoint = createMetricsEndpoint(options);
-  const http = createServer((req, res) => endpoint.handle(req, res)).listen(0, '127.0.0.1');
-  await once(http, 'listening');
-  servers.push(http);
-  endpoints.push(endpoint);
-  const port = (http.address() as { port: number }).port;
-  return { endpoint, scrape: async () => parseExposition(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()) };
-}
+afterAll(closeMetricsServers);
+
 
 describe('XdsMetrics', () => {
   it('counts responses and their resource bytes per type URL, and terminations per reason', async () => {
-    const { endpoint, scrape } = await serve();
+    const { endpoint, scrape } = await serveMetrics();
     endpoint.xds.message(ADDRESS, 120);
     endpoint.xds.message(ADDRESS, 30);
     endpoint.xds.message(AUTHORIZATION, 0);
@@ -53,7 +39,7 @@ describe('XdsMetrics', () => {
   });
 
   it('refuses byte counts that cannot be right, counting nothing for them', async () => {
-    const { endpoint, scrape } = await serve();
+    const { endpoint, scrape } = await serveMetrics();
     for (const bad of [-1, 2.5, Number.NaN]) expect(() => endpoint.xds.message(ADDRESS, bad)).toThrow(TelemetryError);
     expect(() => endpoint.xds.message(ADDRESS, -1)).toThrow(/xDS message bytes must be a whole number of bytes ≥ 0, got -1/);
     const e = await scrape();
@@ -63,7 +49,7 @@ describe('XdsMetrics', () => {
 
 describe('istio_build', () => {
   it('is served as a gauge of 1 with component and tag when the endpoint is given them', async () => {
-    const { scrape } = await serve({ build: { component: 'ztunnel', tag: '1.2.3' } });
+    const { scrape } = await serveMetrics({ build: { component: 'ztunnel', tag: '1.2.3' } });
     const e = await scrape();
     expect(e.types.get('istio_build')).toBe('gauge');
     expect(e.help.get('istio_build')).toBe('Istio component build info');
@@ -73,7 +59,7 @@ describe('istio_build', () => {
   });
 
   it('is absent without them', async () => {
-    const { scrape } = await serve();
+    const { scrape } = await serveMetrics();
     expect((await scrape()).samples.some((s) => s.name === 'istio_build')).toBe(false);
   });
 });
