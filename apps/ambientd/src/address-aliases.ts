@@ -3,6 +3,7 @@
 // `<network>/<vip>` of each VIP; and a workload also under each of its services' names and VIP keys, so that a lookup
 // of a service by VIP or by `<namespace>/<hostname>` returns the service with its workloads, as istiod's does.
 import type { Address } from '@ambient/api/workload';
+import { ipText } from '@ambient/mesh-config';
 
 export function addressAliases(addresses: ReadonlyMap<string, Address>): Map<string, string[]> {
   const vipKeys = new Map<string, string[]>();
@@ -27,13 +28,4 @@ function workloadAliases(workload: Workload, vipKeys: ReadonlyMap<string, string
   const own = workload.addresses.map((ip) => `${workload.network}/${ipText(ip)}`);
   const services = Object.keys(workload.services).flatMap((service) => [service, ...(vipKeys.get(service) ?? [])]);
   return [...own, ...services];
-}
-
-/** An address as Istio prints it: dotted quad, or IPv6 compressed (RFC 5952), as a socket reports it. */
-export function ipText(bytes: Uint8Array): string {
-  if (bytes.length === 4) return bytes.join('.');
-  if (bytes.length !== 16) return '';
-  const groups: string[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push((((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0)).toString(16));
-  return new URL(`http://[${groups.join(':')}]/`).hostname.slice(1, -1);
 }

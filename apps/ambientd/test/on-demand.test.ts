@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { create } from '@bufbuild/protobuf';
 import { AddressSchema, type Address } from '@ambient/api/workload';
 import { addressType, authorizationType, XdsClient } from '@ambient/xds-client';
-import { addressAliases, ipText } from '../src/address-aliases.js';
+import { ipText } from '@ambient/mesh-config';
+import { addressAliases } from '../src/address-aliases.js';
 import { quiet, startMesh, WORKLOAD_UID, type TestMesh } from './fixtures.js';
 
 const ECHO = WORKLOAD_UID('default', 'echo');

@@ -11,6 +11,7 @@ export { DATAPLANE_MODE_LABEL, NODE_LABEL, serviceEntryEndpointUid, TUNNEL_LABEL
 export { USE_WAYPOINT_LABEL, USE_WAYPOINT_NAMESPACE_LABEL, WAYPOINT_FOR_LABEL } from './waypoints.js';
 export { HBONE_PORT, WAYPOINT_CLASS } from './objects/gateway.js';
 export { readConfigObjects } from './read.js';
+export { ipText } from './ip.js';
 export type { Envelope, Kind } from './envelope.js';
 export type {
   ConfigObject, GatewayObject, HostAddress, NamespaceObject, PolicyObject, Resolution, ServiceEntryObject, Source, WorkloadEntryObject, WorkloadSpec,

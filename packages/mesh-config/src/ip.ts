@@ -51,8 +51,10 @@ export function readVip(value: unknown, path: FieldPath, f: Fields): Vip | undef
   return { bytes: toBytes(ip), text: formatIp(ip), length: cidr.prefix, key: cidr.text };
 }
 
+/** The workload API's address bytes (4 or 16) as text: dotted quad, or IPv6 in RFC 5952 form; '' for any other length. */
 export function ipText(bytes: Uint8Array): string {
   if (bytes.length === 4) return bytes.join('.');
+  if (bytes.length !== 16) return '';
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return formatIp({ family: 6, words: [0, 4, 8, 12].map((i) => view.getUint32(i)) });
 }

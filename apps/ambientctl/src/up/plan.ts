@@ -3,7 +3,7 @@
 // addresses. Pure, so the addresses and the refusals are table-tested.
 import type { Policy } from '@ambient/l4-authz';
 import { fromXdsAuthorizations } from '@ambient/l4-authz/xds';
-import { formatProblem, type TranslatedConfig } from '@ambient/mesh-config';
+import { formatProblem, ipText, type TranslatedConfig } from '@ambient/mesh-config';
 import { AmbientctlError } from '../errors.js';
 import { hostPort, WORKLOAD_PORTS } from './addresses.js';
 import type { ExampleSpec, SampleApp } from './example.js';
@@ -112,9 +112,3 @@ function placedWorkloads(config: TranslatedConfig): PlannedWorkload[] {
   return out.sort((a, b) => (`${a.namespace}/${a.name}` < `${b.namespace}/${b.name}` ? -1 : 1));
 }
 
-function ipText(bytes: Uint8Array): string {
-  if (bytes.length === 4) return [...bytes].join('.');
-  const groups: string[] = [];
-  for (let i = 0; i < bytes.length; i += 2) groups.push((((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0)).toString(16));
-  return groups.join(':');
-}
