@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodeToken, startAmbientd, startZtunnelProcess, type Running } from './support/processes.js';
 import { writeQuickstart } from './support/quickstart.js';
 import { roundTrip, socksConnect } from './support/socks-client.js';
+import { waitFor } from './support/wait.js';
 
 const run = promisify(execFile);
 const SLEEP_IP = '127.0.17.1';
@@ -114,12 +115,8 @@ beforeAll(async () => {
     node: 'node-a', 'xds-address': ambientd.started['grpc'] ?? '', 'token-file': tokenFile, 'root-cert': ambientd.rootCertFile,
     'dns-upstream': `${UPSTREAM_IP}:${upstreamPort}`,
   });
-  for (let i = 0; ; i++) {
-    const res = await fetch(`http://${ztunnel.started['readiness'] ?? ''}/healthz/ready`).catch(() => undefined);
-    if (res?.status === 200) break;
-    if (i > 600) throw new Error('ztunnel never became ready');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const readiness = `http://${ztunnel.started['readiness'] ?? ''}/healthz/ready`;
+  await waitFor('ztunnel to be ready', async () => (await fetch(readiness).catch(() => undefined))?.status === 200, 60_000, 100);
 }, 300_000);
 
 afterAll(async () => {
