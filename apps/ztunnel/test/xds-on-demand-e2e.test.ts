@@ -10,25 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodeToken, startAmbientd, startZtunnelProcess, type Running } from './support/processes.js';
 import { roundTrip, socksConnect } from './support/socks-client.js';
 import { waitFor } from './support/wait.js';
+import { AMBIENT_NAMESPACE_YAML, workloadEntryYaml } from './support/mesh-yaml.js';
 
 const SLEEP_SOCKS = { host: '127.0.81.1', port: 15080 };
 
-const workloadEntry = (name: string, address: string, node: string): string => `apiVersion: networking.istio.io/v1
-kind: WorkloadEntry
-metadata:
-  name: ${name}
-  namespace: default
-spec:
-  address: ${address}
-  serviceAccount: ${name}
-  labels:
-    app: ${name}
-    ambient.dev/node: ${node}
-`;
 
 const CONFIG: Record<string, string> = {
-  'namespace.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: default\n  labels:\n    istio.io/dataplane-mode: ambient\n',
-  'workloads.yaml': [workloadEntry('sleep', '127.0.81.1', 'node-a'), workloadEntry('echo', '127.0.82.1', 'node-b'), workloadEntry('bystander', '127.0.83.1', 'node-c')].join('---\n'),
+  'namespace.yaml': AMBIENT_NAMESPACE_YAML,
+  'workloads.yaml': [workloadEntryYaml('sleep', '127.0.81.1', 'node-a'), workloadEntryYaml('echo', '127.0.82.1', 'node-b'), workloadEntryYaml('bystander', '127.0.83.1', 'node-c')].join('---\n'),
   'services.yaml': `apiVersion: networking.istio.io/v1
 kind: ServiceEntry
 metadata:

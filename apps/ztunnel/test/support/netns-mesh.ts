@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { binArgv } from '@ambient/core';
 import { runCommand, type Topology } from '@ambient/netns';
+import { AMBIENT_NAMESPACE_YAML, workloadEntryYaml } from './mesh-yaml.js';
 import { createNodeToken } from './processes.js';
 import { waitFor } from './wait.js';
 
@@ -50,7 +51,7 @@ export type Family = 4 | 6;
  */
 export function writeMeshConfig(dir: string, topology: Topology, vip: string, callers: readonly string[] = ['sleep'], family: Family = 4): void {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'namespace.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: default\n  labels:\n    istio.io/dataplane-mode: ambient\n');
+  writeFileSync(join(dir, 'namespace.yaml'), AMBIENT_NAMESPACE_YAML);
   writeWorkloads(dir, topology, [...callers, 'echo'], family);
   // The quickstart's echo service (port 80 → 8080), on a VIP routed through the nodes instead of a loopback one.
   writeFileSync(join(dir, 'services.yaml'), readFileSync(join(QUICKSTART, 'services.yaml'), 'utf8').replaceAll('127.96.0.10', vip));
@@ -63,18 +64,7 @@ export function writeWorkloads(dir: string, topology: Topology, names: readonly 
     const w = topology.workload(name);
     const address = family === 6 ? w.ip6 : w.ip;
     if (!address) throw new Error(`workload ${name} has no IPv${family} address: build the topology with ipv6: true`);
-    return `apiVersion: networking.istio.io/v1
-kind: WorkloadEntry
-metadata:
-  name: ${name}
-  namespace: default
-spec:
-  address: ${address}
-  serviceAccount: ${name}
-  labels:
-    app: ${name}
-    ambient.dev/node: ${w.node}
-`;
+    return workloadEntryYaml(name, address, w.node);
   };
   writeFileSync(join(dir, 'workloads.yaml'), names.map(entry).join('---\n'));
 }

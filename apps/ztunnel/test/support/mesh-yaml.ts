@@ -1,0 +1,20 @@
+// Istio resources as the mesh's YAML files hold them, for tests that write a mesh for ambientd.
+
+/** The `default` namespace, enrolled in ambient mode. */
+export const AMBIENT_NAMESPACE_YAML = 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: default\n  labels:\n    istio.io/dataplane-mode: ambient\n';
+
+/** A WorkloadEntry in `default` named `name` (also its service account and `app` label), placed on `node`. */
+export function workloadEntryYaml(name: string, address: string, node: string): string {
+  return `apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata:
+  name: ${name}
+  namespace: default
+spec:
+  address: ${address}
+  serviceAccount: ${name}
+  labels:
+    app: ${name}
+    ambient.dev/node: ${node}
+`;
+}
