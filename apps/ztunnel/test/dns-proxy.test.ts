@@ -1,7 +1,7 @@
 // The DNS proxy end to end with peers we did not write: ambientd and a ztunnel process with --dns-capture, `dig`
 // (BIND's client) asking over UDP and TCP at the sleep workload's address, and dnsmasq as the upstream resolver
 // for names outside the mesh. The quickstart mesh, moved to addresses of its own (sleep 127.0.15.1, echo 127.0.25.1).
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodeToken, startAmbientd, startZtunnelProcess, type Running } from './support/processes.js';
 import { writeQuickstart } from './support/quickstart.js';
+import { startDnsmasq } from './support/dnsmasq.js';
 import { waitFor } from './support/wait.js';
 
 const run = promisify(execFile);
@@ -24,13 +25,6 @@ let ztunnel: Running;
 let dnsmasq: ChildProcess;
 let upstreamPort: number;
 
-async function freeUdpPort(host: string): Promise<number> {
-  const socket = dgram.createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, host, resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
 
 /** dig's answer: status, flags and answer lines (name, ttl, type, data). */
 async function dig(name: string, type = 'A', extra: string[] = []): Promise<{ status: string; flags: string; answers: string[][] }> {
@@ -48,20 +42,9 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ztunnel-dns-'));
   const configDir = writeQuickstart(join(dir, 'config'), { '127.0.10.1': SLEEP_IP, '127.0.20.1': '127.0.25.1' });
   writeFileSync(join(configDir, 'namespace-only.yaml'), NAMESPACE_ONLY);
-  upstreamPort = await freeUdpPort(UPSTREAM_IP);
-  dnsmasq = spawn('dnsmasq', [
-    '--keep-in-foreground', '--conf-file=/dev/null', '--no-resolv', '--no-hosts', '--user=root', '--pid-file=',
-    `--listen-address=${UPSTREAM_IP}`, '--bind-interfaces', `--port=${upstreamPort}`,
-    '--address=/outside.example/127.5.5.5', '--txt-record=outside.example,from-dnsmasq',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let dnsmasqLog = '';
-  dnsmasq.stderr?.setEncoding('utf8').on('data', (c: string) => (dnsmasqLog += c));
-  for (let i = 0; ; i++) {
-    const { stdout } = await run('dig', [`@${UPSTREAM_IP}`, '-p', String(upstreamPort), 'outside.example', '+short', '+tries=1', '+time=1']).catch(() => ({ stdout: '' }));
-    if (stdout.trim() === '127.5.5.5') break;
-    if (i > 50) throw new Error(`dnsmasq did not answer:\n${dnsmasqLog}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const upstream = await startDnsmasq(UPSTREAM_IP, ['--address=/outside.example/127.5.5.5', '--txt-record=outside.example,from-dnsmasq'], { name: 'outside.example', answer: '127.5.5.5' });
+  dnsmasq = upstream.process;
+  upstreamPort = upstream.port;
   const stateDir = join(dir, 'state');
   ambientd = await startAmbientd(configDir, stateDir);
   const tokenFile = join(dir, 'node-a.token');

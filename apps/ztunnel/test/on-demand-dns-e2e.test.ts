@@ -2,20 +2,18 @@
 // `resolution: DNS`, a ztunnel process resolving its host on demand through dnsmasq (--dns-upstream), and a plain TCP
 // server outside the mesh at the address dnsmasq gives. The quickstart's sleep (moved to 127.0.17.1) calls the
 // ServiceEntry's VIP, and its hostname, over SOCKS5; a host dnsmasq answers NXDOMAIN for fails cleanly.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import dgram from 'node:dgram';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodeToken, startAmbientd, startZtunnelProcess, type Running } from './support/processes.js';
 import { writeQuickstart } from './support/quickstart.js';
 import { roundTrip, socksConnect } from './support/socks-client.js';
+import { startDnsmasq } from './support/dnsmasq.js';
 import { waitFor } from './support/wait.js';
 
-const run = promisify(execFile);
 const SLEEP_IP = '127.0.17.1';
 const UPSTREAM_IP = '127.0.55.1';
 const EXTERNAL_IP = '127.0.72.1';
@@ -30,13 +28,6 @@ let dnsmasq: ChildProcess;
 let external: net.Server;
 const accepted: string[] = [];
 
-async function freeUdpPort(host: string): Promise<number> {
-  const socket = dgram.createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, host, resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
 
 /** A ServiceEntry with no endpoints: each host is the name ztunnel resolves (istiod's implicit endpoints). */
 const serviceEntries = (externalPort: number) => `apiVersion: networking.istio.io/v1
@@ -92,20 +83,12 @@ beforeAll(async () => {
   const configDir = writeQuickstart(join(dir, 'config'), { '127.0.10.1': SLEEP_IP, '127.0.20.1': '127.0.27.1' });
   writeFileSync(join(configDir, 'external.yaml'), serviceEntries(externalPort));
 
-  const upstreamPort = await freeUdpPort(UPSTREAM_IP);
-  dnsmasq = spawn('dnsmasq', [
-    '--keep-in-foreground', '--conf-file=/dev/null', '--no-resolv', '--no-hosts', '--user=root', '--pid-file=', '--log-queries', '--log-facility=-',
-    `--listen-address=${UPSTREAM_IP}`, '--bind-interfaces', `--port=${upstreamPort}`, '--local-ttl=60',
+  const upstream = await startDnsmasq(UPSTREAM_IP, [
+    '--log-queries', '--log-facility=-', '--local-ttl=60',
     `--address=/api.outside.test/${EXTERNAL_IP}`, `--address=/plain.outside.test/${EXTERNAL_IP}`, '--address=/nowhere.outside.test/',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let dnsmasqLog = '';
-  dnsmasq.stderr?.setEncoding('utf8').on('data', (c: string) => (dnsmasqLog += c));
-  for (let i = 0; ; i++) {
-    const { stdout } = await run('dig', [`@${UPSTREAM_IP}`, '-p', String(upstreamPort), 'api.outside.test', '+short', '+tries=1', '+time=1']).catch(() => ({ stdout: '' }));
-    if (stdout.trim() === EXTERNAL_IP) break;
-    if (i > 50) throw new Error(`dnsmasq did not answer:\n${dnsmasqLog}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  ], { name: 'api.outside.test', answer: EXTERNAL_IP });
+  dnsmasq = upstream.process;
+  const upstreamPort = upstream.port;
 
   const stateDir = join(dir, 'state');
   ambientd = await startAmbientd(configDir, stateDir);
