@@ -21,7 +21,9 @@ beforeAll(async () => {
   // The port is written as text: console.log(number) prints colour codes under FORCE_COLOR, which nx sets.
   const code = `require('http').createServer((q,s)=>{if(q.url==='/hangup')return q.socket.destroy();s.writeHead(q.url==='/missing'?404:200);s.end(q.method+' '+q.url+'\\n200')}).listen(0,'127.0.0.1',function(){process.stdout.write(this.address().port+'\\n')})`;
   server = topology.spawn(namespace, [process.execPath, '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
-  port = await new Promise<number>((resolve) => createInterface({ input: server.stdout! }).once('line', (l) => resolve(Number(l))));
+  const out = server.stdout;
+  if (!out) throw new Error('the test server has no stdout pipe');
+  port = await new Promise<number>((resolve) => createInterface({ input: out }).once('line', (l) => resolve(Number(l))));
 }, 30_000);
 
 afterAll(async () => {
