@@ -168,6 +168,9 @@ export function readZtunnelConfig(env: EnvMap): ZtunnelConfig {
   const xdsOnDemand = r.bool('--xds-on-demand', false);
   // Istio's config validation: the DNS proxy answers from the whole mesh, which an on-demand ztunnel never holds.
   if (dnsCapture && xdsOnDemand) r.problem('--dns-capture true cannot be combined with --xds-on-demand true (the DNS proxy needs every service; Istio refuses DNS_CAPTURE with XDS_ON_DEMAND too)');
+  // Istio accepts XDS_ON_DEMAND with XDS_ADDRESS="" and ignores it (no xDS client, so nothing to ask); a flag that
+  // silently does nothing is worse than a refusal, so ours names both.
+  if (xdsOff && xdsOnDemand) r.problem("--xds-on-demand true needs an xDS server, but --xds-address is '' (xDS off: workloads come from --local-xds-path alone)");
   const localWorkloadAddresses = r.list('--local-workload-addresses').flatMap((raw) => {
     if (net.isIP(raw) !== 0) return [raw];
     r.problem(`--local-workload-addresses must be a comma-separated list of IP addresses, got "${raw}"`);
