@@ -1,7 +1,7 @@
 // Which Address keys a connection still lacks in an on-demand ztunnel (Istio's XDS_ON_DEMAND, reference §3.2/§3.4),
 // as pure functions over MeshState: ztunnel's DemandProxyState looks a key up only when find_* came back empty.
 // Keys are istiod's: `<network>/<ip>` for an address, `<namespace>/<hostname>` for a service.
-import type { GatewayRef, MeshState, WorkloadRecord } from '@ambient/mesh-state';
+import type { GatewayRef, MeshState, ServiceRecord, WorkloadRecord } from '@ambient/mesh-state';
 import { canonicalIp, isIpLiteral } from '../plan/net.js';
 import type { InboundRequest } from '../plan/inbound.js';
 import type { OutboundDestination } from '../plan/outbound.js';
@@ -17,13 +17,13 @@ export function outboundKeys(state: MeshState, source: WorkloadRecord, destinati
   if ('hostname' in destination && !isIpLiteral(destination.hostname)) {
     const service = state.findServiceByHostname(destination.hostname, source.namespace);
     if (service === undefined) return [`${source.namespace}/${destination.hostname}`];
-    return waypointKeys(state, service.waypoint);
+    return serviceWaypointKeys(state, service);
   }
   const ip = canonicalIp('hostname' in destination ? destination.hostname : destination.ip);
   if (ip === undefined) return [];
   const address = { network: source.network, ip };
   const service = state.findServiceByVip(address, source.namespace);
-  if (service !== undefined) return waypointKeys(state, service.waypoint);
+  if (service !== undefined) return serviceWaypointKeys(state, service);
   const workload = state.findWorkloadByAddress(address);
   if (workload === undefined) return [addressKey(source.network, ip)];
   return waypointKeys(state, workload.waypoint);
@@ -46,6 +46,15 @@ export function inboundKeys(state: MeshState, request: InboundRequest): string[]
     if (state.findServiceByVip(address) === undefined && state.findWorkloadByAddress(address) === undefined) keys.push(addressKey(request.network, target));
   }
   return keys;
+}
+
+/**
+ * A service's waypoints that resolve to nothing yet: with weighted_waypoints every one of them, weight 0 included,
+ * since the planner samples among them per connection and checks the source against all (it replaces `waypoint`).
+ */
+export function serviceWaypointKeys(state: MeshState, service: ServiceRecord): string[] {
+  if (service.weightedWaypoints === undefined) return waypointKeys(state, service.waypoint);
+  return [...new Set(service.weightedWaypoints.flatMap((w) => waypointKeys(state, w.waypoint)))];
 }
 
 /** The waypoint's key when it resolves to no workload yet. */
