@@ -143,6 +143,16 @@ export class MeshState {
     return list;
   }
 
+  /**
+   * Endpoints whose service is not known (yet), by service key, sorted: workloads that list a service the store does
+   * not hold, healthy or not (ztunnel's staged_services). Nothing is copied aside: when the service arrives,
+   * findEndpoints reads the same workloads, and a later removal of the service stages them again.
+   */
+  findStagedEndpoints(): Map<string, readonly WorkloadRecord[]> {
+    const staged = [...this.#workloads.listedServiceKeys()].filter((key) => this.#services.get(key) === undefined).sort(compare);
+    return new Map(staged.map((key) => [key, [...this.#workloads.endpointsOf(key)].sort((a, b) => compare(a.uid, b.uid))]));
+  }
+
   /** Calls `listener` once per batch that changed something; returns the function that unsubscribes it. */
   subscribe(listener: StateListener): () => void {
     this.#listeners.add(listener);

@@ -43,6 +43,11 @@ export class WorkloadIndex {
     return this.#endpoints.get(serviceKey)?.values() ?? NONE;
   }
 
+  /** Every service key some workload lists, whether or not the service itself is known. */
+  listedServiceKeys(): IterableIterator<string> {
+    return this.#endpoints.keys();
+  }
+
   /** Inserts or replaces; returns the replaced record so the caller can tell which services were touched. */
   put(w: WorkloadRecord): WorkloadRecord | undefined {
     const previous = this.remove(w.uid);
