@@ -1,13 +1,17 @@
-// The two native calls transparent capture needs: getsockopt(SO_ORIGINAL_DST) on an accepted socket's fd, which
+// The native calls transparent capture needs: getsockopt(SO_ORIGINAL_DST) on an accepted socket's fd, which
 // returns the destination the client dialled before an iptables REDIRECT rewrote it, and a TCP socket bound with
-// IP_TRANSPARENT to an address that is not this host's, to connect from as the original source (Linux only).
+// IP_TRANSPARENT to an address that is not this host's, to connect from as the original source (Linux only). Also
+// TCP keepalive in full (idle, interval, probe count) and TCP_USER_TIMEOUT, which Node's setKeepAlive cannot set.
 #include <napi.h>
 
 #include <arpa/inet.h>
 #include <cerrno>
+#include <climits>
+#include <cmath>
 #include <cstring>
 #include <string>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -34,6 +38,15 @@ Napi::Value Failure(Napi::Env env, const char* syscall, int err) {
   failure.Set("syscall", Napi::String::New(env, syscall));
   failure.Set("message", Napi::String::New(env, std::strerror(err)));
   return failure;
+}
+
+// A JavaScript number as a setsockopt int; false for a fraction or a value outside int's range, which the caller
+// answers with EINVAL as the kernel does for values outside an option's own range.
+bool ToInt(const Napi::Value& value, int* out) {
+  double number = value.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(number) || std::trunc(number) != number || number < INT_MIN || number > INT_MAX) return false;
+  *out = static_cast<int>(number);
+  return true;
 }
 
 Napi::Object Describe(Napi::Env env, const sockaddr_storage& addr) {
@@ -126,9 +139,84 @@ Napi::Value TransparentSocket(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, fd);
 }
 
+// setTcpKeepalive(fd, enabled, idleSeconds, intervalSeconds, count, userTimeoutMs) -> undefined, or
+// { errno, syscall, message } from the first setsockopt the kernel refuses (EINVAL for a value out of its range).
+// With enabled false only SO_KEEPALIVE is cleared; userTimeoutMs < 0 leaves TCP_USER_TIMEOUT as it is.
+Napi::Value SetTcpKeepalive(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 6 || !info[0].IsNumber() || !info[1].IsBoolean() || !info[2].IsNumber() || !info[3].IsNumber() ||
+      !info[4].IsNumber() || !info[5].IsNumber()) {
+    Napi::TypeError::New(env, "setTcpKeepalive(fd, enabled, idleSeconds, intervalSeconds, count, userTimeoutMs): wrong argument types")
+        .ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  int enabled = info[1].As<Napi::Boolean>().Value() ? 1 : 0;
+  struct Option {
+    int level;
+    int name;
+    int argument;
+    const char* syscall;
+  };
+  const Option options[] = {
+      {IPPROTO_TCP, TCP_KEEPIDLE, 2, "setsockopt(TCP_KEEPIDLE)"},
+      {IPPROTO_TCP, TCP_KEEPINTVL, 3, "setsockopt(TCP_KEEPINTVL)"},
+      {IPPROTO_TCP, TCP_KEEPCNT, 4, "setsockopt(TCP_KEEPCNT)"},
+      {IPPROTO_TCP, TCP_USER_TIMEOUT, 5, "setsockopt(TCP_USER_TIMEOUT)"},
+  };
+  int values[4] = {0};
+  for (int i = 0; i < 4; i++) {
+    if (!ToInt(info[options[i].argument], &values[i])) return Failure(env, options[i].syscall, EINVAL);
+  }
+  if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &enabled, sizeof enabled) != 0) return Failure(env, "setsockopt(SO_KEEPALIVE)", errno);
+  // Disabled: the probe settings are left alone (they only matter with SO_KEEPALIVE on); a negative user timeout
+  // leaves TCP_USER_TIMEOUT alone.
+  for (int i = 0; i < 4; i++) {
+    bool probe = options[i].name != TCP_USER_TIMEOUT;
+    if ((probe && !enabled) || (!probe && values[i] < 0)) continue;
+    if (setsockopt(fd, options[i].level, options[i].name, &values[i], sizeof values[i]) != 0) return Failure(env, options[i].syscall, errno);
+  }
+  return env.Undefined();
+}
+
+// getTcpKeepalive(fd) -> { enabled, idleSeconds, intervalSeconds, count, userTimeoutMs } as the kernel holds them, or
+// { errno, syscall, message }.
+Napi::Value GetTcpKeepalive(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 1 || !info[0].IsNumber()) {
+    Napi::TypeError::New(env, "getTcpKeepalive(fd): fd must be a number").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  struct Option {
+    int level;
+    int name;
+    const char* key;
+    const char* syscall;
+  };
+  const Option options[] = {
+      {SOL_SOCKET, SO_KEEPALIVE, "enabled", "getsockopt(SO_KEEPALIVE)"},
+      {IPPROTO_TCP, TCP_KEEPIDLE, "idleSeconds", "getsockopt(TCP_KEEPIDLE)"},
+      {IPPROTO_TCP, TCP_KEEPINTVL, "intervalSeconds", "getsockopt(TCP_KEEPINTVL)"},
+      {IPPROTO_TCP, TCP_KEEPCNT, "count", "getsockopt(TCP_KEEPCNT)"},
+      {IPPROTO_TCP, TCP_USER_TIMEOUT, "userTimeoutMs", "getsockopt(TCP_USER_TIMEOUT)"},
+  };
+  Napi::Object result = Napi::Object::New(env);
+  for (const Option& o : options) {
+    int value = 0;
+    socklen_t length = sizeof value;
+    if (getsockopt(fd, o.level, o.name, &value, &length) != 0) return Failure(env, o.syscall, errno);
+    if (o.name == SO_KEEPALIVE) result.Set(o.key, Napi::Boolean::New(env, value != 0));
+    else result.Set(o.key, Napi::Number::New(env, static_cast<unsigned int>(value)));
+  }
+  return result;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("originalDst", Napi::Function::New(env, OriginalDst, "originalDst"));
   exports.Set("transparentSocket", Napi::Function::New(env, TransparentSocket, "transparentSocket"));
+  exports.Set("setTcpKeepalive", Napi::Function::New(env, SetTcpKeepalive, "setTcpKeepalive"));
+  exports.Set("getTcpKeepalive", Napi::Function::New(env, GetTcpKeepalive, "getTcpKeepalive"));
   return exports;
 }
 

@@ -13,6 +13,19 @@ export interface NativeOriginalDst {
   originalDst(fd: number): NativeResult;
   /** Absent from an addon built before it existed (a stale build/): transparent sockets are then unavailable. */
   transparentSocket?(ip: string): number | NativeFailure;
+  /** Absent from an addon built before it existed: keepalive is then left to Node's setKeepAlive. */
+  setTcpKeepalive?(fd: number, enabled: boolean, idleSeconds: number, intervalSeconds: number, count: number, userTimeoutMs: number): undefined | NativeFailure;
+  getTcpKeepalive?(fd: number): NativeTcpKeepalive | NativeFailure;
+}
+
+/** A socket's keepalive settings as the kernel holds them. */
+export interface NativeTcpKeepalive {
+  readonly enabled: boolean;
+  readonly idleSeconds: number;
+  readonly intervalSeconds: number;
+  readonly count: number;
+  /** 0: no user timeout (the kernel's retransmission limits decide). */
+  readonly userTimeoutMs: number;
 }
 
 export type AddonStatus = { readonly available: true; readonly addon: NativeOriginalDst } | { readonly available: false; readonly reason: string };

@@ -2,6 +2,7 @@
 import { constants } from 'node:os';
 import type { Socket } from 'node:net';
 import { loadAddon, type AddonStatus } from './addon.js';
+import { descriptorOf } from './descriptor.js';
 import { OriginalDstError } from './errors.js';
 
 export interface OriginalDst {
@@ -46,16 +47,4 @@ export function originalDstWith(addon: AddonStatus, socket: Socket): OriginalDst
     `cannot read the original destination of fd ${fd}: ${result.syscall}: ${result.message} (is the socket an accepted TCP connection, and is it redirected by iptables in this network namespace?)`,
     { errno: result.errno },
   );
-}
-
-function descriptorOf(socket: Socket): number {
-  // Node keeps the descriptor on the internal handle; there is no public accessor.
-  const fd = (socket as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
-  if (typeof fd !== 'number' || fd < 0) {
-    throw new OriginalDstError(
-      'ORIGINAL_DST_ERR_NO_FD',
-      'the socket has no file descriptor: it is closed, not yet connected, or not a TCP socket Node opened itself',
-    );
-  }
-  return fd;
 }
