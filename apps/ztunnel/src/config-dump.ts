@@ -1,9 +1,11 @@
-// /config_dump in the shape ztunnel uses: workloads, services, policies, certificates and open connections as JSON lists.
+// /config_dump in the shape ztunnel uses: workloads, services, policies, certificates and open connections as JSON lists,
+// staged endpoints (stagedServices) as ztunnel's map.
 import type { MeshState, ServiceRecord, WorkloadRecord } from '@ambient/mesh-state';
 import type { Policy } from '@ambient/l4-authz';
 import type { CertificateDump } from './certificates.js';
 import type { ConnectionDump } from './connections.js';
 import type { ZtunnelConfig } from './config.js';
+import { stagedServicesJson, type StagedServicesJson } from './config-dump-staged.js';
 
 export interface ConfigDump {
   /** Build information, as ztunnel's `version` (its BuildInfo: version and the Istio version it speaks for). */
@@ -13,6 +15,8 @@ export interface ConfigDump {
   readonly workloads: Record<string, unknown>[];
   readonly services: Record<string, unknown>[];
   readonly policies: unknown[];
+  /** Endpoints whose service has not arrived yet, by service then workload uid (ztunnel's `stagedServices`). */
+  readonly stagedServices: StagedServicesJson;
   readonly certificates: readonly CertificateDump[];
   readonly connections: readonly ConnectionDump[];
   readonly config: Record<string, unknown>;
@@ -32,6 +36,7 @@ export function configDump(state: MeshState, certificates: readonly CertificateD
     workloads: workloads.map(workloadJson),
     services: services.map(serviceJson),
     policies: state.policies.all().map(policyJson),
+    stagedServices: stagedServicesJson(state),
     certificates,
     connections,
     config: { ...config },
