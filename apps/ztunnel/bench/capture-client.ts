@@ -2,7 +2,7 @@
 // since the bench process itself cannot enter one. One job per run, given as JSON; the result is one JSON line on
 // stdout. /proc is shared across network namespaces, so CPU of the proxies is read from here, next to the traffic.
 // Jobs: {"job":"echo","host","ports":[…]} (echo servers; prints READY, runs until killed),
-// {"job":"iperf","host","port","seconds","reverse","pids"}, {"job":"latency","host","port","rounds","warmup"},
+// {"job":"iperf","host","port","seconds","reverse","pids"}, {"job":"latency","host","port","rounds","warmup","pids"},
 // {"job":"rate","host","port","concurrency","ms","pids"} (CPU-ms per connection of each pid).
 import { readFileSync } from 'node:fs';
 import { connectionRate, cpuSeconds, cpuTimes, echoLatency, iperf, percentile, startEchoProcess, tcpDial, type Throughput } from '@ambient/hbone/testing';
@@ -10,7 +10,7 @@ import { connectionRate, cpuSeconds, cpuTimes, echoLatency, iperf, percentile, s
 export type ClientJob =
   | { readonly job: 'echo'; readonly host: string; readonly ports: readonly number[] }
   | { readonly job: 'iperf'; readonly host: string; readonly port: number; readonly seconds: number; readonly reverse: boolean; readonly pids: readonly number[] }
-  | { readonly job: 'latency'; readonly host: string; readonly port: number; readonly rounds: number; readonly warmup: number }
+  | { readonly job: 'latency'; readonly host: string; readonly port: number; readonly rounds: number; readonly warmup: number; readonly pids: readonly number[] }
   | { readonly job: 'rate'; readonly host: string; readonly port: number; readonly concurrency: number; readonly ms: number; readonly pids: readonly number[] };
 
 /**
@@ -35,6 +35,14 @@ function syscalls(pids: readonly number[]): { reads: number; writes: number } {
     writes += Number(/^syscw: (\d+)$/m.exec(io)?.[1] ?? 0);
   }
   return { reads, writes };
+}
+
+/** Percentiles of the timed round trips (µs), and each pid's CPU per timed round trip (µs), user space and kernel. */
+export interface LatencyResult {
+  readonly p50: number;
+  readonly p99: number;
+  readonly userUsByPid: number[];
+  readonly kernelUsByPid: number[];
 }
 
 export interface RateResult {
@@ -64,8 +72,11 @@ async function run(job: ClientJob): Promise<unknown> {
       } satisfies IperfResult;
     }
     case 'latency': {
-      const times = await echoLatency(tcpDial(job.port, job.host), job.rounds, job.warmup);
-      return { p50: percentile(times, 50), p99: percentile(times, 99) };
+      let before = job.pids.map(cpuTimes);
+      const times = await echoLatency(tcpDial(job.port, job.host), job.rounds, job.warmup, () => (before = job.pids.map(cpuTimes)));
+      const after = job.pids.map(cpuTimes);
+      const perRoundTrip = (field: 'user' | 'system') => job.pids.map((_, i) => (((after[i]?.[field] ?? 0) - (before[i]?.[field] ?? 0)) * 1e6) / job.rounds);
+      return { p50: percentile(times, 50), p99: percentile(times, 99), userUsByPid: perRoundTrip('user'), kernelUsByPid: perRoundTrip('system') } satisfies LatencyResult;
     }
     case 'rate': {
       const before = job.pids.map(cpuSeconds);

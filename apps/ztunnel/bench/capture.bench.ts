@@ -4,7 +4,8 @@
 // across the wire to the server side in node-b) and the ztunnel pair with --capture iptables, as deployed — no
 // SOCKS5 shim anywhere. Rows: throughput both ways, CPU-s/GB of both proxies (user space, also per node, and kernel
 // apart: veths, bridge and netfilter are charged to the sending process) and their read/write calls per MB,
-// keep-alive p50/p99, connections/s and CPU per connection per node. Needs root; without it, says so and exits 0.
+// keep-alive p50/p99 and the proxies' CPU per round trip (user space and kernel, per node), connections/s and CPU
+// per connection per node. Needs root; without it, says so and exits 0.
 // BENCH_SECONDS (iperf3 run, default 3), BENCH_ROUNDS (rounds through the three paths in turn, medians printed;
 // default 3: one round of the shared machine moved the throughput ratio between 0.56× and 1.08×), BENCH_ONLY
 // (comma list of throughput,latency,connections), BENCH_CPU_PROF=DIR (run the ztunnels under --cpu-prof), BENCH_ZTUNNEL_ARGS
@@ -15,7 +16,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatRatioTable, type BenchRow } from '@ambient/core';
 import { CONNECTION_WARMUP_MS, interleaved as interleavedRounds, waitForQuietMachine, writeBenchCertificates, writeStunnelConfigs } from '@ambient/hbone/testing';
-import type { IperfResult, RateResult } from './capture-client.js';
+import type { IperfResult, LatencyResult, RateResult } from './capture-client.js';
 import { addRule, benchRules, clientJob, startCaptureMesh, startClientJob, waitForListener } from './capture-mesh.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 3);
@@ -113,8 +114,10 @@ async function throughput(pids: Record<PathName, number[]>): Promise<void> {
   }
 }
 
-async function latency(): Promise<void> {
-  const m = await interleaved((path) => clientJob<{ p50: number; p99: number }>(mesh, 'sleep', { job: 'latency', host: echoIp, port: PORT.echo[path], rounds: LATENCY_ROUNDS, warmup: LATENCY_WARMUP }));
+async function latency(pids: Record<PathName, number[]>): Promise<void> {
+  const m = await interleaved((path) =>
+    clientJob<LatencyResult>(mesh, 'sleep', { job: 'latency', host: echoIp, port: PORT.echo[path], rounds: LATENCY_ROUNDS, warmup: LATENCY_WARMUP, pids: pids[path] }),
+  );
   const p50: BenchRow[] = [];
   const p99: BenchRow[] = [];
   const ms = (path: PathName) => ({ p50: m(path, (t) => t.p50) / 1000, p99: m(path, (t) => t.p99) / 1000 });
@@ -127,6 +130,19 @@ async function latency(): Promise<void> {
   }
   console.log(formatRatioTable(`capture: 1-byte echo round trip p50, keep-alive connection, 10,000 after 10,000 warm-up${rounds}`, p50, 'direct'));
   console.log(formatRatioTable('capture: 1-byte echo round trip p99, keep-alive connection', p99, 'direct'));
+  // Where a round trip's time goes in each proxy: the kernel's share (syscalls, wake-ups, the veths and netfilter the
+  // sender is charged for) against user space (for ztunnel: Node's event loop, streams, nghttp2 and TLS).
+  const cpu: BenchRow[] = [];
+  const us = (path: PathName, field: 'userUsByPid' | 'kernelUsByPid', i: number): number => m(path, (r) => r[field][i] ?? 0);
+  for (const path of ['stunnel', 'ztunnel'] as const) {
+    for (const [i, node] of ['node-a', 'node-b'].entries()) {
+      cpu.push({ name: `${LABEL[path]}, ${node}, user space`, value: us(path, 'userUsByPid', i), unit: 'CPU-µs/round trip', lowerIsBetter: true });
+      cpu.push({ name: `${LABEL[path]}, ${node}, kernel`, value: us(path, 'kernelUsByPid', i), unit: 'CPU-µs/round trip', lowerIsBetter: true });
+    }
+    const total = [0, 1].reduce((t, i) => t + us(path, 'userUsByPid', i) + us(path, 'kernelUsByPid', i), 0);
+    cpu.push({ name: `${LABEL[path]}, both nodes`, value: total, unit: 'CPU-µs/round trip', lowerIsBetter: true });
+  }
+  console.log(formatRatioTable('capture: proxy CPU per keep-alive round trip, per node (the same runs)', cpu, `${LABEL.stunnel}, both nodes`));
 }
 
 async function connections(pids: Record<PathName, number[]>): Promise<void> {
@@ -160,7 +176,7 @@ async function main(): Promise<void> {
   const pids = await setUp();
   console.log(`CPU busy in the second before measuring: ${(100 * (await waitForQuietMachine())).toFixed(0)}%`);
   if (ONLY.has('throughput')) await throughput(pids.iperf);
-  if (ONLY.has('latency')) await latency();
+  if (ONLY.has('latency')) await latency(pids.echo);
   if (ONLY.has('connections')) await connections(pids.echo);
   console.log(`load average at end: ${load()}`);
 }

@@ -20,6 +20,21 @@ it('times every round trip after the warm-up, sorted', async () => {
   echo.close();
 });
 
+it('runs onTimed once, after the warm-up round trips and before the first timed one', async () => {
+  let bytes = 0;
+  const echo = await listen((s) =>
+    s.on('data', (d: Buffer) => {
+      bytes += d.length;
+      s.write(d);
+    }),
+  );
+  const seenAtTimed: number[] = [];
+  await echoLatency(tcpDial(echo.port), 5, 7, () => seenAtTimed.push(bytes));
+  expect(seenAtTimed).toEqual([7]);
+  expect(bytes).toBe(12);
+  echo.close();
+});
+
 it('rejects, naming the round, when the path closes mid-measurement', async () => {
   let seen = 0;
   const flaky = await listen((s) =>

@@ -85,9 +85,10 @@ const ROUND_TRIP_STALL_MS = 10_000;
 
 /**
  * Round-trip times (µs, sorted) of 1-byte ping-pongs on one kept-alive connection to an echo, after a warm-up.
- * Rejects, naming the round, when the connection closes or no answer comes for ROUND_TRIP_STALL_MS.
+ * Rejects, naming the round, when the connection closes or no answer comes for ROUND_TRIP_STALL_MS. `onTimed` runs
+ * once, after the warm-up and before the first timed round (to read the proxies' CPU times over the timed rounds).
  */
-export async function echoLatency(dial: Dial, rounds: number, warmup: number): Promise<number[]> {
+export async function echoLatency(dial: Dial, rounds: number, warmup: number, onTimed?: () => void): Promise<number[]> {
   const socket = await dial();
   const times: number[] = [];
   const one = Buffer.from([1]);
@@ -106,6 +107,7 @@ export async function echoLatency(dial: Dial, rounds: number, warmup: number): P
   }, ROUND_TRIP_STALL_MS);
   try {
     for (round = 0; round < warmup + rounds; round++) {
+      if (round === warmup) onTimed?.();
       const start = process.hrtime.bigint();
       await new Promise<void>((resolve, reject) => {
         answered = resolve;
