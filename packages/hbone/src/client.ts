@@ -6,7 +6,7 @@ import type { KeepaliveOptions } from './keepalive.js';
 import { identityOf, type TlsMaterial } from './peer.js';
 import { HbonePool, type Lease, type PoolKey, type PoolOptions } from './pool.js';
 import { openSession, requestTunnel, type NextHop } from './session.js';
-import type { OpenSocket } from './tcp.js';
+import type { ConfigureSocket, OpenSocket } from './tcp.js';
 
 export interface ConnectRequest {
   /** Where to dial: the destination's ip:15008, a waypoint or an east-west gateway. */
@@ -40,6 +40,8 @@ export interface HboneClientOptions {
    * socket for an address this host does not own (transparent capture). Undefined: bind `sourceIp` as usual.
    */
   readonly openSocket?: (sourceIp: string, nextHop: NextHop) => OpenSocket | undefined;
+  /** Socket options of each session's TCP connection; default keepalive after TCP_KEEPALIVE_IDLE_MS. */
+  readonly configureSocket?: ConfigureSocket;
   /** Called once per session opened, pooled or inner (its `socket` is the verified TLS socket). */
   readonly onSession?: (session: ClientHttp2Session) => void;
 }
@@ -82,6 +84,7 @@ export class HboneClient {
         expectedIdentities: request.expectedIdentities,
         ...(request.sourceIp ? { sourceIp: request.sourceIp } : {}),
         ...(openSocket ? { openSocket } : {}),
+        ...(this.#options.configureSocket ? { configureSocket: this.#options.configureSocket } : {}),
         ...this.#timeouts(),
       }).then((session) => this.#opened(session));
     };

@@ -17,7 +17,7 @@ export type { Forwarded, TraceParent } from './headers.js';
 export { splice } from './splice.js';
 export { adoptLargeReads, dialTcp } from './tcp.js';
 export { TCP_KEEPALIVE_IDLE_MS } from './settings.js';
-export type { DialOptions, OpenSocket } from './tcp.js';
+export type { ConfigureSocket, DialOptions, OpenSocket } from './tcp.js';
 export { parsePortRange, SourcePorts } from './source-port.js';
 export type { PortRange } from './source-port.js';
 export type { SpliceResult, SpliceCounters } from './splice.js';

@@ -3,7 +3,7 @@
 import http2, { type Http2Session, type ServerHttp2Stream, type IncomingHttpHeaders } from 'node:http2';
 import tls, { type TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from '@ambient/core';
 import { parseAuthority, type Authority } from './authority.js';
 import { statusForRefusal, type Refusal } from './errors.js';
@@ -12,6 +12,7 @@ import { keepalive, type KeepaliveOptions } from './keepalive.js';
 import { serverPeerIdentity, type TlsMaterial } from './peer.js';
 import { CONNECTION_WINDOW, SERVER_SETTINGS, TLS_BASE, TCP_KEEPALIVE_IDLE_MS } from './settings.js';
 import { splice, type SpliceCounters, type SpliceResult } from './splice.js';
+import type { ConfigureSocket } from './tcp.js';
 
 export interface TunnelRequest {
   readonly authority: Authority;
@@ -48,6 +49,11 @@ export interface HboneServerOptions {
   readonly onTunnelOpen?: (request: TunnelRequest, counters: SpliceCounters) => void;
   readonly handshakeTimeoutMs?: number;
   readonly keepalive?: KeepaliveOptions;
+  /**
+   * Socket options of each TCP connection this server accepts on its own listener (not of those handed to `serve`,
+   * whose caller accepted them); default keepalive after TCP_KEEPALIVE_IDLE_MS. One that throws closes the socket.
+   */
+  readonly configureSocket?: ConfigureSocket;
   readonly log?: Logger;
   /** Called once per accepted session (its `socket` is the verified TLS socket): e.g. to re-check the peer later. */
   readonly onSession?: (session: Http2Session) => void;
@@ -66,6 +72,8 @@ export class HboneServer {
   /** Who is on the other end of each session, read once per session rather than once per stream. */
   readonly #peers = new WeakMap<Http2Session, SessionPeer>();
   #material: TlsMaterial;
+  /** True while `serve` hands a socket its caller accepted (and configured) to the TLS server. */
+  #handedOver = false;
 
   constructor(options: HboneServerOptions) {
     this.#options = options;
@@ -80,10 +88,12 @@ export class HboneServer {
       handshakeTimeout: options.handshakeTimeoutMs ?? 10_000,
       // Small frames (a 200, a WINDOW_UPDATE) must not wait for Nagle.
       noDelay: true,
-      keepAlive: true,
-      keepAliveInitialDelay: TCP_KEEPALIVE_IDLE_MS,
+      ...(options.configureSocket ? {} : { keepAlive: true, keepAliveInitialDelay: TCP_KEEPALIVE_IDLE_MS }),
     });
     this.#material = options.tls;
+    const configureSocket = options.configureSocket;
+    // Before TLS's own listener: a socket the hook refuses is closed before its handshake starts.
+    if (configureSocket) this.#tlsServer.prependListener('connection', (socket: Socket) => this.#configure(socket, configureSocket));
     this.#tlsServer.on('secureConnection', (socket) => this.#onSecureConnection(socket));
     this.#tlsServer.on('tlsClientError', (err, socket) => {
       // A refused client chain ends the handshake as a hang-up: OpenSSL's reason is on the socket.
@@ -98,7 +108,22 @@ export class HboneServer {
 
   /** Serves an already-accepted TCP connection (for callers that own the listening socket). */
   serve(socket: Duplex): void {
-    this.#tlsServer.emit('connection', socket);
+    this.#handedOver = true;
+    try {
+      this.#tlsServer.emit('connection', socket);
+    } finally {
+      this.#handedOver = false;
+    }
+  }
+
+  #configure(socket: Socket, configureSocket: ConfigureSocket): void {
+    if (this.#handedOver) return;
+    try {
+      configureSocket(socket);
+    } catch (err) {
+      this.#options.log?.debug({ err: (err as Error).message, peer: socket.remoteAddress }, 'HBONE socket options refused');
+      socket.destroy();
+    }
   }
 
   listen(port: number, host: string): Promise<AddressInfo> {

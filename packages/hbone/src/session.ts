@@ -9,7 +9,7 @@ import { errorForStatus, HboneError } from './errors.js';
 import { keepalive, type KeepaliveOptions } from './keepalive.js';
 import { checkServerIdentity, type TlsMaterial } from './peer.js';
 import { CLIENT_SETTINGS, CONNECTION_WINDOW, TLS_BASE, TCP_KEEPALIVE_IDLE_MS } from './settings.js';
-import type { OpenSocket } from './tcp.js';
+import type { ConfigureSocket, OpenSocket } from './tcp.js';
 
 export interface NextHop {
   readonly host: string;
@@ -26,6 +26,8 @@ export interface SessionOptions {
   readonly socket?: Duplex;
   /** Dial with a socket from here instead (one bound to a foreign `sourceIp` with IP_TRANSPARENT, say). */
   readonly openSocket?: OpenSocket;
+  /** Socket options for the TCP connection (not for `socket`), instead of keepalive after TCP_KEEPALIVE_IDLE_MS. */
+  readonly configureSocket?: ConfigureSocket;
   readonly timeoutMs?: number;
   readonly keepalive?: KeepaliveOptions;
 }
@@ -35,7 +37,7 @@ export async function openSession(options: SessionOptions): Promise<ClientHttp2S
   const { nextHop, expectedIdentities } = options;
   const socket = await handshake(options);
   socket.setNoDelay(true);
-  socket.setKeepAlive(true, TCP_KEEPALIVE_IDLE_MS);
+  if (!options.socket) configure(socket, options.configureSocket, nextHop);
   const session = http2.connect(`http://${hostForUrl(nextHop.host)}:${nextHop.port}`, {
     createConnection: () => socket,
     settings: CLIENT_SETTINGS,
@@ -52,6 +54,20 @@ export async function openSession(options: SessionOptions): Promise<ClientHttp2S
   keepalive(session, options.keepalive);
   void expectedIdentities;
   return session;
+}
+
+/** The caller's socket options, or keepalive after TCP_KEEPALIVE_IDLE_MS; a hook that throws closes the socket. */
+function configure(socket: TLSSocket, configureSocket: ConfigureSocket | undefined, nextHop: NextHop): void {
+  if (!configureSocket) {
+    socket.setKeepAlive(true, TCP_KEEPALIVE_IDLE_MS);
+    return;
+  }
+  try {
+    configureSocket(socket);
+  } catch (err) {
+    socket.destroy();
+    throw new HboneError('HBONE_ERR_TLS', `cannot set socket options towards HBONE peer ${nextHop.host}:${nextHop.port}: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 function handshake(options: SessionOptions): Promise<TLSSocket> {

@@ -58,10 +58,18 @@ export interface DialOptions {
    * (the original client's, in transparent capture). It gets the dial's socket options; `localAddress` is not used.
    */
   readonly openSocket?: OpenSocket;
+  /** Sets the socket's options once connected, instead of keepalive after TCP_KEEPALIVE_IDLE_MS (Nagle stays off). */
+  readonly configureSocket?: ConfigureSocket;
 }
 
 /** A factory of not yet connected sockets, given net.Socket's constructor options. */
 export type OpenSocket = (options: net.SocketConstructorOpts) => Socket;
+
+/**
+ * A caller's socket options (keepalive probes, TCP_USER_TIMEOUT …) for a connected TCP socket, or a TLS socket over
+ * one; this package sets none of those itself when given one. It may throw: the socket is then closed.
+ */
+export type ConfigureSocket = (socket: Socket) => void;
 
 /** Connects with large reads; rejects with the socket error (ECONNREFUSED, a timeout …). */
 export function dialTcp(options: DialOptions): Promise<Socket> {
@@ -75,8 +83,7 @@ function connect(options: DialOptions, localPort: number | undefined): Promise<S
     const socketOptions = {
       allowHalfOpen: true,
       noDelay: true,
-      keepAlive: true,
-      keepAliveInitialDelay: TCP_KEEPALIVE_IDLE_MS,
+      ...(options.configureSocket ? {} : { keepAlive: true, keepAliveInitialDelay: TCP_KEEPALIVE_IDLE_MS }),
       onread: { buffer: large.buffer, callback: large.callback },
     };
     let socket: Socket;
@@ -105,6 +112,12 @@ function connect(options: DialOptions, localPort: number | undefined): Promise<S
     socket.setTimeout(options.timeoutMs ?? 10_000, () => fail(new Error(`connect to ${options.host}:${options.port} timed out`)));
     socket.once('connect', () => {
       socket.setTimeout(0);
+      try {
+        options.configureSocket?.(socket);
+      } catch (err) {
+        fail(err as Error);
+        return;
+      }
       socket.off('error', fail);
       resolve(socket);
     });
