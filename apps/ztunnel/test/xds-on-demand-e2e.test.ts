@@ -80,6 +80,7 @@ interface Dump {
   workloads: { name: string }[];
   services: { hostname: string }[];
   policies: unknown[];
+  stagedServices: Record<string, Record<string, unknown>>;
 }
 
 async function configDump(node: string): Promise<Dump> {
@@ -138,9 +139,18 @@ describe('ztunnel --xds-on-demand true', () => {
     expect((await configDump('node-a')).policies).toHaveLength(1);
   });
 
+  it('shows its own workload staged under a service it has not looked up (ztunnel stagedServices), until it has', async () => {
+    const uid = 'Kubernetes/networking.istio.io/WorkloadEntry/default/echo';
+    expect((await configDump('node-b')).stagedServices).toEqual({
+      'default/echo.default.mesh': { [uid]: { workloadUid: uid, port: { '80': 8080 }, status: 'Healthy' } },
+    });
+    expect((await configDump('node-a')).stagedServices).toEqual({});
+  });
+
   it('carries sleep → echo by VIP, looking up the service with its workload; the far side looks up the source', async () => {
     await echoThrough('127.96.9.10', 80, 'by VIP, on demand');
     expect(names(await configDump('node-a'))).toEqual({ workloads: ['echo', 'sleep'], services: ['echo.default.mesh'] });
+    expect((await configDump('node-a')).stagedServices).toEqual({});
     const inbound = await waitFor('the destination access log', () => accessLines('node-b').find((l) => l['direction'] === 'inbound'));
     // node-b knew nothing of sleep before: the source workload in its log came from a lookup of /127.0.81.1.
     expect(inbound).toMatchObject({ 'src.workload': 'sleep', 'dst.workload': 'echo', 'src.identity': 'spiffe://cluster.local/ns/default/sa/sleep' });
