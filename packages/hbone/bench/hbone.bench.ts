@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { formatRatioTable, type BenchRow } from '@ambient/core';
 import { HboneClient } from '../src/index.js';
 import { readMaterial } from './certs.js';
-import { echoLatency, freePort, iperf, openIdle, percentile, totalRssBytes, startEchoProcess, startIperfServer, stunnelPair, tcpDial, writeBenchCertificates } from '../src/testing/index.js';
-import { hbonePath, nodeTlsPath, type Path } from './paths.js';
+import { cpuTimes, echoLatency, freePort, iperf, openIdle, percentile, totalRssBytes, startEchoProcess, startIperfServer, stunnelPair, tcpDial, writeBenchCertificates } from '../src/testing/index.js';
+import { hbonePath, nodeTcpPath, nodeTlsPath, type Path } from './paths.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const dir = mkdtempSync(join(tmpdir(), 'hbone-bench-'));
@@ -54,22 +54,35 @@ try {
   console.log(formatRatioTable('download throughput (iperf3 -R)', down, 'stunnel pair'));
   console.log(formatRatioTable('CPU seconds of both proxies per GB (upload)', cpu, 'stunnel pair'));
 
-  // 2. 1-byte echo latency on a kept-alive connection, after warm-up.
+  // 2. 1-byte echo latency on a kept-alive connection, after warm-up, and what a round trip costs both proxies in
+  // CPU: user space (the proxy's own work) apart from the kernel (system calls, wake-ups, loopback TCP). The plain
+  // Node relay pair is the floor of any Node proxy: its event loop and streams with no TLS or HTTP/2.
   const p50: BenchRow[] = [];
   const p99: BenchRow[] = [];
+  const cpuPerRoundTrip: BenchRow[] = [];
+  const ROUND_TRIPS = 5000;
   const direct = await echoLatency(tcpDial(echo.port), 5000, 1000);
   const base = { p50: percentile(direct, 50), p99: percentile(direct, 99) };
   p50.push({ name: 'direct', value: base.p50, unit: 'µs', lowerIsBetter: true });
   p99.push({ name: 'direct', value: base.p99, unit: 'µs', lowerIsBetter: true });
-  for (const [name, factory] of paths) {
+  for (const [name, factory] of [...paths, ['node TCP relay pair', nodeTcpPath] as [string, PathFactory]]) {
     await withPath(factory, echo.port, async (p) => {
-      const t = await echoLatency(tcpDial(p.port), 5000, 2000);
+      const cpu = () => p.pids.map(cpuTimes).reduce((t, c) => ({ user: t.user + c.user, system: t.system + c.system }), { user: 0, system: 0 });
+      let before = cpu();
+      const t = await echoLatency(tcpDial(p.port), ROUND_TRIPS, 2000, () => (before = cpu()));
+      const after = cpu();
+      const us = (seconds: number): number => (seconds * 1e6) / ROUND_TRIPS;
+      cpuPerRoundTrip.push(
+        { name: `${name}, user space`, value: us(after.user - before.user), unit: 'CPU-µs/round trip', lowerIsBetter: true },
+        { name: `${name}, kernel`, value: us(after.system - before.system), unit: 'CPU-µs/round trip', lowerIsBetter: true },
+      );
       p50.push({ name, value: percentile(t, 50), unit: 'µs', lowerIsBetter: true });
       p99.push({ name: `${name} (added ${Math.round(percentile(t, 99) - base.p99)} µs)`, value: percentile(t, 99), unit: 'µs', lowerIsBetter: true });
     });
   }
   console.log(formatRatioTable('1-byte echo round trip p50, keep-alive', p50, 'direct'));
   console.log(formatRatioTable('1-byte echo round trip p99, keep-alive', p99, 'direct'));
+  console.log(formatRatioTable('CPU of both proxies per keep-alive round trip (the same runs)', cpuPerRoundTrip, 'stunnel pair, user space'));
 
   // 3. Tunnel setup on one pooled session (library in this process → hbone server process).
   await withPath(hbonePath, echo.port, async (p) => {

@@ -1,5 +1,6 @@
-// Starts the Node paths of the HBONE benchmark as separate processes: Node TLS pairs and HBONE pairs, each client
-// side listening on loopback and forwarding to a target port (the stunnel baseline is in @ambient/hbone/testing).
+// Starts the Node paths of the HBONE benchmark as separate processes: plain relay pairs, Node TLS pairs and HBONE
+// pairs, each client side listening on loopback and forwarding to a target port (the stunnel baseline is in
+// @ambient/hbone/testing).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -27,6 +28,13 @@ async function proxy(mode: string, target: number, dir: string, env: Record<stri
     env: { ...process.env, ...env },
   });
   return [child, await waitReady(child, /^READY (\d+)$/)];
+}
+
+/** Two plain TCP relays in a row: the Node event loop's own cost per hop, with no TLS or HTTP/2. */
+export async function nodeTcpPath(target: number): Promise<Path> {
+  const [server, serverPort] = await proxy('tcp-relay', target, '');
+  const [client, clientPort] = await proxy('tcp-relay', serverPort, '');
+  return benchPath('node TCP relay pair', clientPort, [client, server]);
 }
 
 export async function nodeTlsPath(target: number, dir: string): Promise<Path> {

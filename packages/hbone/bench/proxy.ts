@@ -2,6 +2,7 @@
 // Usage: proxy.ts MODE LISTEN_PORT TARGET_PORT CERT_DIR
 //   tls-client   TCP in → TLS 1.3 to TARGET_PORT       tls-server   TLS 1.3 in → TCP to TARGET_PORT
 //   hbone-client TCP in → HBONE to TARGET_PORT         hbone-server HBONE in → TCP to the CONNECT authority
+//   tcp-relay    TCP in → TCP to TARGET_PORT (no TLS: what a Node event loop costs a hop by itself)
 // Prints "READY <port>" on stdout once listening.
 import net, { type AddressInfo } from 'node:net';
 import tls from 'node:tls';
@@ -23,6 +24,11 @@ function dialTarget(): net.Socket {
 }
 
 switch (mode) {
+  case 'tcp-relay': {
+    const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (inbound) => void splice(inbound, dialTarget()));
+    server.listen(Number(listenPort), '127.0.0.1', () => ready(server));
+    break;
+  }
   case 'tls-client': {
     const material = read('client');
     const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (inbound) => {
