@@ -74,6 +74,21 @@ export interface ZtunnelConfig {
   readonly xdsOnDemand: boolean;
   /** With xdsOnDemand: this node's workload addresses, looked up at start and kept subscribed (ZDS's part in Istio). */
   readonly localWorkloadAddresses: readonly string[];
+  /** TCP keepalive and TCP_USER_TIMEOUT on every socket ztunnel holds (Istio's `socketConfig`). */
+  readonly socketConfig: SocketConfig;
+}
+
+/** Istio's SocketConfig (KEEPALIVE_TIME, _INTERVAL, _RETRIES, _ENABLED, USER_TIMEOUT_ENABLED), in whole seconds. */
+export interface SocketConfig {
+  /** Idle time before the first probe (TCP_KEEPIDLE). */
+  readonly keepaliveTimeMs: number;
+  /** Between unanswered probes (TCP_KEEPINTVL). */
+  readonly keepaliveIntervalMs: number;
+  /** Unanswered probes before the connection is given up (TCP_KEEPCNT). */
+  readonly keepaliveRetries: number;
+  readonly keepaliveEnabled: boolean;
+  /** TCP_USER_TIMEOUT of time + retries × interval: unacknowledged data gives up as soon as an idle peer would. */
+  readonly userTimeoutEnabled: boolean;
 }
 
 /** Every flag ztunnel accepts; each takes a value. */
@@ -112,6 +127,11 @@ export const ZTUNNEL_FLAGS = [
   'local-xds',
   'xds-on-demand',
   'local-workload-addresses',
+  'keepalive-time',
+  'keepalive-interval',
+  'keepalive-retries',
+  'keepalive-enabled',
+  'user-timeout-enabled',
 ] as const;
 
 const NODE = /^[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/;
@@ -210,5 +230,35 @@ export function readZtunnelConfig(env: EnvMap): ZtunnelConfig {
     localXds,
     xdsOnDemand,
     localWorkloadAddresses,
+    socketConfig: readSocketConfig(r),
   });
+}
+
+/** The kernel's limits: TCP_KEEPIDLE and TCP_KEEPINTVL up to 32767 s, TCP_KEEPCNT up to 127, TCP_USER_TIMEOUT an int of ms. */
+const KEEPALIVE_MAX_MS = 32_767_000;
+const USER_TIMEOUT_MAX_MS = 2 ** 31 - 1;
+
+function readSocketConfig(r: ConfigReader): SocketConfig {
+  const seconds = (flag: '--keepalive-time' | '--keepalive-interval'): number => {
+    const ms = r.duration(flag, 180_000, { minMs: 1_000, maxMs: KEEPALIVE_MAX_MS });
+    if (ms % 1_000 === 0) return ms;
+    r.problem(`${flag} must be whole seconds (the kernel counts keepalive time in seconds), got "${r.optional(flag) ?? ''}"`);
+    return 180_000;
+  };
+  const config = {
+    keepaliveTimeMs: seconds('--keepalive-time'),
+    keepaliveIntervalMs: seconds('--keepalive-interval'),
+    keepaliveRetries: r.int('--keepalive-retries', 9, { min: 1, max: 127 }),
+    keepaliveEnabled: r.bool('--keepalive-enabled', true),
+    userTimeoutEnabled: r.bool('--user-timeout-enabled', false),
+  };
+  if (config.userTimeoutEnabled && userTimeoutMs(config) > USER_TIMEOUT_MAX_MS) {
+    r.problem(`--user-timeout-enabled true needs --keepalive-time + --keepalive-retries × --keepalive-interval of at most ${USER_TIMEOUT_MAX_MS} ms (TCP_USER_TIMEOUT is an int of milliseconds), got ${userTimeoutMs(config)} ms`);
+  }
+  return config;
+}
+
+/** TCP_USER_TIMEOUT as Istio computes it: the time a silent idle peer takes to be given up by keepalive. */
+export function userTimeoutMs(config: Pick<SocketConfig, 'keepaliveTimeMs' | 'keepaliveIntervalMs' | 'keepaliveRetries'>): number {
+  return config.keepaliveTimeMs + config.keepaliveRetries * config.keepaliveIntervalMs;
 }

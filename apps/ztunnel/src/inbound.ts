@@ -9,6 +9,7 @@ import { hostPort, type ConnectionLink } from './connections.js';
 import { sendProxyHeader } from './app-tunnel.js';
 import { CONNECT_TIMEOUT_MS, type ProxyContext } from './context.js';
 import { planInbound, type InboundRequest } from './plan/inbound.js';
+import { socketOptions } from './socket-options.js';
 import { baggageSource } from './tunnel-headers.js';
 
 const REFUSAL_KIND = { 400: 'bad-request', 401: 'denied', 503: 'unreachable' } as const;
@@ -106,7 +107,7 @@ async function admit(ctx: ProxyContext, request: InboundRequest, src: { address:
   const connection = track(ctx, request, src, dst, plan.workload, plan.target, facts);
   let upstream: Socket;
   try {
-    upstream = await dialTcp({ host: plan.target.host, port: plan.target.port, timeoutMs: CONNECT_TIMEOUT_MS, ...originalSourceOf(ctx, request.srcIp, plan.target.host) });
+    upstream = await dialTcp({ host: plan.target.host, port: plan.target.port, timeoutMs: CONNECT_TIMEOUT_MS, configureSocket: socketOptions(ctx.config.socketConfig), ...originalSourceOf(ctx, request.srcIp, plan.target.host) });
     sendProxyHeader(upstream, plan.appTunnel, src, request.peerIdentity);
   } catch (err) {
     const reason = `cannot connect to ${plan.target.host}:${plan.target.port}: ${(err as Error).message}`;

@@ -11,6 +11,7 @@ import { CONNECT_TIMEOUT_MS, SOCKS_HANDSHAKE_TIMEOUT_MS, type ProxyContext } fro
 import { connectThroughGateway } from './double-hbone.js';
 import { handshakeRevoked, revokedOutcome, sessionOf } from './live-revocation.js';
 import { fetchResolvedPlan } from './on-demand-dns/resolve-step.js';
+import { socketOptions } from './socket-options.js';
 import { connectHeaders } from './tunnel-headers.js';
 import { planOutbound, type OutboundDestination, type OutboundPlan } from './plan/outbound.js';
 import { reply, Reply, type ReplyCode } from './socks5/codec.js';
@@ -98,7 +99,7 @@ export async function carryOutbound(ctx: ProxyContext, source: OutboundSource, s
     upstream =
       plan.kind === 'hbone' ? await source.client.connect({ nextHop: plan.nextHop, authority: plan.authority, expectedIdentities: plan.expectedIdentities, sourceIp: from, headers: connectHeaders(source.workload, src, plan.service?.hostname) })
       : plan.kind === 'double-hbone' ? await connectThroughGateway(source.client, plan, from)
-      : await dialTcp({ host: plan.target.host, port: plan.target.port, timeoutMs: CONNECT_TIMEOUT_MS, ...leaveFrom(ctx, from) });
+      : await dialTcp({ host: plan.target.host, port: plan.target.port, timeoutMs: CONNECT_TIMEOUT_MS, configureSocket: socketOptions(ctx.config.socketConfig), ...leaveFrom(ctx, from) });
   } catch (err) {
     if (ctx.revocation && handshakeRevoked(err)) ctx.revocation.refused('source');
     const record = connection.close({ error: (err as Error).message, responseFlags: failureReply(err).flag });

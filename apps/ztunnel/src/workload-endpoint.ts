@@ -7,6 +7,7 @@ import type { WorkloadRecord } from '@ambient/mesh-state';
 import { tlsMaterialFromSvid, type Svid, type TlsMaterial } from '@ambient/spiffe';
 import type { ProxyContext } from './context.js';
 import type { OutboundSource } from './outbound.js';
+import { socketOptions } from './socket-options.js';
 import { tunnelResponseHeaders } from './tunnel-headers.js';
 
 export class WorkloadEndpoint {
@@ -27,9 +28,10 @@ export class WorkloadEndpoint {
     this.#crl = tls.crl;
     const { originalSource, revocation } = ctx;
     const uid = (): string => this.workload.uid;
-    this.hbone = new HboneServer({ tls, ...inbound, responseHeaders: () => tunnelResponseHeaders(this.workload), log: ctx.log, ...revocation?.inboundHooks(uid) });
+    const configureSocket = socketOptions(ctx.config.socketConfig);
+    this.hbone = new HboneServer({ tls, ...inbound, configureSocket, responseHeaders: () => tunnelResponseHeaders(this.workload), log: ctx.log, ...revocation?.inboundHooks(uid) });
     const pool = { maxStreamsPerConnection: ctx.config.poolMaxStreamsPerConnection, idleTimeoutMs: ctx.config.poolUnusedReleaseTimeoutMs };
-    this.#client = new HboneClient({ tls, pool, ...(originalSource ? { openSocket: (ip: string) => originalSource.from(ip) } : {}), ...revocation?.outboundHooks(uid) });
+    this.#client = new HboneClient({ tls, pool, configureSocket, ...(originalSource ? { openSocket: (ip: string) => originalSource.from(ip) } : {}), ...revocation?.outboundHooks(uid) });
     this.source = { workload, address: sourceAddress, client: this.#client };
   }
 

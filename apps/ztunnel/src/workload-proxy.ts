@@ -3,7 +3,6 @@
 // proxy (15053, UDP and TCP) answering as the workload. Rotation swaps certificates in
 // place; close() stops accepting, sends GOAWAY and lets tunnels finish up to a deadline.
 import net, { type AddressInfo, type Server } from 'node:net';
-import { TCP_KEEPALIVE_IDLE_MS } from '@ambient/hbone';
 import type { WorkloadRecord } from '@ambient/mesh-state';
 import type { Svid } from '@ambient/spiffe';
 import type { ProxyContext } from './context.js';
@@ -11,6 +10,7 @@ import { DnsServer } from './dns/server.js';
 import { ZtunnelError } from './errors.js';
 import { hboneInbound, plaintextInbound } from './inbound.js';
 import { socksOutbound } from './outbound.js';
+import { socketOptions } from './socket-options.js';
 import { WorkloadEndpoint } from './workload-endpoint.js';
 
 export class WorkloadProxy {
@@ -27,8 +27,13 @@ export class WorkloadProxy {
     const endpoint = new WorkloadEndpoint(ctx, workload, address, svid, hboneInbound(ctx));
     this.endpoint = endpoint;
     // Half-open: a client's FIN must not end the way back before the destination has answered.
-    this.#socks = net.createServer({ noDelay: true, allowHalfOpen: true, keepAlive: true, keepAliveInitialDelay: TCP_KEEPALIVE_IDLE_MS }, (socket) => endpoint.carry(socket, socksOutbound(ctx, endpoint.source, socket, this.#socksAddress)));
-    this.#plaintext = net.createServer({ noDelay: true, allowHalfOpen: true, keepAlive: true, keepAliveInitialDelay: TCP_KEEPALIVE_IDLE_MS }, (socket) => {
+    const configure = socketOptions(ctx.config.socketConfig);
+    this.#socks = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
+      configure(socket);
+      endpoint.carry(socket, socksOutbound(ctx, endpoint.source, socket, this.#socksAddress));
+    });
+    this.#plaintext = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
+      configure(socket);
       const current = endpoint.workload;
       endpoint.carry(socket, plaintextInbound(ctx, current, socket, plaintextTargetPort(current)));
     });

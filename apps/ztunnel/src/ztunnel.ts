@@ -16,6 +16,7 @@ import { CrlFile } from './crl.js';
 import { LiveRevocation } from './live-revocation.js';
 import { HeapProfiler } from './heap-profile.js';
 import { NodeCapture } from './capture/node-capture.js';
+import { warnUnappliedSocketOptions } from './socket-options.js';
 import { originalSourceFor } from './capture/original-source.js';
 import { requireNodeNamespace, requireOriginalDst } from './capture/support.js';
 import { ConnectionRegistry } from './connections.js';
@@ -50,6 +51,7 @@ export interface Ztunnel {
 export async function startZtunnel(config: ZtunnelConfig, options: { logger: Logger }): Promise<Ztunnel> {
   const levels = new LogLevels(options.logger);
   const log = levels.for('proxy');
+  warnUnappliedSocketOptions(config.socketConfig, log);
   if (config.capture === 'iptables') {
     requireOriginalDst();
     requireNodeNamespace();

@@ -47,6 +47,7 @@ describe('readZtunnelConfig', () => {
       localXds: '',
       xdsOnDemand: false,
       localWorkloadAddresses: [],
+      socketConfig: { keepaliveTimeMs: 180_000, keepaliveIntervalMs: 180_000, keepaliveRetries: 9, keepaliveEnabled: true, userTimeoutEnabled: false },
     });
     expect(Object.isFrozen(config.xdsAddress)).toBe(true);
   });

@@ -5,13 +5,13 @@
 // (inbound), both read from the kernel (SO_ORIGINAL_DST), since after REDIRECT the socket only shows the node.
 import { existsSync } from 'node:fs';
 import net, { type AddressInfo, type Server, type Socket } from 'node:net';
-import { TCP_KEEPALIVE_IDLE_MS } from '@ambient/hbone';
 import { getOriginalDst, type OriginalDst } from '@ambient/original-dst';
 import type { WorkloadCertificates } from '../certificates.js';
 import type { ProxyContext } from '../context.js';
 import { DnsServer } from '../dns/server.js';
 import { ZtunnelError } from '../errors.js';
 import { LocalWorkloads } from '../local-workloads.js';
+import { socketOptions } from '../socket-options.js';
 import { CapturedWorkload } from './captured-workload.js';
 import { installCapture } from './iptables.js';
 import { ServedByAddress } from './served-by-address.js';
@@ -147,8 +147,12 @@ export class NodeCapture {
    */
   async #listen(port: number, what: Direction, onConnection: (socket: Socket, bound: number) => void, options: ListenOptions = {}): Promise<void> {
     let bound = port;
+    const configure = socketOptions(this.#ctx.config.socketConfig);
     for (const host of this.#hosts()) {
-      const server = net.createServer({ noDelay: true, keepAlive: true, keepAliveInitialDelay: TCP_KEEPALIVE_IDLE_MS, ...options }, (socket) => onConnection(socket, bound));
+      const server = net.createServer({ noDelay: true, ...options }, (socket) => {
+        configure(socket);
+        onConnection(socket, bound);
+      });
       this.#servers.push(server);
       await new Promise<void>((resolve, reject) => {
         const shown = net.isIPv6(host) ? `[${host}]:${bound}` : `${host}:${bound}`;

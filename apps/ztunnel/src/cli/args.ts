@@ -43,6 +43,11 @@ workloads whose Workload.node is NAME.
   --local-xds YAML                the same YAML inline (Istio's LOCAL_XDS)
   --xds-on-demand true|false      look addresses up one by one as connections need them (Istio's XDS_ON_DEMAND, default false)
   --local-workload-addresses IP[,…]  with --xds-on-demand: this node's workloads, looked up at start and kept subscribed
+  --keepalive-time DURATION       TCP keepalive on every socket ztunnel holds: idle time before the first probe (default 180s)
+  --keepalive-interval DURATION   time between unanswered probes (default 180s); both whole seconds, 1s to 32767s
+  --keepalive-retries N           unanswered probes before the connection is dropped, 1 to 127 (default 9)
+  --keepalive-enabled true|false  TCP keepalive at all (default true)
+  --user-timeout-enabled true|false  TCP_USER_TIMEOUT of time + retries × interval: unacknowledged data gives up too (default false)
 `;
 
 /** Parses argv into the frozen config; any mistake is one UsageError sentence. */
