@@ -3,14 +3,16 @@
 // stdout. /proc is shared across network namespaces, so CPU of the proxies is read from here, next to the traffic.
 // Jobs: {"job":"echo","host","ports":[…]} (echo servers; prints READY, runs until killed),
 // {"job":"iperf","host","port","seconds","reverse","pids"}, {"job":"latency","host","port","rounds","warmup","pids"},
-// {"job":"rate","host","port","concurrency","ms","pids"} (CPU-ms per connection of each pid).
+// {"job":"paced","host","port","rate","size","seconds","warmupSeconds","pids"} (requests at a fixed rate; each pid's
+// vCPU and RSS), {"job":"rate","host","port","concurrency","ms","pids"} (CPU-ms per connection of each pid).
 import { readFileSync } from 'node:fs';
-import { connectionRate, cpuSeconds, cpuTimes, echoLatency, iperf, percentile, startEchoProcess, tcpDial, type Throughput } from '@ambient/hbone/testing';
+import { connectionRate, cpuSeconds, cpuTimes, echoLatency, iperf, pacedEcho, percentile, rssBytes, startEchoProcess, tcpDial, type Throughput } from '@ambient/hbone/testing';
 
 export type ClientJob =
   | { readonly job: 'echo'; readonly host: string; readonly ports: readonly number[] }
   | { readonly job: 'iperf'; readonly host: string; readonly port: number; readonly seconds: number; readonly reverse: boolean; readonly pids: readonly number[] }
   | { readonly job: 'latency'; readonly host: string; readonly port: number; readonly rounds: number; readonly warmup: number; readonly pids: readonly number[] }
+  | { readonly job: 'paced'; readonly host: string; readonly port: number; readonly rate: number; readonly size: number; readonly seconds: number; readonly warmupSeconds: number; readonly pids: readonly number[] }
   | { readonly job: 'rate'; readonly host: string; readonly port: number; readonly concurrency: number; readonly ms: number; readonly pids: readonly number[] };
 
 /**
@@ -43,6 +45,16 @@ export interface LatencyResult {
   readonly p99: number;
   readonly userUsByPid: number[];
   readonly kernelUsByPid: number[];
+}
+
+/** Percentiles (µs) of requests at a fixed rate, the rate achieved, and each pid's CPU (vCPU) and RSS (bytes) meanwhile. */
+export interface PacedJobResult {
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly achievedRate: number;
+  readonly vcpuByPid: number[];
+  readonly rssByPid: number[];
 }
 
 export interface RateResult {
@@ -78,6 +90,13 @@ async function run(job: ClientJob): Promise<unknown> {
       const perRoundTrip = (field: 'user' | 'system') => job.pids.map((_, i) => (((after[i]?.[field] ?? 0) - (before[i]?.[field] ?? 0)) * 1e6) / job.rounds);
       return { p50: percentile(times, 50), p99: percentile(times, 99), userUsByPid: perRoundTrip('user'), kernelUsByPid: perRoundTrip('system') } satisfies LatencyResult;
     }
+    case 'paced': {
+      let before = job.pids.map(cpuSeconds);
+      const r = await pacedEcho(tcpDial(job.port, job.host), { ...job, onTimed: () => (before = job.pids.map(cpuSeconds)) });
+      const vcpuByPid = job.pids.map((pid, i) => (cpuSeconds(pid) - (before[i] ?? 0)) / r.elapsedSeconds);
+      const [p50, p90, p99] = [percentile(r.times, 50), percentile(r.times, 90), percentile(r.times, 99)];
+      return { p50, p90, p99, achievedRate: r.achievedRate, vcpuByPid, rssByPid: job.pids.map(rssBytes) } satisfies PacedJobResult;
+    }
     case 'rate': {
       const before = job.pids.map(cpuSeconds);
       const started = Date.now();
@@ -89,8 +108,8 @@ async function run(job: ClientJob): Promise<unknown> {
 }
 
 const job = JSON.parse(process.argv[2] ?? 'null') as ClientJob | null;
-if (!job || typeof job !== 'object' || !['echo', 'iperf', 'latency', 'rate'].includes(job.job)) {
-  process.stderr.write(`usage: capture-client.ts '<json job>' (echo, iperf, latency or rate), got ${JSON.stringify(process.argv[2])}\n`);
+if (!job || typeof job !== 'object' || !['echo', 'iperf', 'latency', 'paced', 'rate'].includes(job.job)) {
+  process.stderr.write(`usage: capture-client.ts '<json job>' (echo, iperf, latency, paced or rate), got ${JSON.stringify(process.argv[2])}\n`);
   process.exit(2);
 }
 process.stdout.write(`${JSON.stringify(await run(job))}\n`);

@@ -4,29 +4,33 @@
 // across the wire to the server side in node-b) and the ztunnel pair with --capture iptables, as deployed — no
 // SOCKS5 shim anywhere. Rows: throughput both ways, CPU-s/GB of both proxies (user space, also per node, and kernel
 // apart: veths, bridge and netfilter are charged to the sending process) and their read/write calls per MB,
-// keep-alive p50/p99 and the proxies' CPU per round trip (user space and kernel, per node), connections/s and CPU
-// per connection per node. Needs root; without it, says so and exits 0.
+// keep-alive p50/p99 and the proxies' CPU per round trip (user space and kernel, per node), p90/p99 of 1 KB requests
+// at 1,000/s with the proxies' vCPU and RSS (Istio's published conditions), connections/s and CPU per connection per
+// node. Needs root; without it, says so and exits 0.
 // BENCH_SECONDS (iperf3 run, default 3), BENCH_ROUNDS (rounds through the three paths in turn, medians printed;
 // default 3: one round of the shared machine moved the throughput ratio between 0.56× and 1.08×), BENCH_ONLY
-// (comma list of throughput,latency,connections), BENCH_CPU_PROF=DIR (run the ztunnels under --cpu-prof), BENCH_ZTUNNEL_ARGS
-// (more ztunnel flags, space-separated: `--preserve-source false` measures without source preservation), BENCH_PIN=1
+// (comma list of throughput,latency,paced,connections), BENCH_CPU_PROF=DIR (run the ztunnels under --cpu-prof),
+// BENCH_ZTUNNEL_ARGS (more ztunnel flags, space-separated: `--preserve-source false` measures without source
+// preservation), BENCH_PIN=1
 // (each node's processes on a core of their own, for latency A/B runs; see capture-mesh).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatRatioTable, type BenchRow } from '@ambient/core';
 import { CONNECTION_WARMUP_MS, interleaved as interleavedRounds, waitForQuietMachine, writeBenchCertificates, writeStunnelConfigs } from '@ambient/hbone/testing';
-import type { IperfResult, LatencyResult, RateResult } from './capture-client.js';
+import type { IperfResult, LatencyResult, PacedJobResult, RateResult } from './capture-client.js';
 import { addRule, benchRules, clientJob, startCaptureMesh, startClientJob, waitForListener } from './capture-mesh.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 3);
 const ROUNDS = Math.max(1, Number(process.env['BENCH_ROUNDS'] ?? 3));
-const ONLY = new Set((process.env['BENCH_ONLY'] ?? 'throughput,latency,connections').split(','));
+const ONLY = new Set((process.env['BENCH_ONLY'] ?? 'throughput,latency,paced,connections').split(','));
 const PROFILE_DIR = process.env['BENCH_CPU_PROF'];
 const CONCURRENCY = 16;
 /** Round trips before timing and timed: every path gets the same warm-up (see the loopback bench). */
 const LATENCY_WARMUP = 10_000;
 const LATENCY_ROUNDS = 10_000;
+/** Istio's published ztunnel figures were taken at 1,000 HTTP/1.1 requests/s of 1 KB (reference §6.3). */
+const PACED = { rate: 1000, size: 1024, warmupSeconds: 2, seconds: 8 } as const;
 /** Destination ports the sleep side dials, one per path and kind of server; the path is chosen by the port. */
 const PORT = {
   iperf: { direct: 5202, stunnel: 5203, ztunnel: 5201 },
@@ -145,6 +149,32 @@ async function latency(pids: Record<PathName, number[]>): Promise<void> {
   console.log(formatRatioTable('capture: proxy CPU per keep-alive round trip, per node (the same runs)', cpu, `${LABEL.stunnel}, both nodes`));
 }
 
+/**
+ * Requests at a fixed rate instead of back to back: the conditions of Istio's published figures for two ztunnels
+ * (P90 +0.17 ms and P99 +0.20 ms over no mesh; ≈0.06 vCPU and 12 MB per ztunnel), 1 KB each way at 1,000/s on one
+ * kept-alive connection. Raw bytes rather than HTTP/1.1: the proxies here are L4. Each process is woken from idle
+ * for every request, which back-to-back round trips never let it be.
+ */
+async function paced(pids: Record<PathName, number[]>): Promise<void> {
+  const m = await interleaved((path) => clientJob<PacedJobResult>(mesh, 'sleep', { job: 'paced', host: echoIp, port: PORT.echo[path], ...PACED, pids: pids[path] }));
+  const what = `1 KB request and answer at ${PACED.rate.toLocaleString('en-US')}/s, keep-alive connection, ${PACED.seconds} s after ${PACED.warmupSeconds} s warm-up${rounds}`;
+  for (const k of ['p90', 'p99'] as const) {
+    const base = m('direct', (r) => r[k]) / 1000;
+    const rows = PATHS.map((path): BenchRow => {
+      const value = m(path, (r) => r[k]) / 1000;
+      return { name: `${LABEL[path]}${path === 'direct' ? '' : ` (+${(value - base).toFixed(3)} ms over direct)`}`, value, unit: 'ms', lowerIsBetter: true };
+    });
+    console.log(formatRatioTable(`capture: ${k} of ${what}`, rows, 'direct'));
+  }
+  console.log(`requests/s achieved: ${PATHS.map((path) => `${LABEL[path]} ${Math.round(m(path, (r) => r.achievedRate))}`).join(', ')}`);
+  const perNode = (field: 'vcpuByPid' | 'rssByPid', unit: string, scale: number): BenchRow[] =>
+    (['stunnel', 'ztunnel'] as const).flatMap((path) =>
+      ['node-a', 'node-b'].map((node, i): BenchRow => ({ name: `${LABEL[path]}, ${node}`, value: m(path, (r) => r[field][i] ?? 0) / scale, unit, lowerIsBetter: true })),
+    );
+  console.log(formatRatioTable(`capture: proxy CPU at ${PACED.rate.toLocaleString('en-US')} requests/s, per node (the same runs)`, perNode('vcpuByPid', 'vCPU', 1), `${LABEL.stunnel}, node-a`));
+  console.log(formatRatioTable('capture: proxy RSS after those runs, per node', perNode('rssByPid', 'MB', 1024 * 1024), `${LABEL.stunnel}, node-a`));
+}
+
 async function connections(pids: Record<PathName, number[]>): Promise<void> {
   const run = (path: PathName, ms: number): Promise<RateResult> =>
     clientJob<RateResult>(mesh, 'sleep', { job: 'rate', host: echoIp, port: PORT.echo[path], concurrency: CONCURRENCY, ms, pids: pids[path] });
@@ -177,6 +207,7 @@ async function main(): Promise<void> {
   console.log(`CPU busy in the second before measuring: ${(100 * (await waitForQuietMachine())).toFixed(0)}%`);
   if (ONLY.has('throughput')) await throughput(pids.iperf);
   if (ONLY.has('latency')) await latency(pids.echo);
+  if (ONLY.has('paced')) await paced(pids.echo);
   if (ONLY.has('connections')) await connections(pids.echo);
   console.log(`load average at end: ${load()}`);
 }
