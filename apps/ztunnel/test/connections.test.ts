@@ -12,7 +12,7 @@ import { ConnectionRegistry, hostPort, type ConnectionDump, type OpenConnection 
 import type { ProxyContext } from '../src/context.js';
 import { WorkloadProxy } from '../src/workload-proxy.js';
 import { policy } from './plan/mesh.js';
-import { testContext } from './support/in-process.js';
+import { startEchoApp, testContext } from './support/in-process.js';
 import { roundTrip, socksConnect } from './support/socks-client.js';
 
 const SLEEP_IP = '127.0.14.1';
@@ -48,11 +48,7 @@ beforeAll(async () => {
     service('echo', '127.96.4.1'),
   );
   ctx = { ...testContext(state, '', PORTS).ctx, connections: new ConnectionRegistry() };
-  app = net.createServer((socket) => {
-    socket.on('error', () => undefined);
-    socket.pipe(socket);
-  });
-  await new Promise<void>((resolve) => app.listen(8080, ECHO_IP, resolve));
+  app = await startEchoApp(ECHO_IP, 8080);
   proxies = [
     await WorkloadProxy.start(ctx, find('sleep'), SLEEP_IP, ca.issueSvid('spiffe://cluster.local/ns/default/sa/sleep')),
     await WorkloadProxy.start(ctx, find('echo'), ECHO_IP, ca.issueSvid('spiffe://cluster.local/ns/default/sa/echo')),

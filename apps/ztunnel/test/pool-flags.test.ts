@@ -3,11 +3,7 @@
 // connection left without tunnels. Two WorkloadProxy instances in-process on loopback.
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { meshOf, workload } from '@ambient/mesh-state/testing';
-import { createTestCa } from '@ambient/spiffe/testing';
-import type { WorkloadRecord } from '@ambient/mesh-state';
-import { WorkloadProxy } from '../src/workload-proxy.js';
-import { testContext } from './support/in-process.js';
+import { startSleepAndEcho } from './support/in-process.js';
 import { roundTrip, socksConnect } from './support/socks-client.js';
 
 const SLEEP_IP = '127.0.13.1';
@@ -20,18 +16,8 @@ afterEach(async () => {
 });
 
 async function mesh(flags: Record<string, string>) {
-  const ca = createTestCa();
-  const state = meshOf(workload('sleep', SLEEP_IP, { serviceAccount: 'sleep', node: 'node-a' }), workload('echo', ECHO_IP, { serviceAccount: 'echo', node: 'node-b' }));
-  const find = (name: string) => state.findWorkloadByUid(`Kubernetes//Pod/default/${name}`) as WorkloadRecord;
-  const { ctx } = testContext(state, '', PORTS, 'node-a', flags);
-  const app = net.createServer((socket) => {
-    socket.on('error', () => undefined);
-    socket.pipe(socket);
-  });
-  await new Promise<void>((resolve) => app.listen(8080, ECHO_IP, resolve));
-  const sleep = await WorkloadProxy.start(ctx, find('sleep'), SLEEP_IP, ca.issueSvid('spiffe://cluster.local/ns/default/sa/sleep'));
-  const echo = await WorkloadProxy.start(ctx, find('echo'), ECHO_IP, ca.issueSvid('spiffe://cluster.local/ns/default/sa/echo'));
-  cleanup.push(() => new Promise<void>((resolve) => app.close(() => resolve())), () => sleep.close(0), () => echo.close(0), () => ctx.inbound.close());
+  const { echo, close } = await startSleepAndEcho({ sleep: SLEEP_IP, echo: ECHO_IP }, PORTS, 8080, flags);
+  cleanup.push(close);
   const tunnel = async (payload: string): Promise<net.Socket> => {
     const { reply, socket } = await socksConnect({ host: SLEEP_IP, port: PORTS.socks }, ECHO_IP, 8080);
     expect(reply).toBe(0);

@@ -14,7 +14,7 @@ import type { MeshState, WorkloadRecord } from '@ambient/mesh-state';
 import type { ProxyContext } from '../src/context.js';
 import { WorkloadProxy } from '../src/workload-proxy.js';
 import { policy } from './plan/mesh.js';
-import { testContext } from './support/in-process.js';
+import { startEchoApp, testContext } from './support/in-process.js';
 import { roundTrip, socksConnect } from './support/socks-client.js';
 
 const run = promisify(execFile);
@@ -48,11 +48,7 @@ beforeAll(async () => {
     service('echo', '127.96.1.1'),
   );
   ({ ctx, lines: logLines } = testContext(state, '', PORTS, 'node-a'));
-  app = net.createServer((socket) => {
-    socket.on('error', () => undefined);
-    socket.pipe(socket);
-  });
-  await new Promise<void>((resolve) => app.listen(8080, ECHO_IP, resolve));
+  app = await startEchoApp(ECHO_IP, 8080);
   sleep = await WorkloadProxy.start(ctx, find('sleep'), SLEEP_IP, ca.issueSvid(SLEEP_ID));
   echoProxy = await WorkloadProxy.start(ctx, find('echo'), ECHO_IP, ca.issueSvid(ECHO_ID));
 });

@@ -5,14 +5,10 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '@ambient/core';
-import { meshOf, workload } from '@ambient/mesh-state/testing';
-import type { WorkloadRecord } from '@ambient/mesh-state';
 import { readTcpKeepalive, type TcpKeepalive } from '@ambient/original-dst';
-import { createTestCa } from '@ambient/spiffe/testing';
 import { readZtunnelConfig } from '../src/config.js';
 import { socketOptionsWith, warnUnappliedSocketOptions } from '../src/socket-options.js';
-import { WorkloadProxy } from '../src/workload-proxy.js';
-import { testContext } from './support/in-process.js';
+import { startSleepAndEcho } from './support/in-process.js';
 import { roundTrip, socksConnect } from './support/socks-client.js';
 
 const SLEEP_IP = '127.0.14.1';
@@ -27,18 +23,8 @@ afterEach(async () => {
 
 /** Two workloads on loopback, one tunnel from sleep to echo's app left open. */
 async function tunnel(flags: Record<string, string>): Promise<void> {
-  const ca = createTestCa();
-  const state = meshOf(workload('sleep', SLEEP_IP, { serviceAccount: 'sleep', node: 'node-a' }), workload('echo', ECHO_IP, { serviceAccount: 'echo', node: 'node-b' }));
-  const find = (name: string) => state.findWorkloadByUid(`Kubernetes//Pod/default/${name}`) as WorkloadRecord;
-  const { ctx } = testContext(state, '', PORTS, 'node-a', flags);
-  const app = net.createServer((socket) => {
-    socket.on('error', () => undefined);
-    socket.pipe(socket);
-  });
-  await new Promise<void>((resolve) => app.listen(APP_PORT, ECHO_IP, resolve));
-  const sleep = await WorkloadProxy.start(ctx, find('sleep'), SLEEP_IP, ca.issueSvid('spiffe://cluster.local/ns/default/sa/sleep'));
-  const echo = await WorkloadProxy.start(ctx, find('echo'), ECHO_IP, ca.issueSvid('spiffe://cluster.local/ns/default/sa/echo'));
-  cleanup.push(() => new Promise<void>((resolve) => app.close(() => resolve())), () => sleep.close(0), () => echo.close(0), () => ctx.inbound.close());
+  const { close } = await startSleepAndEcho({ sleep: SLEEP_IP, echo: ECHO_IP }, PORTS, APP_PORT, flags);
+  cleanup.push(close);
   const { reply, socket } = await socksConnect({ host: SLEEP_IP, port: PORTS.socks }, ECHO_IP, APP_PORT);
   expect(reply).toBe(0);
   expect(await roundTrip(socket, 'ping')).toBe('ping');

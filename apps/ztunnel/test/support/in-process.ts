@@ -1,12 +1,16 @@
 // An in-process ztunnel data path for tests: a ProxyContext over a shared MeshState on one network, with JSON log
 // lines collected for assertions, and workload proxies started on their own loopback addresses.
+import net from 'node:net';
 import { Writable } from 'node:stream';
 import { createLogger } from '@ambient/core';
-import type { MeshState } from '@ambient/mesh-state';
+import type { MeshState, WorkloadRecord } from '@ambient/mesh-state';
+import { meshOf, workload } from '@ambient/mesh-state/testing';
+import { createTestCa } from '@ambient/spiffe/testing';
 import { createMetricsEndpoint, type MetricsEndpoint } from '@ambient/telemetry';
 import { readZtunnelConfig } from '../../src/config.js';
 import type { ProxyContext } from '../../src/context.js';
 import { InboundTracker } from '../../src/inbound-tracker.js';
+import { WorkloadProxy } from '../../src/workload-proxy.js';
 
 export interface TestPorts {
   readonly hbone: number;
@@ -44,4 +48,43 @@ export function testContext(state: MeshState, network: string, ports: TestPorts,
   const metrics = createMetricsEndpoint();
   const ctx: ProxyContext = { config, state, metrics: metrics.tcp, log, accessLog: log, network, illegalPorts, inbound: new InboundTracker(state, illegalPorts, log) };
   return { ctx, lines, metrics };
+}
+
+/** An echo app (what a workload serves) listening on ip:port; resolves once it listens. */
+export async function startEchoApp(ip: string, port: number): Promise<net.Server> {
+  const app = net.createServer((socket) => {
+    socket.on('error', () => undefined);
+    socket.pipe(socket);
+  });
+  await new Promise<void>((resolve) => app.listen(port, ip, resolve));
+  return app;
+}
+
+export interface SleepAndEcho {
+  readonly ctx: ProxyContext;
+  readonly sleep: WorkloadProxy;
+  readonly echo: WorkloadProxy;
+  /** Closes both proxies, the inbound tracker and echo's app. */
+  close(): Promise<void>;
+}
+
+/**
+ * sleep (node-a) and echo (node-b) of namespace default, each a WorkloadProxy in-process on its own loopback address
+ * with a certificate from a test CA, and echo's app on `appPort`; `flags` go to the config as in testContext.
+ */
+export async function startSleepAndEcho(ips: { readonly sleep: string; readonly echo: string }, ports: TestPorts, appPort: number, flags: Readonly<Record<string, string>> = {}): Promise<SleepAndEcho> {
+  const ca = createTestCa();
+  const state = meshOf(workload('sleep', ips.sleep, { serviceAccount: 'sleep', node: 'node-a' }), workload('echo', ips.echo, { serviceAccount: 'echo', node: 'node-b' }));
+  const find = (name: string) => state.findWorkloadByUid(`Kubernetes//Pod/default/${name}`) as WorkloadRecord;
+  const { ctx } = testContext(state, '', ports, 'node-a', flags);
+  const app = await startEchoApp(ips.echo, appPort);
+  const sleep = await WorkloadProxy.start(ctx, find('sleep'), ips.sleep, ca.issueSvid('spiffe://cluster.local/ns/default/sa/sleep'));
+  const echo = await WorkloadProxy.start(ctx, find('echo'), ips.echo, ca.issueSvid('spiffe://cluster.local/ns/default/sa/echo'));
+  const close = async (): Promise<void> => {
+    await ctx.inbound.close();
+    await echo.close(0);
+    await sleep.close(0);
+    await new Promise<void>((resolve) => app.close(() => resolve()));
+  };
+  return { ctx, sleep, echo, close };
 }
