@@ -5,12 +5,11 @@
 // HBONE; each way the app sees sleep's own address of that family (the workload is served at both addresses, and
 // leaves from the one matching its destination).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTopology, removeLeftovers, runPrefix, type Topology } from '@ambient/netns';
-import { completedConnections, GRPC_PORT, startAmbientd, startCapturingZtunnel, until, writeMeshConfig, type NsProcess } from './support/netns-mesh.js';
+import { completedConnections, GRPC_PORT, startAmbientd, startCapturingZtunnel, startNodeApp, until, writeMeshConfig, type NsProcess } from './support/netns-mesh.js';
 
 const FAMILY = 'ambztds';
 const VIP4 = '10.96.0.10';
@@ -66,9 +65,7 @@ beforeAll(async () => {
   writeFileSync(localFile, localConfig());
   const ca = `${topology.host('cp').wireIp}:${GRPC_PORT}`;
   for (const node of ['node-a', 'node-b']) ztunnels[node] = startCapturingZtunnel(topology, node, 'cp', dir, stateDir, ['--xds-address', '', '--ca-address', ca, '--local-xds-path', localFile]);
-  const app = topology.spawn(ns('echo'), [process.execPath, '-e', ECHO_APP], { stdio: ['ignore', 'pipe', 'inherit'] });
-  if (!app.stdout) throw new Error('the echo app has no stdout pipe');
-  await once(app.stdout, 'data');
+  await startNodeApp(topology, ns('echo'), ECHO_APP);
   for (const node of ['node-a', 'node-b']) await ztunnels[node]?.waitFor('ztunnel ready');
 }, 240_000);
 

@@ -4,13 +4,12 @@
 // IPv6 address (source preservation over ip6tables and `ip -6` rules), the DNS proxy answers AAAA on an IPv6
 // resolver address, and tcpdump on the wire sees IPv6 only on 15008. The control plane stays on IPv4.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTopology, removeLeftovers, runPrefix, type Topology } from '@ambient/netns';
-import { captureDuring, completedConnections, countPackets, startAmbientd, startCapturingZtunnel, until, writeMeshConfig, type NsProcess } from './support/netns-mesh.js';
+import { captureDuring, completedConnections, countPackets, startAmbientd, startCapturingZtunnel, startNodeApp, until, writeMeshConfig, type NsProcess } from './support/netns-mesh.js';
 
 const FAMILY = 'ambztcap6';
 const VIP = 'fd96::10';
@@ -47,9 +46,7 @@ beforeAll(async () => {
   await ambientd.waitFor('ambientd ready');
   ztunnels['node-a'] = startCapturingZtunnel(topology, 'node-a', 'cp', dir, stateDir, ['--dns-capture', 'true', '--dns-upstream', `${topology.host('cp').wireIp}:53`]);
   ztunnels['node-b'] = startCapturingZtunnel(topology, 'node-b', 'cp', dir, stateDir);
-  const app = topology.spawn(ns('echo'), [process.execPath, '-e', ECHO_APP, ip6('echo')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  if (!app.stdout) throw new Error('the echo app has no stdout pipe');
-  await once(app.stdout, 'data');
+  await startNodeApp(topology, ns('echo'), ECHO_APP, [ip6('echo')]);
   for (const node of ['node-a', 'node-b']) await ztunnels[node]?.waitFor('ztunnel ready');
 }, 240_000);
 

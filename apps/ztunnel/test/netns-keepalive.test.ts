@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTopology, removeLeftovers, runPrefix, type Topology } from '@ambient/netns';
-import { completedConnections, startAmbientd, startCapturingZtunnel, until, writeMeshConfig, type NsProcess } from './support/netns-mesh.js';
+import { completedConnections, startAmbientd, startCapturingZtunnel, startNodeApp, until, writeMeshConfig, type NsProcess } from './support/netns-mesh.js';
 
 const FAMILY = 'ambztka';
 const VIP = '10.96.0.10';
@@ -48,9 +48,7 @@ beforeAll(async () => {
   await ambientd.waitFor('ambientd ready');
   ztunnels['node-a'] = startCapturingZtunnel(topology, 'node-a', 'cp', dir, stateDir, ['--keepalive-time', '1s', '--keepalive-interval', '1s', '--keepalive-retries', '2']);
   ztunnels['node-b'] = startCapturingZtunnel(topology, 'node-b', 'cp', dir, stateDir, ['--keepalive-enabled', 'false']);
-  const app = topology.spawn(ns('echo'), [process.execPath, '-e', ECHO_APP, topology.workload('echo').ip], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const appSays = stdoutLines(app);
-  await until('echo listening', () => appSays().includes('listening'));
+  await startNodeApp(topology, ns('echo'), ECHO_APP, [topology.workload('echo').ip]);
   for (const node of ['node-a', 'node-b']) await ztunnels[node]?.waitFor('ztunnel ready');
 }, 60_000);
 

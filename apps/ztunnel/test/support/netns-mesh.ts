@@ -42,6 +42,19 @@ export function spawnLogged(topology: Topology, namespace: string, argv: readonl
   return { child, lines, waitFor };
 }
 
+/**
+ * Starts a Node app (`node -e code args…`) in a namespace, its stdout piped; resolves once it printed something (the
+ * apps here print a line once they listen), rejects if it exits first.
+ */
+export async function startNodeApp(topology: Topology, namespace: string, code: string, args: readonly string[] = []): Promise<ChildProcess> {
+  const app = topology.spawn(namespace, [process.execPath, '-e', code, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    app.stdout?.once('data', () => resolve());
+    app.once('exit', (code) => reject(new Error(`the app in ${namespace} exited (${code}) before it printed anything`)));
+  });
+  return app;
+}
+
 /** Which of a workload's addresses the mesh knows it by: IPv4 (`ip`) or, in an `ipv6` topology, IPv6 (`ip6`). */
 export type Family = 4 | 6;
 
