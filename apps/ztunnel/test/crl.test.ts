@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { writeCrl } from './support/crl.js';
-import { createNodeToken, startAmbientd, startZtunnelProcess, type Running } from './support/processes.js';
+import { createNodeToken, startAmbientd, startZtunnelProcess, waitUntilReady, type Running } from './support/processes.js';
 import { writeQuickstart } from './support/quickstart.js';
 import { roundTrip, socksConnect } from './support/socks-client.js';
 
@@ -56,7 +56,7 @@ beforeAll(async () => {
   const tokenFile = join(dir, 'node-a.token');
   writeFileSync(tokenFile, createNodeToken(stateDir, 'node-a'));
   ztunnel = await startZtunnelProcess({ node: 'node-a', 'xds-address': ambientd.started['grpc'] ?? '', 'token-file': tokenFile, 'root-cert': ambientd.rootCertFile, 'crl-path': crlPath });
-  await vi.waitFor(async () => expect((await fetch(`http://${ztunnel.started['readiness'] ?? ''}/healthz/ready`)).status).toBe(200), { timeout: 60_000, interval: 50 });
+  await waitUntilReady(ztunnel);
   app = net.createServer((s) => s.pipe(s));
   await new Promise<void>((resolve) => app.listen(ECHO.port, ECHO.host, resolve));
 }, 300_000);

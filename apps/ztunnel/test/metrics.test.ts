@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ADDRESS_TYPE_URL } from '@ambient/api/workload';
-import { createNodeToken, startAmbientd, startZtunnelProcess, type Running } from './support/processes.js';
+import { createNodeToken, startAmbientd, startZtunnelProcess, waitUntilReady, type Running } from './support/processes.js';
 import { writeQuickstart } from './support/quickstart.js';
 import { roundTrip, socksConnect } from './support/socks-client.js';
 
@@ -27,7 +27,7 @@ beforeAll(async () => {
   const tokenFile = join(dir, 'node-a.token');
   writeFileSync(tokenFile, createNodeToken(stateDir, 'node-a'));
   ztunnel = await startZtunnelProcess({ node: 'node-a', 'xds-address': ambientd.started['grpc'] ?? '', 'token-file': tokenFile, 'root-cert': ambientd.rootCertFile });
-  await vi.waitFor(async () => expect((await fetch(`http://${ztunnel.started['readiness'] ?? ''}/healthz/ready`)).status).toBe(200), { timeout: 60_000, interval: 50 });
+  await waitUntilReady(ztunnel);
 }, 300_000);
 
 afterAll(async () => {

@@ -8,11 +8,10 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNodeToken, startAmbientd, startZtunnelProcess, type Running } from './support/processes.js';
+import { createNodeToken, startAmbientd, startZtunnelProcess, waitUntilReady, type Running } from './support/processes.js';
 import { writeQuickstart } from './support/quickstart.js';
 import { roundTrip, socksConnect } from './support/socks-client.js';
 import { startDnsmasq } from './support/dnsmasq.js';
-import { waitFor } from './support/wait.js';
 
 const SLEEP_IP = '127.0.17.1';
 const UPSTREAM_IP = '127.0.55.1';
@@ -98,8 +97,7 @@ beforeAll(async () => {
     node: 'node-a', 'xds-address': ambientd.started['grpc'] ?? '', 'token-file': tokenFile, 'root-cert': ambientd.rootCertFile,
     'dns-upstream': `${UPSTREAM_IP}:${upstreamPort}`,
   });
-  const readiness = `http://${ztunnel.started['readiness'] ?? ''}/healthz/ready`;
-  await waitFor('ztunnel to be ready', async () => (await fetch(readiness).catch(() => undefined))?.status === 200, 60_000, 100);
+  await waitUntilReady(ztunnel);
 }, 300_000);
 
 afterAll(async () => {

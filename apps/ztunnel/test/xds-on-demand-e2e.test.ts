@@ -7,7 +7,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNodeToken, startAmbientd, startZtunnelProcess, type Running } from './support/processes.js';
+import { createNodeToken, startAmbientd, startZtunnelProcess, waitUntilReady, type Running } from './support/processes.js';
 import { roundTrip, socksConnect } from './support/socks-client.js';
 import { waitFor } from './support/wait.js';
 import { AMBIENT_NAMESPACE_YAML, workloadEntryYaml } from './support/mesh-yaml.js';
@@ -120,9 +120,7 @@ beforeAll(async () => {
       'xds-on-demand': 'true', 'local-workload-addresses': local[node] ?? '',
     });
   }
-  for (const z of Object.values(ztunnels)) {
-    await waitFor('readiness', async () => (await fetch(`http://${z.started['readiness'] ?? ''}/healthz/ready`)).status === 200, 60_000);
-  }
+  for (const z of Object.values(ztunnels)) await waitUntilReady(z);
 }, 300_000);
 
 afterAll(async () => {

@@ -15,7 +15,7 @@ import { serverCredentials } from '@ambient/grpc';
 import { createLogger } from '@ambient/core';
 import { nameOf, service, waypointAt, waypointByHost, workload } from '@ambient/mesh-state/testing';
 import { XdsServer } from '@ambient/xds-server';
-import { createNodeToken, startAmbientd, startZtunnelProcess, type Running } from './support/processes.js';
+import { createNodeToken, startAmbientd, startZtunnelProcess, waitUntilReady, type Running } from './support/processes.js';
 import { socksConnect } from './support/socks-client.js';
 import { waitFor } from './support/wait.js';
 import { AMBIENT_NAMESPACE_YAML, workloadEntryYaml } from './support/mesh-yaml.js';
@@ -89,7 +89,7 @@ beforeAll(async () => {
     node: 'node-a', 'xds-address': `127.0.0.1:${port}`, 'ca-address': ambientd.started['grpc'] ?? '', 'token-file': tokenFile, 'root-cert': ambientd.rootCertFile,
     'xds-on-demand': 'true', 'local-workload-addresses': '127.0.84.1',
   });
-  await waitFor('readiness', async () => (await fetch(`http://${ztunnel.started['readiness'] ?? ''}/healthz/ready`)).status === 200, 60_000);
+  await waitUntilReady(ztunnel);
 }, 300_000);
 
 afterAll(async () => {

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { binArgv } from '@ambient/core';
+import { waitFor } from './wait.js';
 
 const AMBIENTD = fileURLToPath(new URL('../../../ambientd/bin/ambientd.js', import.meta.url));
 const ZTUNNEL = fileURLToPath(new URL('../../bin/ztunnel.js', import.meta.url));
@@ -74,6 +75,12 @@ export function createNodeToken(stateDir: string, node: string): string {
 export function startZtunnelProcess(args: Record<string, string>, asShebang = true): Promise<Running> {
   const flags = Object.entries(args).flatMap(([k, v]) => [`--${k}`, v]);
   return startProcess(ZTUNNEL, [...flags, '--admin-listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0', '--readiness-listen', '127.0.0.1:0'], 'ztunnel started', asShebang);
+}
+
+/** Resolves once a ztunnel from startZtunnelProcess answers 200 on /healthz/ready (xDS synced, certificates ready). */
+export async function waitUntilReady(ztunnel: Running, ms = 60_000): Promise<void> {
+  const url = `http://${ztunnel.started['readiness'] ?? ''}/healthz/ready`;
+  await waitFor(`ztunnel at ${url} to be ready`, async () => (await fetch(url).catch(() => undefined))?.status === 200, ms, 50);
 }
 
 export function readText(file: string): string {
