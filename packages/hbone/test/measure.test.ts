@@ -1,10 +1,10 @@
 // The bench helpers against real processes: echo round trips (sorted times, and a clear failure instead of a hang
-// when the path closes mid-measurement), the quiet-machine wait, and memory per held connection.
+// when the path closes mid-measurement), the quiet-machine wait, memory per held connection and CPU by process name.
 import { spawn } from 'node:child_process';
 import net, { type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
-import { echoLatency, idleMemoryPerConnection, tcpDial, waitForQuietMachine, waitForSteadyRss } from '../src/testing/index.js';
+import { cpuSecondsByName, echoLatency, idleMemoryPerConnection, tcpDial, waitForQuietMachine, waitForSteadyRss } from '../src/testing/index.js';
 
 async function listen(onSocket: (s: net.Socket) => void): Promise<{ port: number; close: () => void }> {
   const server = net.createServer(onSocket);
@@ -100,4 +100,26 @@ describe('waitForSteadyRss', () => {
       child.kill();
     }
   }, 30_000);
+});
+
+describe('cpuSecondsByName', () => {
+  it('adds up the CPU of every process with the name, read from /proc', async () => {
+    // Two processes named by process.title (prctl PR_SET_NAME: /proc/PID/comm), each burning 300 ms of CPU, then idle.
+    const name = `ambburn${process.pid % 100_000}`;
+    const code = `process.title=${JSON.stringify(name)};const t=Date.now();while(Date.now()-t<300);process.stdout.write('burnt\\n');setInterval(()=>{},1000)`;
+    const children = [0, 1].map(() => spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] }));
+    try {
+      await Promise.all(children.map((c) => new Promise((resolve) => createInterface({ input: c.stdout! }).once('line', resolve))));
+      const { seconds, processes } = cpuSecondsByName(name);
+      expect(processes).toBe(2);
+      expect(seconds).toBeGreaterThanOrEqual(0.5);
+      expect(seconds).toBeLessThan(5);
+    } finally {
+      for (const c of children) c.kill();
+    }
+  }, 30_000);
+
+  it('reads nothing for a name no process has', () => {
+    expect(cpuSecondsByName('no-such-process-name')).toEqual({ seconds: 0, processes: 0 });
+  });
 });

@@ -2,7 +2,7 @@
 export { CONNECTION_WARMUP_MS, connectionRate, echoLatency, echoOnce, freePort, idleMemoryPerConnection, iperf, openIdle, percentile, startEchoProcess, startIperfServer, tcpDial, waitForPort } from './measure.js';
 export { pacedEcho } from './paced.js';
 export type { PacedOptions, PacedResult } from './paced.js';
-export { cpuSeconds, cpuTimes, rssBytes, totalRssBytes, waitForQuietMachine, waitForSteadyRss } from './proc.js';
+export { cpuSeconds, cpuSecondsByName, cpuTimes, rssBytes, totalRssBytes, waitForQuietMachine, waitForSteadyRss } from './proc.js';
 export type { Dial, IdleMemory, IperfOptions, Throughput } from './measure.js';
 export { interleaved, median } from './rounds.js';
 export type { Medians } from './rounds.js';

@@ -1,6 +1,6 @@
 // What /proc says about the processes under test and the machine: CPU time and RSS of a process, and whether the
 // machine is quiet enough to start measuring.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 
 const TICKS_PER_SECOND = 100;
@@ -25,6 +25,27 @@ export function rssBytes(pid: number): number {
 /** RSS of several processes together (both proxies of a pair, say). */
 export function totalRssBytes(pids: readonly number[]): number {
   return pids.reduce((total, pid) => total + rssBytes(pid), 0);
+}
+
+/**
+ * CPU seconds so far of every process whose name (/proc/PID/comm) starts with `prefix`, and how many there are: what
+ * a kernel thread that competes with a bench for the CPUs has taken (`kdamond`, the kernel's DAMON memory reclaim,
+ * say). A process that goes away while it is read is left out.
+ */
+export function cpuSecondsByName(prefix: string): { seconds: number; processes: number } {
+  let seconds = 0;
+  let processes = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (!readFileSync(`/proc/${entry}/comm`, 'utf8').startsWith(prefix)) continue;
+      seconds += cpuSeconds(Number(entry));
+      processes += 1;
+    } catch {
+      // Gone between the listing and the read.
+    }
+  }
+  return { seconds, processes };
 }
 
 /** Busy and total CPU ticks of the whole machine, from the first line of /proc/stat. */
