@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatRatioTable, type BenchRow } from '@ambient/core';
-import { CONNECTION_WARMUP_MS, interleaved as interleavedRounds, waitForQuietMachine, writeBenchCertificates, writeStunnelConfigs } from '@ambient/hbone/testing';
+import { CONNECTION_WARMUP_MS, cpuSecondsByName, interleaved as interleavedRounds, waitForQuietMachine, writeBenchCertificates, writeStunnelConfigs } from '@ambient/hbone/testing';
 import type { IperfResult, LatencyResult, PacedJobResult, RateResult } from './capture-client.js';
 import { addRule, benchRules, clientJob, startCaptureMesh, startClientJob, waitForListener } from './capture-mesh.js';
 
@@ -119,9 +119,13 @@ async function throughput(pids: Record<PathName, number[]>): Promise<void> {
 }
 
 async function latency(pids: Record<PathName, number[]>): Promise<void> {
+  const reclaim = cpuSecondsByName('kdamond');
+  const started = Date.now();
   const m = await interleaved((path) =>
     clientJob<LatencyResult>(mesh, 'sleep', { job: 'latency', host: echoIp, port: PORT.echo[path], rounds: LATENCY_ROUNDS, warmup: LATENCY_WARMUP, pids: pids[path] }),
   );
+  const reclaimMs = (cpuSecondsByName('kdamond').seconds - reclaim.seconds) * 1000;
+  const elapsedMs = Date.now() - started;
   const p50: BenchRow[] = [];
   const p99: BenchRow[] = [];
   const ms = (path: PathName) => ({ p50: m(path, (t) => t.p50) / 1000, p99: m(path, (t) => t.p99) / 1000 });
@@ -134,6 +138,13 @@ async function latency(pids: Record<PathName, number[]>): Promise<void> {
   }
   console.log(formatRatioTable(`capture: 1-byte echo round trip p50, keep-alive connection, 10,000 after 10,000 warm-up${rounds}`, p50, 'direct'));
   console.log(formatRatioTable('capture: 1-byte echo round trip p99, keep-alive connection', p99, 'direct'));
+  // A kernel thread that takes a core away for milliseconds at a time lands on whichever path is being timed and
+  // pushes its p99. Seen here in a scheduler trace: DAMON's reclaim thread ran 116 times in 28 s, about 7 ms each on
+  // one of the two cores, and overlapped the ztunnel pair's slowest 2% of round trips by 108 µs each on average.
+  if (reclaim.processes > 0) {
+    const share = ((100 * reclaimMs) / elapsedMs).toFixed(1);
+    console.log(`machine: kdamond (the kernel's DAMON memory reclaim) ran ${reclaimMs.toFixed(0)} ms during the latency runs (${share}% of one core), each of its runs takes a core from whichever path is being timed`);
+  }
   // Where a round trip's time goes in each proxy: the kernel's share (syscalls, wake-ups, the veths and netfilter the
   // sender is charged for) against user space (for ztunnel: Node's event loop, streams, nghttp2 and TLS).
   const cpu: BenchRow[] = [];
