@@ -35,24 +35,36 @@ export async function startServer(
   return { server, port, requests, close: () => server.drain(1000) };
 }
 
-export interface TunnelEnv {
+export interface PkiAndEcho {
   readonly pki: TestPki;
   readonly echo: EchoServer;
+}
+
+/** Registers hooks that create a test PKI and start a loopback echo target for one test file, and remove both after. */
+export function usePkiAndEcho(): PkiAndEcho {
+  const env = {} as { pki: TestPki; echo: EchoServer };
+  beforeAll(async () => {
+    env.pki = createTestPki();
+    env.echo = await startEcho();
+  });
+  afterAll(async () => {
+    await env.echo.close();
+    env.pki.cleanup();
+  });
+  return env;
+}
+
+export interface TunnelEnv extends PkiAndEcho {
   readonly fixture: ServerFixture;
 }
 
 /** Registers hooks that start a PKI, an echo target and an HBONE server in front of it for one test file. */
 export function useTunnelEnv(): TunnelEnv {
-  const env = {} as { pki: TestPki; echo: EchoServer; fixture: ServerFixture };
+  // After-hooks run in reverse order (vitest's 'stack'), so the server closes before the echo target and the PKI.
+  const env = usePkiAndEcho() as PkiAndEcho & { fixture: ServerFixture };
   beforeAll(async () => {
-    env.pki = createTestPki();
-    env.echo = await startEcho();
     env.fixture = await startServer(env.pki.leaf(ID.server));
   });
-  afterAll(async () => {
-    await env.fixture.close();
-    await env.echo.close();
-    env.pki.cleanup();
-  });
+  afterAll(() => env.fixture.close());
   return env;
 }

@@ -8,46 +8,38 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HboneClient, HboneServer, type TlsMaterial } from '../src/index.js';
-import { roundTrip, startEcho, type EchoServer } from './helpers.js';
-import { createTestPki, ID, type TestPki } from './pki.js';
+import { roundTrip } from './helpers.js';
+import { ID } from './pki.js';
+import { usePkiAndEcho } from './server-fixture.js';
 
-let pki: TestPki;
-let echo: EchoServer;
-beforeAll(async () => {
-  pki = createTestPki();
-  echo = await startEcho();
-});
-afterAll(async () => {
-  await echo.close();
-  pki.cleanup();
-});
+const env = usePkiAndEcho();
 
 /** A CRL signed by the test root revoking `leaf`'s serial (openssl ca -gencrl). */
 function crlRevoking(leaf: TlsMaterial): string {
   const serial = new X509Certificate(leaf.cert).serialNumber;
-  writeFileSync(join(pki.dir, 'crl-index.txt'), `R\t491231235959Z\t260101000000Z\t${serial}\tunknown\t/CN=x\n`);
-  writeFileSync(join(pki.dir, 'crlnumber'), '01\n');
-  writeFileSync(join(pki.dir, 'crl.cnf'), '[ca]\ndefault_ca = c\n[c]\ndatabase = crl-index.txt\ndefault_md = sha256\ndefault_crl_days = 1\ncrlnumber = crlnumber\n');
-  execFileSync('openssl', ['ca', '-config', 'crl.cnf', '-gencrl', '-cert', 'root.pem', '-keyfile', 'root-key.pem', '-out', 'crl.pem'], { cwd: pki.dir, stdio: 'ignore' });
-  return readFileSync(join(pki.dir, 'crl.pem'), 'utf8');
+  writeFileSync(join(env.pki.dir, 'crl-index.txt'), `R\t491231235959Z\t260101000000Z\t${serial}\tunknown\t/CN=x\n`);
+  writeFileSync(join(env.pki.dir, 'crlnumber'), '01\n');
+  writeFileSync(join(env.pki.dir, 'crl.cnf'), '[ca]\ndefault_ca = c\n[c]\ndatabase = crl-index.txt\ndefault_md = sha256\ndefault_crl_days = 1\ncrlnumber = crlnumber\n');
+  execFileSync('openssl', ['ca', '-config', 'crl.cnf', '-gencrl', '-cert', 'root.pem', '-keyfile', 'root-key.pem', '-out', 'crl.pem'], { cwd: env.pki.dir, stdio: 'ignore' });
+  return readFileSync(join(env.pki.dir, 'crl.pem'), 'utf8');
 }
 
 const peerRaw = (session: Http2Session): Buffer | undefined => (session.socket as TLSSocket).getPeerCertificate(true).raw;
 
 describe('HboneServer and HboneClient hooks', () => {
   it('hand each new session, with its verified peer certificate, to onSession on both ends', async () => {
-    const serverTls = pki.leaf(ID.server);
-    const clientTls = pki.leaf(ID.client);
+    const serverTls = env.pki.leaf(ID.server);
+    const clientTls = env.pki.leaf(ID.client);
     const serverSessions: Http2Session[] = [];
     const clientSessions: Http2Session[] = [];
-    const server = new HboneServer({ tls: serverTls, handler: () => net.connect(echo.port, '127.0.0.1'), onSession: (s) => serverSessions.push(s) });
+    const server = new HboneServer({ tls: serverTls, handler: () => net.connect(env.echo.port, '127.0.0.1'), onSession: (s) => serverSessions.push(s) });
     const { port } = await server.listen(0, '127.0.0.1');
     const client = new HboneClient({ tls: clientTls, onSession: (s) => clientSessions.push(s) });
     try {
       for (const text of ['one', 'two']) {
-        const stream = await client.connect({ nextHop: { host: '127.0.0.1', port }, authority: `127.0.0.1:${echo.port}`, expectedIdentities: [ID.server] });
+        const stream = await client.connect({ nextHop: { host: '127.0.0.1', port }, authority: `127.0.0.1:${env.echo.port}`, expectedIdentities: [ID.server] });
         expect((await roundTrip(stream, text)).toString()).toBe(text);
       }
       // Two tunnels, one pooled session: each hook ran once.
@@ -61,9 +53,9 @@ describe('HboneServer and HboneClient hooks', () => {
   });
 
   it('tell onHandshakeError that a client was refused for a revoked certificate', async () => {
-    const clientTls = pki.leaf(ID.client);
+    const clientTls = env.pki.leaf(ID.client);
     const verdicts: (string | undefined)[] = [];
-    const server = new HboneServer({ tls: { ...pki.leaf(ID.server), crl: crlRevoking(clientTls) }, handler: () => ({ kind: 'denied', reason: 'unused' }), onHandshakeError: (_err, why) => verdicts.push(why) });
+    const server = new HboneServer({ tls: { ...env.pki.leaf(ID.server), crl: crlRevoking(clientTls) }, handler: () => ({ kind: 'denied', reason: 'unused' }), onHandshakeError: (_err, why) => verdicts.push(why) });
     const { port } = await server.listen(0, '127.0.0.1');
     const client = new HboneClient({ tls: clientTls, connectTimeoutMs: 2_000 });
     try {
