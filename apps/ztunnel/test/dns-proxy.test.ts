@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNodeToken, startAmbientd, startZtunnelProcess, waitUntilReady, type Running } from './support/processes.js';
+import { startOneNodeMesh, type OneNodeMesh } from './support/processes.js';
 import { writeQuickstart } from './support/quickstart.js';
 import { startDnsmasq } from './support/dnsmasq.js';
 
@@ -19,8 +19,7 @@ const DNS_PORT = 15053;
 const UPSTREAM_IP = '127.0.53.1';
 
 let dir: string;
-let ambientd: Running & { rootCertFile: string };
-let ztunnel: Running;
+let mesh: OneNodeMesh;
 let dnsmasq: ChildProcess;
 let upstreamPort: number;
 
@@ -44,20 +43,11 @@ beforeAll(async () => {
   const upstream = await startDnsmasq(UPSTREAM_IP, ['--address=/outside.example/127.5.5.5', '--txt-record=outside.example,from-dnsmasq'], { name: 'outside.example', answer: '127.5.5.5' });
   dnsmasq = upstream.process;
   upstreamPort = upstream.port;
-  const stateDir = join(dir, 'state');
-  ambientd = await startAmbientd(configDir, stateDir);
-  const tokenFile = join(dir, 'node-a.token');
-  writeFileSync(tokenFile, createNodeToken(stateDir, 'node-a'));
-  ztunnel = await startZtunnelProcess({
-    node: 'node-a', 'xds-address': ambientd.started['grpc'] ?? '', 'token-file': tokenFile, 'root-cert': ambientd.rootCertFile,
-    'dns-capture': 'true', 'dns-upstream': `${UPSTREAM_IP}:${upstreamPort}`,
-  });
-  await waitUntilReady(ztunnel);
+  mesh = await startOneNodeMesh(configDir, dir, { 'dns-capture': 'true', 'dns-upstream': `${UPSTREAM_IP}:${upstreamPort}` });
 }, 300_000);
 
 afterAll(async () => {
-  await ztunnel?.stop();
-  await ambientd?.stop();
+  await mesh?.stop();
   dnsmasq?.kill();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -118,7 +108,7 @@ describe('ztunnel --dns-capture, asked by dig', () => {
   });
 
   it('counts Istio DNS metrics labelled with the asking workload', async () => {
-    const text = await (await fetch(`http://${ztunnel.started['metrics'] ?? ''}/metrics`)).text();
+    const text = await (await fetch(`http://${mesh.ztunnel.started['metrics'] ?? ''}/metrics`)).text();
     const line = (name: string, type: string, protocol: string) =>
       text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(`request_query_type="${type}"`) && l.includes(`request_protocol="${protocol}"`) && l.includes('source_canonical_service="sleep"'));
     expect(Number(line('istio_dns_requests_total', 'A', 'udp')?.split(' ').at(-1))).toBeGreaterThanOrEqual(4);
@@ -153,7 +143,7 @@ describe('ztunnel --dns-capture, asked by dig', () => {
     expect(await dig('www.outside.example')).toMatchObject({ status: 'SERVFAIL', answers: [] });
     let warned: Record<string, unknown> | undefined;
     for (let i = 0; i < 100 && !warned; i++) {
-      warned = ztunnel.lines().find((l) => l['msg'] === 'DNS query failed upstream');
+      warned = mesh.ztunnel.lines().find((l) => l['msg'] === 'DNS query failed upstream');
       if (!warned) await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(warned).toMatchObject({ client: 'default/sleep', name: 'www.outside.example', type: 'A', protocol: 'udp' });

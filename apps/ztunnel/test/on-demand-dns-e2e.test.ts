@@ -8,7 +8,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNodeToken, startAmbientd, startZtunnelProcess, waitUntilReady, type Running } from './support/processes.js';
+import { startOneNodeMesh, type OneNodeMesh } from './support/processes.js';
 import { writeQuickstart } from './support/quickstart.js';
 import { roundTrip, socksConnect } from './support/socks-client.js';
 import { startDnsmasq } from './support/dnsmasq.js';
@@ -21,8 +21,7 @@ const NOWHERE_VIP = '127.96.0.91';
 const SOCKS = { host: SLEEP_IP, port: 15080 };
 
 let dir: string;
-let ambientd: Running & { rootCertFile: string };
-let ztunnel: Running;
+let mesh: OneNodeMesh;
 let dnsmasq: ChildProcess;
 let external: net.Server;
 const accepted: string[] = [];
@@ -59,7 +58,7 @@ spec:
 `;
 
 async function scrape(): Promise<string> {
-  return (await fetch(`http://${ztunnel.started['metrics'] ?? ''}/metrics`)).text();
+  return (await fetch(`http://${mesh.ztunnel.started['metrics'] ?? ''}/metrics`)).text();
 }
 
 function onDemandSamples(text: string): { labels: string; value: number }[] {
@@ -89,20 +88,11 @@ beforeAll(async () => {
   dnsmasq = upstream.process;
   const upstreamPort = upstream.port;
 
-  const stateDir = join(dir, 'state');
-  ambientd = await startAmbientd(configDir, stateDir);
-  const tokenFile = join(dir, 'node-a.token');
-  writeFileSync(tokenFile, createNodeToken(stateDir, 'node-a'));
-  ztunnel = await startZtunnelProcess({
-    node: 'node-a', 'xds-address': ambientd.started['grpc'] ?? '', 'token-file': tokenFile, 'root-cert': ambientd.rootCertFile,
-    'dns-upstream': `${UPSTREAM_IP}:${upstreamPort}`,
-  });
-  await waitUntilReady(ztunnel);
+  mesh = await startOneNodeMesh(configDir, dir, { 'dns-upstream': `${UPSTREAM_IP}:${upstreamPort}` });
 }, 300_000);
 
 afterAll(async () => {
-  await ztunnel?.stop();
-  await ambientd?.stop();
+  await mesh?.stop();
   dnsmasq?.kill();
   await new Promise((resolve) => external?.close(resolve));
   rmSync(dir, { recursive: true, force: true });
@@ -110,7 +100,7 @@ afterAll(async () => {
 
 describe('a ServiceEntry with resolution DNS, resolved on demand by ztunnel', () => {
   it('gets the hostname Workload from ambientd', async () => {
-    const dump = (await (await fetch(`http://${ztunnel.started['admin'] ?? ''}/config_dump`)).json()) as { workloads: Record<string, unknown>[] };
+    const dump = (await (await fetch(`http://${mesh.ztunnel.started['admin'] ?? ''}/config_dump`)).json()) as { workloads: Record<string, unknown>[] };
     const w = dump.workloads.find((x) => x['uid'] === 'Kubernetes/networking.istio.io/ServiceEntry/default/external-api/api.outside.test');
     expect(w).toMatchObject({ name: 'external-api', namespace: 'default', hostname: 'api.outside.test', addresses: [], tunnelProtocol: 'NONE' });
   });
@@ -152,10 +142,10 @@ describe('a ServiceEntry with resolution DNS, resolved on demand by ztunnel', ()
     const { reply, socket } = await socksConnect(SOCKS, NOWHERE_VIP, 80);
     expect(reply).toBe(4);
     socket.destroy();
-    await expect.poll(() => ztunnel.lines().find((l) => l['msg'] === 'dns lookup failed'), { timeout: 5_000 }).toMatchObject({
+    await expect.poll(() => mesh.ztunnel.lines().find((l) => l['msg'] === 'dns lookup failed'), { timeout: 5_000 }).toMatchObject({
       hostname: 'nowhere.outside.test', workload: 'Kubernetes/networking.istio.io/ServiceEntry/default/nowhere/nowhere.outside.test', err: expect.stringMatching(/^ENOTFOUND/),
     });
-    const failed = ztunnel.lines().find((l) => l['msg'] === 'connection failed' && String(l['error'] ?? '').includes('nowhere.outside.test'));
+    const failed = mesh.ztunnel.lines().find((l) => l['msg'] === 'connection failed' && String(l['error'] ?? '').includes('nowhere.outside.test'));
     expect(failed?.['error']).toMatch(/^DNS lookup of nowhere\.outside\.test for workload .* failed: ENOTFOUND/);
     expect(onDemandSamples(await scrape()).find((s) => s.labels.includes('hostname="nowhere.outside.test"'))?.value).toBe(1);
   });

@@ -7,10 +7,10 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNodeToken, startAmbientd, startZtunnelProcess, waitUntilReady, type Running } from './support/processes.js';
+import { startAmbientd, startZtunnelAgainst, waitUntilReady, type Ambientd, type Running } from './support/processes.js';
 import { roundTrip, socksConnect } from './support/socks-client.js';
 import { waitFor } from './support/wait.js';
-import { AMBIENT_NAMESPACE_YAML, workloadEntryYaml } from './support/mesh-yaml.js';
+import { AMBIENT_NAMESPACE_YAML, serviceEntryYaml, workloadEntryYaml } from './support/mesh-yaml.js';
 
 const SLEEP_SOCKS = { host: '127.0.81.1', port: 15080 };
 
@@ -18,41 +18,7 @@ const SLEEP_SOCKS = { host: '127.0.81.1', port: 15080 };
 const CONFIG: Record<string, string> = {
   'namespace.yaml': AMBIENT_NAMESPACE_YAML,
   'workloads.yaml': [workloadEntryYaml('sleep', '127.0.81.1', 'node-a'), workloadEntryYaml('echo', '127.0.82.1', 'node-b'), workloadEntryYaml('bystander', '127.0.83.1', 'node-c')].join('---\n'),
-  'services.yaml': `apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata:
-  name: echo
-  namespace: default
-spec:
-  hosts: [echo.default.mesh]
-  addresses: [127.96.9.10]
-  ports:
-    - number: 80
-      targetPort: 8080
-      name: tcp
-      protocol: TCP
-  resolution: STATIC
-  workloadSelector:
-    labels:
-      app: echo
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata:
-  name: bystander
-  namespace: default
-spec:
-  hosts: [bystander.default.mesh]
-  addresses: [127.96.9.11]
-  ports:
-    - number: 80
-      name: tcp
-      protocol: TCP
-  resolution: STATIC
-  workloadSelector:
-    labels:
-      app: bystander
-`,
+  'services.yaml': [serviceEntryYaml('echo', '127.96.9.10', 8080), serviceEntryYaml('bystander', '127.96.9.11')].join('---\n'),
   'policies.yaml': `apiVersion: security.istio.io/v1
 kind: AuthorizationPolicy
 metadata:
@@ -71,7 +37,7 @@ spec:
 };
 
 let dir: string;
-let ambientd: Running & { rootCertFile: string };
+let ambientd: Ambientd;
 const ztunnels: Record<string, Running> = {};
 let echo: net.Server;
 
@@ -112,14 +78,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => echo.listen(8080, '127.0.82.1', resolve));
   ambientd = await startAmbientd(configDir, stateDir);
   const local: Record<string, string> = { 'node-a': '127.0.81.1', 'node-b': '127.0.82.1' };
-  for (const node of ['node-a', 'node-b']) {
-    const tokenFile = join(dir, `${node}.token`);
-    writeFileSync(tokenFile, createNodeToken(stateDir, node));
-    ztunnels[node] = await startZtunnelProcess({
-      node, 'xds-address': ambientd.started['grpc'] ?? '', 'token-file': tokenFile, 'root-cert': ambientd.rootCertFile,
-      'xds-on-demand': 'true', 'local-workload-addresses': local[node] ?? '',
-    });
-  }
+  for (const node of ['node-a', 'node-b']) ztunnels[node] = await startZtunnelAgainst(ambientd, dir, node, { 'xds-on-demand': 'true', 'local-workload-addresses': local[node] ?? '' });
   for (const z of Object.values(ztunnels)) await waitUntilReady(z);
 }, 300_000);
 

@@ -18,3 +18,27 @@ spec:
     ambient.dev/node: ${node}
 `;
 }
+
+/**
+ * A STATIC ServiceEntry in `default` named `name`, host `<name>.default.mesh` on `vip`, TCP port 80 (to `targetPort`
+ * when given), selecting the workloads labelled `app: <name>`.
+ */
+export function serviceEntryYaml(name: string, vip: string, targetPort?: number): string {
+  return `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata:
+  name: ${name}
+  namespace: default
+spec:
+  hosts: [${name}.default.mesh]
+  addresses: [${vip}]
+  ports:
+    - number: 80
+${targetPort === undefined ? '' : `      targetPort: ${targetPort}\n`}      name: tcp
+      protocol: TCP
+  resolution: STATIC
+  workloadSelector:
+    labels:
+      app: ${name}
+`;
+}

@@ -1,7 +1,7 @@
 // Real processes for the end-to-end test: ambientd through its bin, ztunnels through ours, each reporting the
 // addresses it bound on port 0 in a JSON log line; stderr kept for assertions on access-log lines.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { binArgv } from '@ambient/core';
@@ -58,9 +58,12 @@ function startProcess(bin: string, args: string[], readyMessage: string, asSheba
   });
 }
 
-export async function startAmbientd(configDir: string, stateDir: string): Promise<Running & { rootCertFile: string }> {
+/** An ambientd process: where its state (CA, token key) lives, and the mesh root it writes there. */
+export type Ambientd = Running & { readonly stateDir: string; readonly rootCertFile: string };
+
+export async function startAmbientd(configDir: string, stateDir: string): Promise<Ambientd> {
   const running = await startProcess(AMBIENTD, ['--config', configDir, '--state-dir', stateDir, '--grpc-listen', '127.0.0.1:0', '--debug-listen', '127.0.0.1:0'], 'ambientd ready');
-  return { ...running, rootCertFile: join(stateDir, 'root-cert.pem') };
+  return { ...running, stateDir, rootCertFile: join(stateDir, 'root-cert.pem') };
 }
 
 /** A node token from `ambientd create-token`, as an operator would mint it. */
@@ -75,6 +78,44 @@ export function createNodeToken(stateDir: string, node: string): string {
 export function startZtunnelProcess(args: Record<string, string>, asShebang = true): Promise<Running> {
   const flags = Object.entries(args).flatMap(([k, v]) => [`--${k}`, v]);
   return startProcess(ZTUNNEL, [...flags, '--admin-listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0', '--readiness-listen', '127.0.0.1:0'], 'ztunnel started', asShebang);
+}
+
+/**
+ * A ztunnel process for `node` with this ambientd as its xDS server and CA, its node token written into `dir`; `args`
+ * are more flags (--dns-upstream …). Resolves once it has started, not yet ready (waitUntilReady).
+ */
+export function startZtunnelAgainst(ambientd: Ambientd, dir: string, node: string, args: Record<string, string> = {}): Promise<Running> {
+  const tokenFile = join(dir, `${node}.token`);
+  writeFileSync(tokenFile, createNodeToken(ambientd.stateDir, node));
+  return startZtunnelProcess({ node, 'xds-address': ambientd.started['grpc'] ?? '', 'token-file': tokenFile, 'root-cert': ambientd.rootCertFile, ...args });
+}
+
+/** ambientd over a config directory and one ztunnel, for node-a, against it. */
+export interface OneNodeMesh {
+  readonly ztunnel: Running;
+  /** Stops the ztunnel, then ambientd. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a OneNodeMesh over `configDir`, ambientd's state in `<dir>/state`, `args` more ztunnel flags; resolves once
+ * the ztunnel is ready, or stops what it started and rejects.
+ */
+export async function startOneNodeMesh(configDir: string, dir: string, args: Record<string, string> = {}): Promise<OneNodeMesh> {
+  const ambientd = await startAmbientd(configDir, join(dir, 'state'));
+  let ztunnel: Running | undefined;
+  const stop = async (): Promise<void> => {
+    await ztunnel?.stop();
+    await ambientd.stop();
+  };
+  try {
+    ztunnel = await startZtunnelAgainst(ambientd, dir, 'node-a', args);
+    await waitUntilReady(ztunnel);
+    return { ztunnel, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }
 
 /** Resolves once a ztunnel from startZtunnelProcess answers 200 on /healthz/ready (xDS synced, certificates ready). */
