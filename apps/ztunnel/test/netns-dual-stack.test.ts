@@ -4,12 +4,15 @@
 // xDS off; ambientd is only their CA. Unchanged curl reaches echo over each family, by pod IP and by VIP, through
 // HBONE; each way the app sees sleep's own address of that family (the workload is served at both addresses, and
 // leaves from the one matching its destination).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTopology, removeLeftovers, runPrefix, type Topology } from '@ambient/netns';
-import { completedConnections, GRPC_PORT, startAmbientd, startCapturingZtunnel, startNodeApp, until, writeMeshConfig, type NsProcess } from './support/netns-mesh.js';
+import type { Topology } from '@ambient/netns';
+import {
+  completedConnections, createFreshTopology, destroyTopologyAndDir, GRPC_PORT, startCapturingZtunnel, startMeshControlPlane, startNodeApp, until,
+  waitUntilZtunnelsReady, type NsProcess,
+} from './support/netns-mesh.js';
 
 const FAMILY = 'ambztds';
 const VIP4 = '10.96.0.10';
@@ -52,27 +55,19 @@ ${workload('sleep')}${workload('echo', '  services:\n    "default/echo.default.m
 }
 
 beforeAll(async () => {
-  if (process.getuid?.() !== 0) throw new Error('this test needs root (ip netns, veth pairs, ip6tables): run it as root, as CI does; it is not skipped on purpose');
-  await removeLeftovers(FAMILY);
-  topology = await createTopology({ prefix: runPrefix(FAMILY), nodes: [{ name: 'node-a', workloads: ['sleep'] }, { name: 'node-b', workloads: ['echo'] }], hosts: ['cp'], ipv6: true });
+  topology = await createFreshTopology(FAMILY, { nodes: [{ name: 'node-a', workloads: ['sleep'] }, { name: 'node-b', workloads: ['echo'] }], hosts: ['cp'], ipv6: true });
   dir = mkdtempSync(join(tmpdir(), 'ztunnel-dual-stack-'));
-  const stateDir = join(dir, 'state');
   // ambientd places the sleep and echo identities on their nodes, so its CA signs them; the data comes from the file.
-  writeMeshConfig(join(dir, 'config'), topology, VIP4, ['sleep']);
-  const ambientd = startAmbientd(topology, 'cp', join(dir, 'config'), stateDir);
-  await ambientd.waitFor('ambientd ready');
+  const { stateDir } = await startMeshControlPlane(topology, dir, VIP4, ['sleep']);
   const localFile = join(dir, 'local.yaml');
   writeFileSync(localFile, localConfig());
   const ca = `${topology.host('cp').wireIp}:${GRPC_PORT}`;
   for (const node of ['node-a', 'node-b']) ztunnels[node] = startCapturingZtunnel(topology, node, 'cp', dir, stateDir, ['--xds-address', '', '--ca-address', ca, '--local-xds-path', localFile]);
   await startNodeApp(topology, ns('echo'), ECHO_APP);
-  for (const node of ['node-a', 'node-b']) await ztunnels[node]?.waitFor('ztunnel ready');
+  await waitUntilZtunnelsReady(ztunnels);
 }, 240_000);
 
-afterAll(async () => {
-  await topology?.destroy();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-}, 60_000);
+afterAll(() => destroyTopologyAndDir(topology, dir), 60_000);
 
 describe('dual-stack workloads in iptables capture', () => {
   const sleep = () => topology.workload('sleep');

@@ -3,13 +3,16 @@
 // curl reaches echo by pod IP and by VIP through HBONE between nodes and on one node, the app sees its caller's own
 // IPv6 address (source preservation over ip6tables and `ip -6` rules), the DNS proxy answers AAAA on an IPv6
 // resolver address, and tcpdump on the wire sees IPv6 only on 15008. The control plane stays on IPv4.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTopology, removeLeftovers, runPrefix, type Topology } from '@ambient/netns';
-import { captureDuring, completedConnections, countPackets, startAmbientd, startCapturingZtunnel, startNodeApp, until, writeMeshConfig, type NsProcess } from './support/netns-mesh.js';
+import type { Topology } from '@ambient/netns';
+import {
+  captureDuring, completedConnections, countPackets, createFreshTopology, destroyTopologyAndDir, startCapturingZtunnel, startMeshControlPlane, startNodeApp,
+  until, waitUntilZtunnelsReady, type NsProcess,
+} from './support/netns-mesh.js';
 
 const FAMILY = 'ambztcap6';
 const VIP = 'fd96::10';
@@ -30,30 +33,20 @@ const accessLogs = (node: string, direction: string) => completedConnections(ztu
 
 
 beforeAll(async () => {
-  if (process.getuid?.() !== 0) throw new Error('this test needs root (ip netns, veth pairs, ip6tables): run it as root, as CI does; it is not skipped on purpose');
-  await removeLeftovers(FAMILY);
-  topology = await createTopology({
-    prefix: runPrefix(FAMILY),
+  topology = await createFreshTopology(FAMILY, {
     nodes: [{ name: 'node-a', workloads: ['sleep'] }, { name: 'node-b', workloads: ['echo', 'neighbor'] }],
     hosts: ['cp'],
     ipv6: true,
   });
   dir = mkdtempSync(join(tmpdir(), 'ztunnel-netns6-'));
-  const configDir = join(dir, 'config');
-  const stateDir = join(dir, 'state');
-  writeMeshConfig(configDir, topology, VIP, ['sleep', 'neighbor'], 6);
-  const ambientd = startAmbientd(topology, 'cp', configDir, stateDir);
-  await ambientd.waitFor('ambientd ready');
+  const { stateDir } = await startMeshControlPlane(topology, dir, VIP, ['sleep', 'neighbor'], 6);
   ztunnels['node-a'] = startCapturingZtunnel(topology, 'node-a', 'cp', dir, stateDir, ['--dns-capture', 'true', '--dns-upstream', `${topology.host('cp').wireIp}:53`]);
   ztunnels['node-b'] = startCapturingZtunnel(topology, 'node-b', 'cp', dir, stateDir);
   await startNodeApp(topology, ns('echo'), ECHO_APP, [ip6('echo')]);
-  for (const node of ['node-a', 'node-b']) await ztunnels[node]?.waitFor('ztunnel ready');
+  await waitUntilZtunnelsReady(ztunnels);
 }, 240_000);
 
-afterAll(async () => {
-  await topology?.destroy();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-}, 60_000);
+afterAll(() => destroyTopologyAndDir(topology, dir), 60_000);
 
 describe('--capture iptables over IPv6', () => {
   it('installs the ip6tables rules and IPv6 routing rules beside the IPv4 ones, and listens on [::]', async () => {

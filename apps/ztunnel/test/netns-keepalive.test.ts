@@ -4,12 +4,15 @@
 // 1s, --keepalive-retries 2) gives the HBONE connection up within seconds, logs it and closes sleep's connection;
 // node-b's (--keepalive-enabled false) still holds its end then, as it would for hours. HBONE's own PINGs start
 // after 10 s, later than all of this.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTopology, removeLeftovers, runPrefix, type Topology } from '@ambient/netns';
-import { completedConnections, startAmbientd, startCapturingZtunnel, startNodeApp, until, writeMeshConfig, type NsProcess } from './support/netns-mesh.js';
+import type { Topology } from '@ambient/netns';
+import {
+  completedConnections, createFreshTopology, destroyTopologyAndDir, startCapturingZtunnel, startMeshControlPlane, startNodeApp, until, waitUntilZtunnelsReady,
+  type NsProcess,
+} from './support/netns-mesh.js';
 
 const FAMILY = 'ambztka';
 const VIP = '10.96.0.10';
@@ -37,26 +40,16 @@ async function hboneConnections(namespace: string): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  if (process.getuid?.() !== 0) throw new Error('this test needs root (ip netns, veth pairs, iptables): run it as root, as CI does; it is not skipped on purpose');
-  await removeLeftovers(FAMILY);
-  topology = await createTopology({ prefix: runPrefix(FAMILY), nodes: [{ name: 'node-a', workloads: ['sleep'] }, { name: 'node-b', workloads: ['echo'] }], hosts: ['cp'] });
+  topology = await createFreshTopology(FAMILY, { nodes: [{ name: 'node-a', workloads: ['sleep'] }, { name: 'node-b', workloads: ['echo'] }], hosts: ['cp'] });
   dir = mkdtempSync(join(tmpdir(), 'ztunnel-netns-keepalive-'));
-  const configDir = join(dir, 'config');
-  const stateDir = join(dir, 'state');
-  writeMeshConfig(configDir, topology, VIP);
-  const ambientd = startAmbientd(topology, 'cp', configDir, stateDir);
-  await ambientd.waitFor('ambientd ready');
+  const { stateDir } = await startMeshControlPlane(topology, dir, VIP);
   ztunnels['node-a'] = startCapturingZtunnel(topology, 'node-a', 'cp', dir, stateDir, ['--keepalive-time', '1s', '--keepalive-interval', '1s', '--keepalive-retries', '2']);
   ztunnels['node-b'] = startCapturingZtunnel(topology, 'node-b', 'cp', dir, stateDir, ['--keepalive-enabled', 'false']);
   await startNodeApp(topology, ns('echo'), ECHO_APP, [topology.workload('echo').ip]);
-  for (const node of ['node-a', 'node-b']) await ztunnels[node]?.waitFor('ztunnel ready');
+  await waitUntilZtunnelsReady(ztunnels);
 }, 60_000);
 
-afterAll(async () => {
-  // Kills every process inside and deletes the namespaces with their rules.
-  await topology?.destroy();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-}, 30_000);
+afterAll(() => destroyTopologyAndDir(topology, dir), 30_000);
 
 describe('TCP keepalive towards a silent HBONE peer', () => {
   it('closes the idle tunnel within seconds with short keepalive, and keeps it with keepalive off', async () => {

@@ -2,11 +2,11 @@
 // --capture iptables, workloads behind veths; processes started with `ip netns exec` and logging JSON on stderr.
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { binArgv } from '@ambient/core';
-import { runCommand, type Topology } from '@ambient/netns';
+import { createTopology, removeLeftovers, runCommand, runPrefix, type Topology, type TopologySpec } from '@ambient/netns';
 import { AMBIENT_NAMESPACE_YAML, workloadEntryYaml } from './mesh-yaml.js';
 import { createNodeToken } from './processes.js';
 import { waitFor } from './wait.js';
@@ -105,6 +105,41 @@ export function startAmbientd(topology: Topology, host: string, configDir: strin
   return spawnLogged(topology, topology.host(host).namespace, [
     process.execPath, AMBIENTD, '--config', configDir, '--state-dir', stateDir, '--grpc-listen', listen, '--debug-listen', '127.0.0.1:15014',
   ]);
+}
+
+/**
+ * A topology for one test file, named after `family`: fails (never skips) without root, and first removes what a
+ * crashed earlier run of the family left behind.
+ */
+export async function createFreshTopology(family: string, spec: Omit<TopologySpec, 'prefix'>): Promise<Topology> {
+  const tables = spec.ipv6 ? 'ip6tables' : 'iptables';
+  if (process.getuid?.() !== 0) throw new Error(`this test needs root (ip netns, veth pairs, ${tables}): run it as root, as CI does; it is not skipped on purpose`);
+  await removeLeftovers(family);
+  return createTopology({ prefix: runPrefix(family), ...spec });
+}
+
+/**
+ * The control plane on host `cp`: the mesh's YAML (writeMeshConfig) in `<dir>/config`, ambientd with its state in
+ * `<dir>/state`; resolves once ambientd is ready.
+ */
+export async function startMeshControlPlane(topology: Topology, dir: string, vip: string, callers?: readonly string[], family?: Family): Promise<{ stateDir: string; ambientd: NsProcess }> {
+  const configDir = join(dir, 'config');
+  const stateDir = join(dir, 'state');
+  writeMeshConfig(configDir, topology, vip, callers, family);
+  const ambientd = startAmbientd(topology, 'cp', configDir, stateDir);
+  await ambientd.waitFor('ambientd ready');
+  return { stateDir, ambientd };
+}
+
+/** Resolves once every one of these ztunnels logged "ztunnel ready". */
+export async function waitUntilZtunnelsReady(ztunnels: Readonly<Record<string, NsProcess>>): Promise<void> {
+  for (const ztunnel of Object.values(ztunnels)) await ztunnel.waitFor('ztunnel ready');
+}
+
+/** Kills every process inside the topology, deletes its namespaces with their rules, and removes `dir`. */
+export async function destroyTopologyAndDir(topology: Topology | undefined, dir: string | undefined): Promise<void> {
+  await topology?.destroy();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 }
 
 /** A ztunnel with --capture iptables in `node`'s namespace; admin, metrics and readiness on that namespace's loopback. */
