@@ -11,6 +11,11 @@ export const quiet = createLogger({ name: 'test', level: 'silent' });
 
 export const WORKLOAD_UID = (ns: string, name: string): string => `Kubernetes/networking.istio.io/WorkloadEntry/${ns}/${name}`;
 
+/** The keys ambientd serves MESH's two workloads and its service under. */
+export const ECHO_UID = WORKLOAD_UID('default', 'echo');
+export const SLEEP_UID = WORKLOAD_UID('default', 'sleep');
+export const ECHO_SERVICE = 'default/echo.default.mesh';
+
 /** A small mesh: two workloads on two nodes, one service, one policy, each kind in its own file. */
 export const MESH: Readonly<Record<string, string>> = {
   'namespaces.yaml': `apiVersion: v1
@@ -125,6 +130,18 @@ export async function startMesh(files: Readonly<Record<string, string>> = MESH, 
       rmSync(stateDir, { recursive: true, force: true });
     },
   };
+}
+
+/** What one test opened, closed after it (`afterEach(() => opened.close())`): its clients, then its mesh. */
+export class OpenedPerTest {
+  mesh: TestMesh | undefined;
+  readonly clients: XdsClient[] = [];
+
+  async close(): Promise<void> {
+    for (const c of this.clients.splice(0)) c.close();
+    await this.mesh?.stop();
+    this.mesh = undefined;
+  }
 }
 
 /** A ztunnel as it connects to istiod: node token, the mesh root, both types wildcard. */

@@ -7,19 +7,10 @@ import { AddressSchema, NetworkAddressSchema, type Address } from '@ambient/api/
 import { addressType, authorizationType, XdsClient } from '@ambient/xds-client';
 import { ipText } from '@ambient/mesh-config';
 import { addressAliases, vipKey } from '../src/address-aliases.js';
-import { MESH, quiet, startMesh, WORKLOAD_UID, type TestMesh } from './fixtures.js';
+import { ECHO_SERVICE, ECHO_UID, MESH, OpenedPerTest, quiet, SLEEP_UID, startMesh } from './fixtures.js';
 
-const ECHO = WORKLOAD_UID('default', 'echo');
-const SLEEP = WORKLOAD_UID('default', 'sleep');
-const SERVICE = 'default/echo.default.mesh';
-
-let mesh: TestMesh | undefined;
-const clients: XdsClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await mesh?.stop();
-  mesh = undefined;
-});
+const opened = new OpenedPerTest();
+afterEach(() => opened.close());
 
 /** The test mesh plus a ServiceEntry for a whole range, which istiod keys as `<network>/<ip>/<len>`. */
 const WITH_CIDR = {
@@ -41,7 +32,7 @@ spec:
 };
 
 async function onDemandClient(): Promise<XdsClient> {
-  mesh ??= await startMesh(WITH_CIDR);
+  const mesh = (opened.mesh ??= await startMesh(WITH_CIDR));
   const client = new XdsClient({
     address: mesh.daemon.grpcAddress,
     tls: { rootPem: mesh.daemon.rootPem },
@@ -50,7 +41,7 @@ async function onDemandClient(): Promise<XdsClient> {
     types: [{ type: addressType, onDemand: true }, { type: authorizationType }],
     logger: quiet,
   });
-  clients.push(client);
+  opened.clients.push(client);
   await client.ready();
   return client;
 }
@@ -61,18 +52,18 @@ describe('ambientd answers on-demand Address lookups', () => {
     expect(client.snapshot(addressType).size).toBe(0);
     const echo = await client.fetch(addressType, '/127.0.10.1');
     expect(echo?.type.case === 'workload' && echo.type.value.name).toBe('echo');
-    expect([...client.snapshot(addressType).keys()]).toEqual([ECHO]);
+    expect([...client.snapshot(addressType).keys()]).toEqual([ECHO_UID]);
   });
 
   it('sends a service looked up by VIP or by name together with its workloads, and no other', async () => {
     const byVip = await onDemandClient();
     // Several resources answer the VIP: the lookup resolves with one of them; the cache holds all, by their names.
     expect(await byVip.fetch(addressType, '/240.240.0.1')).toBeDefined();
-    expect([...byVip.snapshot(addressType).keys()].sort()).toEqual([SERVICE, ECHO].sort());
+    expect([...byVip.snapshot(addressType).keys()].sort()).toEqual([ECHO_SERVICE, ECHO_UID].sort());
     const byName = await onDemandClient();
-    expect((await byName.fetch(addressType, SERVICE))?.type.case).toBe('service'); // its own name wins over aliases
-    expect([...byName.snapshot(addressType).keys()].sort()).toEqual([SERVICE, ECHO].sort());
-    expect(byName.find(addressType, SLEEP)).toBeUndefined();
+    expect((await byName.fetch(addressType, ECHO_SERVICE))?.type.case).toBe('service'); // its own name wins over aliases
+    expect([...byName.snapshot(addressType).keys()].sort()).toEqual([ECHO_SERVICE, ECHO_UID].sort());
+    expect(byName.find(addressType, SLEEP_UID)).toBeUndefined();
   });
 
   it('sends a CIDR service by its <network>/<ip>/<len> key, and not by the bare range address or another length', async () => {

@@ -4,25 +4,17 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { addressType, authorizationType, type XdsClient } from '@ambient/xds-client';
 import { MeshConfig } from '@ambient/mesh-config';
 import type { ConfigTranslator } from '../src/index.js';
-import { MESH, startMesh, waitFor, WORKLOAD_UID, ztunnel, type TestMesh } from './fixtures.js';
+import { ECHO_SERVICE, ECHO_UID, MESH, OpenedPerTest, SLEEP_UID, startMesh, waitFor, ztunnel, type TestMesh } from './fixtures.js';
 
-const ECHO = WORKLOAD_UID('default', 'echo');
-const SLEEP = WORKLOAD_UID('default', 'sleep');
-const SERVICE = 'default/echo.default.mesh';
 const POLICY = 'default/allow-sleep';
 
-let mesh: TestMesh | undefined;
-const clients: XdsClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await mesh?.stop();
-  mesh = undefined;
-});
+const opened = new OpenedPerTest();
+afterEach(() => opened.close());
 
 async function connected(node = 'node-a'): Promise<{ mesh: TestMesh; client: XdsClient }> {
-  mesh ??= await startMesh();
+  const mesh = (opened.mesh ??= await startMesh());
   const client = ztunnel(mesh.daemon, await mesh.token({ namespace: 'istio-system', serviceAccount: 'ztunnel', node }), node);
-  clients.push(client);
+  opened.clients.push(client);
   await client.ready();
   return { mesh, client };
 }
@@ -31,14 +23,14 @@ describe('ambientd serves the mesh over delta ADS', () => {
   it('sends the Workloads, Services and Authorizations of the config directory', async () => {
     const { client } = await connected();
     const addresses = client.snapshot(addressType);
-    expect([...addresses.keys()].sort()).toEqual([SERVICE, ECHO, SLEEP].sort());
-    const echo = addresses.get(ECHO)?.type;
+    expect([...addresses.keys()].sort()).toEqual([ECHO_SERVICE, ECHO_UID, SLEEP_UID].sort());
+    const echo = addresses.get(ECHO_UID)?.type;
     expect(echo?.case).toBe('workload');
     if (echo?.case === 'workload') {
       expect(echo.value).toMatchObject({ name: 'echo', namespace: 'default', serviceAccount: 'echo', node: 'node-a' });
       expect([...(echo.value.addresses[0] ?? [])]).toEqual([127, 0, 10, 1]);
     }
-    expect(addresses.get(SERVICE)?.type.case).toBe('service');
+    expect(addresses.get(ECHO_SERVICE)?.type.case).toBe('service');
     expect([...client.snapshot(authorizationType).keys()]).toEqual([POLICY]);
     expect(client.snapshot(authorizationType).get(POLICY)).toMatchObject({ name: 'allow-sleep', namespace: 'default' });
   });
@@ -47,7 +39,7 @@ describe('ambientd serves the mesh over delta ADS', () => {
     const { mesh, client } = await connected();
     mesh.write('workloads.yaml', MESH['workloads.yaml']?.replace('127.0.10.2', '127.0.10.22') ?? '');
     await waitFor('the edited address', () => {
-      const sleep = client.find(addressType, SLEEP)?.type;
+      const sleep = client.find(addressType, SLEEP_UID)?.type;
       return sleep?.case === 'workload' && sleep.value.addresses[0]?.[3] === 22;
     });
   });
@@ -56,7 +48,7 @@ describe('ambientd serves the mesh over delta ADS', () => {
     const { mesh, client } = await connected();
     mesh.remove('policies.yaml');
     await waitFor('the policy to go', () => client.snapshot(authorizationType).size === 0);
-    expect(client.find(addressType, ECHO)).toBeDefined();
+    expect(client.find(addressType, ECHO_UID)).toBeDefined();
     mesh.write('policies.yaml', MESH['policies.yaml'] ?? '');
     await waitFor('the policy to return', () => client.find(authorizationType, POLICY));
   });
@@ -71,10 +63,10 @@ describe('ambientd serves the mesh over delta ADS', () => {
     expect(problems[0]).toMatchObject({ code: 'CONFIG_ERR_YAML', file: expect.stringMatching(/services\.yaml$/) });
     mesh.write('workloads.yaml', MESH['workloads.yaml']?.replace('127.0.10.2', '127.0.10.23') ?? '');
     await waitFor('an edit of a good file after the bad one', () => {
-      const sleep = client.find(addressType, SLEEP)?.type;
+      const sleep = client.find(addressType, SLEEP_UID)?.type;
       return sleep?.case === 'workload' && sleep.value.addresses[0]?.[3] === 23;
     });
-    expect(client.find(addressType, SERVICE)).toBeDefined();
+    expect(client.find(addressType, ECHO_SERVICE)).toBeDefined();
   });
 
   it('keeps serving the last good config while the directory is gone, and follows the one that replaces it', async () => {
@@ -98,16 +90,16 @@ describe('ambientd serves the mesh over delta ADS', () => {
       current: () => real.current(),
       hasWorkloadOnNode: (identity, node) => real.hasWorkloadOnNode(identity, node),
     };
-    mesh = await startMesh(MESH, { translator: throwing });
+    const mesh = (opened.mesh = await startMesh(MESH, { translator: throwing }));
     const { client } = await connected();
     mesh.write('boom.yaml', '# BOOM\n');
     mesh.write('workloads.yaml', MESH['workloads.yaml']?.replace('127.0.10.2', '127.0.10.24') ?? '');
-    await waitFor('the failed update reported', () => mesh?.daemon.configErrors().some((p) => p.code === 'AMBIENTD_ERR_CONFIG_APPLY'));
-    const during = client.find(addressType, SLEEP)?.type;
+    await waitFor('the failed update reported', () => mesh.daemon.configErrors().some((p) => p.code === 'AMBIENTD_ERR_CONFIG_APPLY'));
+    const during = client.find(addressType, SLEEP_UID)?.type;
     expect(during?.case === 'workload' && during.value.addresses[0]?.[3]).toBe(2);
     mesh.remove('boom.yaml');
     await waitFor('the edit once the translator recovers', () => {
-      const sleep = client.find(addressType, SLEEP)?.type;
+      const sleep = client.find(addressType, SLEEP_UID)?.type;
       return sleep?.case === 'workload' && sleep.value.addresses[0]?.[3] === 24;
     });
     expect(client.snapshot(addressType).size).toBe(3);
