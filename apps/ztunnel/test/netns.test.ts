@@ -4,14 +4,17 @@
 // node-a's wire shows TLS on 15008 and never the payload, which the same capture on sleep's veth does show. node-a
 // runs with --dns-capture: dig in sleep asks a resolver address that exists nowhere and gets mesh names from
 // ztunnel, other names from dnsmasq on the control-plane host.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTopology, removeLeftovers, runPrefix, type Topology } from '@ambient/netns';
-import { captureDuring, completedConnections, countPackets, policy, startAmbientd, startCapturingZtunnel, until, writeMeshConfig, writeWorkloads, type NsProcess } from './support/netns-mesh.js';
+import type { Topology } from '@ambient/netns';
+import {
+  captureDuring, completedConnections, countPackets, createFreshTopology, destroyTopologyAndDir, policy, startCapturingZtunnel, startMeshControlPlane,
+  startNodeApp, until, waitUntilZtunnelsReady, writeWorkloads, type NsProcess,
+} from './support/netns-mesh.js';
 
 const FAMILY = 'ambztcap';
 const VIP = '10.96.0.10';
@@ -24,7 +27,6 @@ const ECHO_APP = `require('http').createServer((q,s)=>{let b='';q.on('data',c=>b
 
 let topology: Topology;
 let dir: string;
-let ambientd: NsProcess;
 const ztunnels: Record<string, NsProcess> = {};
 
 const ns = (workloadOrNode: string): string => topology.layout.workloads.find((w) => w.name === workloadOrNode)?.namespace ?? topology.node(workloadOrNode).namespace;
@@ -40,19 +42,12 @@ async function firstChunk(stream: NodeJS.ReadableStream | null): Promise<void> {
 
 
 beforeAll(async () => {
-  if (process.getuid?.() !== 0) throw new Error('this test needs root (ip netns, veth pairs, iptables): run it as root, as CI does; it is not skipped on purpose');
-  await removeLeftovers(FAMILY);
-  topology = await createTopology({
-    prefix: runPrefix(FAMILY),
+  topology = await createFreshTopology(FAMILY, {
     nodes: [{ name: 'node-a', workloads: ['sleep', 'stranger'] }, { name: 'node-b', workloads: ['echo', 'neighbor'] }],
     hosts: ['cp'],
   });
   dir = mkdtempSync(join(tmpdir(), 'ztunnel-netns-'));
-  const configDir = join(dir, 'config');
-  const stateDir = join(dir, 'state');
-  writeMeshConfig(configDir, topology, VIP, ['sleep', 'neighbor']);
-  ambientd = startAmbientd(topology, 'cp', configDir, stateDir);
-  await ambientd.waitFor('ambientd ready');
+  const { stateDir } = await startMeshControlPlane(topology, dir, VIP, ['sleep', 'neighbor']);
   const cpIp = topology.host('cp').wireIp;
   const dnsmasq = topology.spawn(topology.host('cp').namespace, [
     'dnsmasq', '--keep-in-foreground', '--log-queries', '--log-facility=-', '--conf-file=/dev/null', '--no-resolv', '--no-hosts', '--user=root', '--pid-file=',
@@ -61,18 +56,12 @@ beforeAll(async () => {
   await firstChunk(dnsmasq.stderr);
   ztunnels['node-a'] = startCapturingZtunnel(topology, 'node-a', 'cp', dir, stateDir, ['--dns-capture', 'true', '--dns-upstream', `${cpIp}:53`]);
   ztunnels['node-b'] = startCapturingZtunnel(topology, 'node-b', 'cp', dir, stateDir);
-  const app = topology.spawn(ns('echo'), [process.execPath, '-e', ECHO_APP, echoIp()], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await firstChunk(app.stdout);
-  for (const node of ['node-a', 'node-b']) {
-    await ztunnels[node]?.waitFor('ztunnel ready');
-  }
+  await startNodeApp(topology, ns('echo'), ECHO_APP, [echoIp()]);
+  await waitUntilZtunnelsReady(ztunnels);
 }, 240_000);
 
-afterAll(async () => {
-  // Kills every process inside (ztunnels, ambientd, apps, tcpdump) and deletes the namespaces with their rules.
-  await topology?.destroy();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-}, 60_000);
+// Kills every process inside (ztunnels, ambientd, apps, tcpdump) and deletes the namespaces with their rules.
+afterAll(() => destroyTopologyAndDir(topology, dir), 60_000);
 
 describe('--capture iptables in network namespaces', () => {
   it('installs its rules in the node namespace', async () => {
