@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { writeCrl } from './support/crl.js';
-import { createNodeToken, startAmbientd, startZtunnelProcess, waitUntilReady, type Running } from './support/processes.js';
+import { workloadEntryYaml } from './support/mesh-yaml.js';
+import { startAmbientd, startZtunnelAgainst, waitUntilReady, type Ambientd, type Running } from './support/processes.js';
 import { writeQuickstart } from './support/quickstart.js';
 import { roundTrip, socksConnect } from './support/socks-client.js';
 
@@ -20,23 +21,12 @@ const ECHO = { host: '127.0.28.1', port: 8080 };
 const REVOKED = 'connection closed due to certificate revocation';
 
 /** A third workload on node-a, which echo's policy lets in as well. */
-const OTHER = `apiVersion: networking.istio.io/v1
-kind: WorkloadEntry
-metadata:
-  name: other
-  namespace: default
-spec:
-  address: ${OTHER_SOCKS.host}
-  serviceAccount: other
-  labels:
-    app: other
-    ambient.dev/node: node-a
-`;
+const OTHER = workloadEntryYaml('other', OTHER_SOCKS.host, 'node-a');
 
 let dir: string;
 let stateDir: string;
 let crlPath: string;
-let ambientd: Running & { rootCertFile: string };
+let ambientd: Ambientd;
 let ztunnel: Running;
 let app: net.Server;
 
@@ -53,9 +43,7 @@ beforeAll(async () => {
   ambientd = await startAmbientd(configDir, stateDir);
   crlPath = join(dir, 'crl.pem');
   writeCrl(stateDir, [], crlPath);
-  const tokenFile = join(dir, 'node-a.token');
-  writeFileSync(tokenFile, createNodeToken(stateDir, 'node-a'));
-  ztunnel = await startZtunnelProcess({ node: 'node-a', 'xds-address': ambientd.started['grpc'] ?? '', 'token-file': tokenFile, 'root-cert': ambientd.rootCertFile, 'crl-path': crlPath });
+  ztunnel = await startZtunnelAgainst(ambientd, dir, 'node-a', { 'crl-path': crlPath });
   await waitUntilReady(ztunnel);
   app = net.createServer((s) => s.pipe(s));
   await new Promise<void>((resolve) => app.listen(ECHO.port, ECHO.host, resolve));

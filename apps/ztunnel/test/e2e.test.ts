@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNodeToken, startAmbientd, startZtunnelProcess, type Running } from './support/processes.js';
+import { startAmbientd, startZtunnelAgainst, type Ambientd, type Running } from './support/processes.js';
 import { roundTrip, socksConnect } from './support/socks-client.js';
 import { waitFor } from './support/wait.js';
 
@@ -37,7 +37,7 @@ spec:
 `;
 
 let dir: string;
-let ambientd: Running & { rootCertFile: string };
+let ambientd: Ambientd;
 const ztunnels: Record<string, Running> = {};
 let echo: net.Server;
 const echoPeers: string[] = [];
@@ -70,10 +70,8 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => echo.listen(8080, '127.0.20.1', resolve));
   ambientd = await startAmbientd(configDir, stateDir);
   for (const node of ['node-a', 'node-b']) {
-    const tokenFile = join(dir, `${node}.token`);
-    writeFileSync(tokenFile, createNodeToken(stateDir, node));
     // node-a asks for 2-hour certificates (--secret-ttl); node-b keeps the 24h default.
-    ztunnels[node] = await startZtunnelProcess({ node, 'xds-address': ambientd.started['grpc'] ?? '', 'token-file': tokenFile, 'root-cert': ambientd.rootCertFile, ...(node === 'node-a' ? { 'secret-ttl': '2h' } : {}) });
+    ztunnels[node] = await startZtunnelAgainst(ambientd, dir, node, node === 'node-a' ? { 'secret-ttl': '2h' } : {});
   }
   for (const z of Object.values(ztunnels)) await waitFor('readiness', async () => (await get(z.started['readiness'] ?? '', '/healthz/ready')).status === 200, 60_000);
 }, 300_000);
@@ -129,9 +127,7 @@ describe('two ztunnels and ambientd as processes', () => {
     const warned = (lines: Record<string, unknown>[]) => lines.find((l) => l['level'] === 'warn' && String(l['msg']).startsWith('node was started without'));
     expect(warned(ztunnels['node-a']?.lines() ?? [])).toBeUndefined();
     // A node with no workloads here: it starts, warns, and stops.
-    const tokenFile = join(dir, 'node-c.token');
-    writeFileSync(tokenFile, createNodeToken(join(dir, 'state'), 'node-c'));
-    const plain = await startZtunnelProcess({ node: 'node-c', 'xds-address': ambientd.started['grpc'] ?? '', 'token-file': tokenFile, 'root-cert': ambientd.rootCertFile }, false);
+    const plain = await startZtunnelAgainst(ambientd, dir, 'node-c', {}, false);
     try {
       expect(warned(plain.lines())).toMatchObject({ missing: ['--min-semi-space-size=16', '--heap-growing-percent=300'] });
     } finally {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNodeToken, startAmbientd, startZtunnelProcess, type Running } from './support/processes.js';
+import { startAmbientd, startZtunnelAgainst, type Ambientd, type Running } from './support/processes.js';
 import { writeQuickstart } from './support/quickstart.js';
 import { roundTrip, socksConnect } from './support/socks-client.js';
 import { waitFor } from './support/wait.js';
@@ -58,7 +58,7 @@ policies:
 `;
 
 let dir: string;
-let ambientd: Running & { rootCertFile: string };
+let ambientd: Ambientd;
 const ztunnels: Record<string, Running> = {};
 const apps: net.Server[] = [];
 
@@ -78,9 +78,7 @@ beforeAll(async () => {
   const localFile = join(dir, 'local.yaml');
   writeFileSync(localFile, LOCAL_CONFIG);
   await Promise.all(['node-a', 'node-b'].map(async (node) => {
-    const tokenFile = join(dir, `${node}.token`);
-    writeFileSync(tokenFile, createNodeToken(stateDir, node));
-    ztunnels[node] = await startZtunnelProcess({ node, 'xds-address': '', 'ca-address': ambientd.started['grpc'] ?? '', 'local-xds-path': localFile, 'token-file': tokenFile, 'root-cert': ambientd.rootCertFile });
+    ztunnels[node] = await startZtunnelAgainst(ambientd, dir, node, { 'xds-address': '', 'ca-address': ambientd.started['grpc'] ?? '', 'local-xds-path': localFile });
   }));
   for (const z of Object.values(ztunnels)) await waitFor('readiness', () => ready(z), 30_000);
 }, 120_000);

@@ -1,13 +1,13 @@
 // /metrics of a running ztunnel process fed by ambientd: istio_build, the xDS client metrics, a refused connection in
 // istio_tcp_connections_failed_total and istio_tcp_sockets_open following a live tunnel. Both quickstart workloads
 // are served by this one ztunnel (sleep 127.0.16.1, echo 127.0.26.1) so the tunnel goes through its own HBONE listener.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ADDRESS_TYPE_URL } from '@ambient/api/workload';
-import { createNodeToken, startAmbientd, startZtunnelProcess, waitUntilReady, type Running } from './support/processes.js';
+import { startOneNodeMesh, type OneNodeMesh } from './support/processes.js';
 import { writeQuickstart } from './support/quickstart.js';
 import { roundTrip, socksConnect } from './support/socks-client.js';
 
@@ -16,29 +16,22 @@ const SLEEP_SOCKS = { host: '127.0.16.1', port: 15080 };
 const ECHO = { host: '127.0.26.1', port: 8080 };
 
 let dir: string;
-let ambientd: Running & { rootCertFile: string };
-let ztunnel: Running;
+let mesh: OneNodeMesh;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ztunnel-metrics-'));
   const configDir = writeQuickstart(join(dir, 'config'), { '127.0.10.1': SLEEP_SOCKS.host, '127.0.20.1': ECHO.host, 'ambient.dev/node: node-b': 'ambient.dev/node: node-a' });
-  const stateDir = join(dir, 'state');
-  ambientd = await startAmbientd(configDir, stateDir);
-  const tokenFile = join(dir, 'node-a.token');
-  writeFileSync(tokenFile, createNodeToken(stateDir, 'node-a'));
-  ztunnel = await startZtunnelProcess({ node: 'node-a', 'xds-address': ambientd.started['grpc'] ?? '', 'token-file': tokenFile, 'root-cert': ambientd.rootCertFile });
-  await waitUntilReady(ztunnel);
+  mesh = await startOneNodeMesh(configDir, dir);
 }, 300_000);
 
 afterAll(async () => {
-  await ztunnel?.stop();
-  await ambientd?.stop();
+  await mesh?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
 /** The values of every sample of `name` whose labels include `match`, from the text exposition. */
 async function samples(name: string, match: Record<string, string> = {}): Promise<number[]> {
-  const text = await (await fetch(`http://${ztunnel.started['metrics'] ?? ''}/metrics`)).text();
+  const text = await (await fetch(`http://${mesh.ztunnel.started['metrics'] ?? ''}/metrics`)).text();
   const wanted = Object.entries(match).map(([k, v]) => `${k}="${v}"`);
   return text
     .split('\n')

@@ -15,7 +15,7 @@ import { serverCredentials } from '@ambient/grpc';
 import { createLogger } from '@ambient/core';
 import { nameOf, service, waypointAt, waypointByHost, workload } from '@ambient/mesh-state/testing';
 import { XdsServer } from '@ambient/xds-server';
-import { createNodeToken, startAmbientd, startZtunnelProcess, waitUntilReady, type Running } from './support/processes.js';
+import { startAmbientd, startZtunnelAgainst, waitUntilReady, type Ambientd, type Running } from './support/processes.js';
 import { socksConnect } from './support/socks-client.js';
 import { waitFor } from './support/wait.js';
 import { AMBIENT_NAMESPACE_YAML, workloadEntryYaml } from './support/mesh-yaml.js';
@@ -38,7 +38,7 @@ const RESOURCES: [Address, string[]][] = [
 ];
 
 let dir: string;
-let ambientd: Running & { rootCertFile: string };
+let ambientd: Ambientd;
 let ztunnel: Running;
 let grpc: Server;
 let xds: XdsServer;
@@ -83,11 +83,8 @@ beforeAll(async () => {
     grpc.bindAsync('127.0.0.1:0', serverCredentials(servingCert(stateDir)), (err, p) => (err ? reject(err) : resolve(p))),
   );
 
-  const tokenFile = join(dir, 'node-a.token');
-  writeFileSync(tokenFile, createNodeToken(stateDir, 'node-a'));
-  ztunnel = await startZtunnelProcess({
-    node: 'node-a', 'xds-address': `127.0.0.1:${port}`, 'ca-address': ambientd.started['grpc'] ?? '', 'token-file': tokenFile, 'root-cert': ambientd.rootCertFile,
-    'xds-on-demand': 'true', 'local-workload-addresses': '127.0.84.1',
+  ztunnel = await startZtunnelAgainst(ambientd, dir, 'node-a', {
+    'xds-address': `127.0.0.1:${port}`, 'ca-address': ambientd.started['grpc'] ?? '', 'xds-on-demand': 'true', 'local-workload-addresses': '127.0.84.1',
   });
   await waitUntilReady(ztunnel);
 }, 300_000);

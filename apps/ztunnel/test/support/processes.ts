@@ -82,12 +82,14 @@ export function startZtunnelProcess(args: Record<string, string>, asShebang = tr
 
 /**
  * A ztunnel process for `node` with this ambientd as its xDS server and CA, its node token written into `dir`; `args`
- * are more flags (--dns-upstream …). Resolves once it has started, not yet ready (waitUntilReady).
+ * are more flags (--dns-upstream …) or take the place of these (an `xds-address` of another control plane, with
+ * ambientd as the CA only); `asShebang` as in startZtunnelProcess. Resolves once it has started, not yet ready
+ * (waitUntilReady).
  */
-export function startZtunnelAgainst(ambientd: Ambientd, dir: string, node: string, args: Record<string, string> = {}): Promise<Running> {
+export function startZtunnelAgainst(ambientd: Ambientd, dir: string, node: string, args: Record<string, string> = {}, asShebang = true): Promise<Running> {
   const tokenFile = join(dir, `${node}.token`);
   writeFileSync(tokenFile, createNodeToken(ambientd.stateDir, node));
-  return startZtunnelProcess({ node, 'xds-address': ambientd.started['grpc'] ?? '', 'token-file': tokenFile, 'root-cert': ambientd.rootCertFile, ...args });
+  return startZtunnelProcess({ node, 'xds-address': ambientd.started['grpc'] ?? '', 'token-file': tokenFile, 'root-cert': ambientd.rootCertFile, ...args }, asShebang);
 }
 
 /** ambientd over a config directory and one ztunnel, for node-a, against it. */
