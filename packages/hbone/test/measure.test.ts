@@ -104,15 +104,17 @@ describe('waitForSteadyRss', () => {
 
 describe('cpuSecondsByName', () => {
   it('adds up the CPU of every process with the name, read from /proc', async () => {
-    // Two processes named by process.title (prctl PR_SET_NAME: /proc/PID/comm), each burning 300 ms of CPU, then idle.
+    // Two processes named by process.title (prctl PR_SET_NAME: /proc/PID/comm), each burning 300 ms of its own CPU
+    // time (not wall time: a busy machine may preempt it), then idle.
     const name = `ambburn${process.pid % 100_000}`;
-    const code = `process.title=${JSON.stringify(name)};const t=Date.now();while(Date.now()-t<300);process.stdout.write('burnt\\n');setInterval(()=>{},1000)`;
+    const code = `process.title=${JSON.stringify(name)};const c=()=>{const u=process.cpuUsage();return (u.user+u.system)/1000};const t=c();while(c()-t<300);process.stdout.write('burnt\\n');setInterval(()=>{},1000)`;
     const children = [0, 1].map(() => spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] }));
     try {
       await Promise.all(children.map((c) => new Promise((resolve) => createInterface({ input: c.stdout! }).once('line', resolve))));
       const { seconds, processes } = cpuSecondsByName(name);
       expect(processes).toBe(2);
-      expect(seconds).toBeGreaterThanOrEqual(0.5);
+      // 600 ms between them, less /proc's 10-ms ticks rounding down.
+      expect(seconds).toBeGreaterThanOrEqual(0.58);
       expect(seconds).toBeLessThan(5);
     } finally {
       for (const c of children) c.kill();
