@@ -3,8 +3,11 @@
 /** The `default` namespace, enrolled in ambient mode. */
 export const AMBIENT_NAMESPACE_YAML = 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: default\n  labels:\n    istio.io/dataplane-mode: ambient\n';
 
-/** A WorkloadEntry in `default` named `name` (also its service account and `app` label), placed on `node`. */
-export function workloadEntryYaml(name: string, address: string, node: string): string {
+/**
+ * A WorkloadEntry in `default` named `name` (also its service account and `app` label), placed on `node`; with no
+ * node, no ztunnel serves it (a workload that speaks HBONE itself).
+ */
+export function workloadEntryYaml(name: string, address: string, node?: string): string {
   return `apiVersion: networking.istio.io/v1
 kind: WorkloadEntry
 metadata:
@@ -15,8 +18,7 @@ spec:
   serviceAccount: ${name}
   labels:
     app: ${name}
-    ambient.dev/node: ${node}
-`;
+${node === undefined ? '' : `    ambient.dev/node: ${node}\n`}`;
 }
 
 /**

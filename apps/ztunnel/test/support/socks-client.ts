@@ -1,5 +1,6 @@
 // A minimal SOCKS5 client for tests (no auth, CONNECT by name or IPv4): the socket and the server's reply code.
 import net from 'node:net';
+import type { Duplex } from 'node:stream';
 
 export interface SocksResult {
   readonly reply: number;
@@ -40,8 +41,8 @@ export function socksConnect(proxy: { host: string; port: number }, host: string
   });
 }
 
-/** Writes `text` and reads until `expected` bytes came back. */
-export function roundTrip(socket: net.Socket, text: string, expected = text.length): Promise<string> {
+/** Writes `text` to a socket or tunnel and reads until `expected` bytes came back. */
+export function roundTrip(socket: Duplex, text: string, expected = text.length): Promise<string> {
   return new Promise((resolve, reject) => {
     let got = '';
     const onData = (chunk: Buffer): void => {
