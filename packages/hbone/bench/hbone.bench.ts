@@ -1,6 +1,7 @@
 // HBONE data path against a stunnel pair and a plain Node TLS pair, side by side in one run on loopback:
-// throughput and CPU-s/GB (iperf3), 1-byte latency added over direct, tunnel setup on a pooled session,
-// and memory per idle tunnel. Ratios are what to read: absolute numbers move with the machine's load.
+// throughput and CPU-s/GB (iperf3), 1-byte latency added over direct (also with the HBONE client inside the
+// measuring process, as a Node service in the mesh has it), tunnel setup on a pooled session, and memory per idle
+// tunnel. Ratios are what to read: absolute numbers move with the machine's load.
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -120,6 +121,18 @@ try {
       }));
       return done / 2;
     };
+    // A Node service in the mesh carries its own HBONE client: one proxy process on the path instead of two. The
+    // same keep-alive round trips as section 2, next to a direct run of their own (a p99 moves with the minute it is
+    // taken in); this process's own TLS and HTTP/2 work is inside what it times.
+    const near = await echoLatency(tcpDial(echo.port), ROUND_TRIPS, 2000);
+    const inApp = await echoLatency(() => client.connect(request), ROUND_TRIPS, 2000);
+    const row = (name: string, times: number[], p: number, added?: number): BenchRow => ({
+      name: added === undefined ? name : `${name} (added ${Math.round(percentile(times, p) - added)} µs)`, value: percentile(times, p), unit: 'µs', lowerIsBetter: true,
+    });
+    console.log(formatRatioTable('1-byte echo round trip, keep-alive: HBONE client in the app process → hbone server process → echo', [
+      row('direct p50', near, 50), row('in-app client p50', inApp, 50, percentile(near, 50)),
+      row('direct p99', near, 99), row('in-app client p99', inApp, 99, percentile(near, 99)),
+    ], 'direct p50'));
     const tlsPerSecond = await newTlsConnectionsPerSecond();
     console.log(formatRatioTable('new tunnel on a pooled session: CONNECT → 200', [
       { name: 'p50', value: percentile(setups, 50), unit: 'µs', lowerIsBetter: true },

@@ -3,6 +3,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import net, { type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
+import type { Duplex } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { cpuSeconds, totalRssBytes, waitForSteadyRss } from './proc.js';
@@ -10,8 +11,11 @@ import { median } from './rounds.js';
 
 const run = promisify(execFile);
 
-/** Opens one connection through the path under test (plain TCP, a SOCKS5 handshake …), connected and ready. */
-export type Dial = () => Promise<net.Socket>;
+/**
+ * Opens one connection through the path under test, connected and ready: a TCP socket (plain, after a SOCKS5
+ * handshake …) or a tunnel stream from an HBONE client in this very process.
+ */
+export type Dial = () => Promise<Duplex>;
 
 /** A Dial for plain TCP to host:port, without Nagle. */
 export function tcpDial(port: number, host = '127.0.0.1'): Dial {
@@ -160,7 +164,7 @@ export async function connectionRate(dial: Dial, concurrency: number, ms: number
 
 /** Opens `count` connections to an echo through `dial`, proves each with one byte, keeps them idle; returns a closer. */
 export async function openIdle(dial: Dial, count: number): Promise<() => void> {
-  const sockets: net.Socket[] = [];
+  const sockets: Duplex[] = [];
   for (let i = 0; i < count; i++) {
     const s = await dial();
     s.on('error', () => undefined);
