@@ -67,14 +67,21 @@ Napi::Object Describe(Napi::Env env, const sockaddr_storage& addr) {
   return result;
 }
 
+// The one descriptor argument of `name(fd)`: false, with a TypeError thrown to JavaScript, when it is not a number.
+bool FdArgument(const Napi::CallbackInfo& info, const char* name, int* fd) {
+  if (info.Length() != 1 || !info[0].IsNumber()) {
+    Napi::TypeError::New(info.Env(), std::string(name) + "(fd): fd must be a number").ThrowAsJavaScriptException();
+    return false;
+  }
+  *fd = info[0].As<Napi::Number>().Int32Value();
+  return true;
+}
+
 // originalDst(fd) -> { address, port, family } or { errno, syscall, message } when the kernel refuses.
 Napi::Value OriginalDst(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() != 1 || !info[0].IsNumber()) {
-    Napi::TypeError::New(env, "originalDst(fd): fd must be a number").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  int fd = info[0].As<Napi::Number>().Int32Value();
+  int fd;
+  if (!FdArgument(info, "originalDst", &fd)) return env.Undefined();
 
   sockaddr_storage local{};
   socklen_t length = sizeof local;
@@ -183,11 +190,8 @@ Napi::Value SetTcpKeepalive(const Napi::CallbackInfo& info) {
 // { errno, syscall, message }.
 Napi::Value GetTcpKeepalive(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() != 1 || !info[0].IsNumber()) {
-    Napi::TypeError::New(env, "getTcpKeepalive(fd): fd must be a number").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  int fd = info[0].As<Napi::Number>().Int32Value();
+  int fd;
+  if (!FdArgument(info, "getTcpKeepalive", &fd)) return env.Undefined();
   struct Option {
     int level;
     int name;
