@@ -78,3 +78,14 @@ describe('with the addon built by npm ci', () => {
     expect((thrown as OriginalDstError).errno).toBeGreaterThan(0);
   });
 });
+
+describe('the addon itself, called with a descriptor that is not a number', () => {
+  const status = loadAddon();
+  it.each(['originalDst', 'getTcpKeepalive'] as const)('%s throws a TypeError naming its argument', (name) => {
+    if (!status.available) throw new Error(`the addon must be built for this test (npm ci builds it): ${status.reason}`);
+    const call = status.addon[name] as ((fd: unknown) => unknown) | undefined;
+    expect(call).toBeTypeOf('function');
+    for (const bad of ['3', undefined, null, {}]) expect(() => call?.(bad)).toThrow(new TypeError(`${name}(fd): fd must be a number`));
+    expect(() => (call as (...args: unknown[]) => unknown)(1, 2)).toThrow(TypeError);
+  });
+});
