@@ -10,6 +10,7 @@ import type { MeshState } from '@ambient/mesh-state';
 import { createTestCa } from '@ambient/spiffe/testing';
 import { WorkloadProxy } from '../src/workload-proxy.js';
 import { workloadOf } from './plan/mesh.js';
+import { SLEEP_ID } from './support/identities.js';
 import { socksConnect } from './support/socks-client.js';
 import { testContext, type TestContext } from './support/in-process.js';
 
@@ -20,7 +21,6 @@ const PLAIN_IP = '127.8.6.1';
 const PORTS = { hbone: 26108, socks: 26180, plaintext: 26106 };
 const PROXY_PORT = 26188;
 const NONE_PORT = 26189;
-const SLEEP_ID = 'spiffe://cluster.local/ns/default/sa/sleep';
 
 let state: MeshState;
 let test: TestContext;

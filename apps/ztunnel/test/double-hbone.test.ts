@@ -10,6 +10,7 @@ import { tlsMaterialFromSvid, type CertificateAuthority } from '@ambient/spiffe'
 import { createTestCa } from '@ambient/spiffe/testing';
 import { WorkloadProxy } from '../src/workload-proxy.js';
 import { workloadOf } from './plan/mesh.js';
+import { ECHO_ID, SLEEP_ID } from './support/identities.js';
 import { roundTrip, socksConnect } from './support/socks-client.js';
 import { testContext, type TestContext } from './support/in-process.js';
 
@@ -17,8 +18,6 @@ const SLEEP_IP = '127.8.1.1';
 const ECHO_IP = '127.8.2.1';
 const GATEWAY_IP = '127.8.3.1';
 const PORTS = { hbone: 26008, socks: 26080, plaintext: 26006 };
-const SLEEP_ID = 'spiffe://cluster.local/ns/default/sa/sleep';
-const ECHO_ID = 'spiffe://cluster.local/ns/default/sa/echo';
 const GATEWAY_ID = 'spiffe://cluster.local/ns/istio-system/sa/eastwest';
 const ECHO_HOST = 'echo.default.svc.cluster.local';
 const SHADY_HOST = 'shady.default.svc.cluster.local';

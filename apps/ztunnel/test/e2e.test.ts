@@ -9,14 +9,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ECHO_ID, SLEEP_ID } from './support/identities.js';
 import { startAmbientd, startZtunnelAgainst, type Ambientd, type Running } from './support/processes.js';
 import { roundTrip, socksConnect } from './support/socks-client.js';
 import { waitFor } from './support/wait.js';
 
 const QUICKSTART = fileURLToPath(new URL('../../../packages/mesh-config/test/fixtures/quickstart', import.meta.url));
 const run = promisify(execFile);
-const SLEEP_ID = 'spiffe://cluster.local/ns/default/sa/sleep';
-const ECHO_ID = 'spiffe://cluster.local/ns/default/sa/echo';
 const SLEEP_SOCKS = { host: '127.0.10.1', port: 15080 };
 
 const DENY_SLEEP = `apiVersion: security.istio.io/v1

@@ -15,13 +15,12 @@ import { createTestCa } from '@ambient/spiffe/testing';
 import type { MeshState, WorkloadRecord } from '@ambient/mesh-state';
 import { WorkloadProxy } from '../src/workload-proxy.js';
 import { policy } from './plan/mesh.js';
+import { ECHO_ID, SLEEP_ID } from './support/identities.js';
 import { testContext } from './support/in-process.js';
 import { socksConnect } from './support/socks-client.js';
 
 const SLEEP_IP = '127.0.12.1';
 const ECHO_IP = '127.0.22.1';
-const SLEEP_ID = 'spiffe://cluster.local/ns/default/sa/sleep';
-const ECHO_ID = 'spiffe://cluster.local/ns/default/sa/echo';
 const PORTS = { hbone: 26008, socks: 26080, plaintext: 26006 };
 
 let ca: CertificateAuthority;

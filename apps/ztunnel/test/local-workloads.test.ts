@@ -11,9 +11,9 @@ import { WorkloadCertificates } from '../src/certificates.js';
 import { readZtunnelConfig } from '../src/config.js';
 import { InboundTracker } from '../src/inbound-tracker.js';
 import { LocalWorkloads } from '../src/local-workloads.js';
+import { SLEEP_ID } from './support/identities.js';
 
 const PORTS = { hbone: 45008, socks: 45080, plaintext: 45006 };
-const SLEEP_ID = 'spiffe://cluster.local/ns/default/sa/sleep';
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();

@@ -15,6 +15,7 @@ import { CaClient, CaGrpcError } from '@ambient/ca-grpc';
 import { HboneClient, HboneError, HboneServer, type TlsMaterial } from '@ambient/hbone';
 import { mintToken, tlsMaterialFromSvid, type Svid } from '@ambient/spiffe';
 import { createTestCa, issueTestSvid } from '@ambient/spiffe/testing';
+import { ECHO_ID, SLEEP_ID } from './support/identities.js';
 import { serviceEntryYaml, workloadEntryYaml } from './support/mesh-yaml.js';
 import { policy } from './support/netns-mesh.js';
 import { readText, startAmbientd, startZtunnelAgainst, waitUntilReady, type Ambientd, type Running } from './support/processes.js';
@@ -22,8 +23,6 @@ import { writeQuickstart } from './support/quickstart.js';
 import { roundTrip, socksConnect } from './support/socks-client.js';
 import { waitFor } from './support/wait.js';
 
-const SLEEP_ID = 'spiffe://cluster.local/ns/default/sa/sleep';
-const ECHO_ID = 'spiffe://cluster.local/ns/default/sa/echo';
 const NATIVE_ID = 'spiffe://cluster.local/ns/default/sa/native';
 const SLEEP_SOCKS = { host: '127.0.19.1', port: 15080 };
 const ECHO_APP = { host: '127.0.29.1', port: 8080 };

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Topology } from '@ambient/netns';
+import { SLEEP_ID } from './support/identities.js';
 import {
   completedConnections, createFreshTopology, destroyTopologyAndDir, GRPC_PORT, startCapturingZtunnel, startMeshControlPlane, startNodeApp, until,
   waitUntilZtunnelsReady, type NsProcess,
@@ -17,7 +18,6 @@ import {
 const FAMILY = 'ambztds';
 const VIP4 = '10.96.0.10';
 const VIP6 = 'fd96::10';
-const SLEEP_ID = 'spiffe://cluster.local/ns/default/sa/sleep';
 // Listens on [::] without IPv6-only: IPv4 callers show as ::ffff:a.b.c.d.
 const ECHO_APP = `require('http').createServer((q,s)=>s.end('from '+q.socket.remoteAddress+'\\n')).listen(8080,'::',()=>console.log('listening'))`;
 

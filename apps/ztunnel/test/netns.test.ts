@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Topology } from '@ambient/netns';
+import { ECHO_ID, SLEEP_ID } from './support/identities.js';
 import {
   captureDuring, completedConnections, countPackets, createFreshTopology, destroyTopologyAndDir, policy, startCapturingZtunnel, startMeshControlPlane,
   startNodeApp, until, waitUntilZtunnelsReady, writeWorkloads, type NsProcess,
@@ -20,8 +21,6 @@ const FAMILY = 'ambztcap';
 const VIP = '10.96.0.10';
 /** The resolver the workloads are told to use: no namespace has it, so only capture can answer. */
 const CLUSTER_DNS = '10.96.0.53';
-const SLEEP_ID = 'spiffe://cluster.local/ns/default/sa/sleep';
-const ECHO_ID = 'spiffe://cluster.local/ns/default/sa/echo';
 // The app: an HTTP server that answers with the body it got and who sent it.
 const ECHO_APP = `require('http').createServer((q,s)=>{let b='';q.on('data',c=>b+=c).on('end',()=>s.end('hello from echo, got ['+b+'] from '+q.socket.remoteAddress+'\\n'))}).listen(8080,process.argv[1],()=>console.log('listening'))`;
 

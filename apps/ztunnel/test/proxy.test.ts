@@ -14,6 +14,7 @@ import type { MeshState, WorkloadRecord } from '@ambient/mesh-state';
 import type { ProxyContext } from '../src/context.js';
 import { WorkloadProxy } from '../src/workload-proxy.js';
 import { policy } from './plan/mesh.js';
+import { ECHO_ID, SLEEP_ID } from './support/identities.js';
 import { startEchoApp, testContext } from './support/in-process.js';
 import { roundTrip, socksConnect } from './support/socks-client.js';
 
@@ -21,8 +22,6 @@ const run = promisify(execFile);
 const SLEEP_IP = '127.0.11.1';
 const ECHO_IP = '127.0.21.1';
 const ECHO_SVC = 'default/echo.default.svc.cluster.local';
-const SLEEP_ID = 'spiffe://cluster.local/ns/default/sa/sleep';
-const ECHO_ID = 'spiffe://cluster.local/ns/default/sa/echo';
 const PORTS = { hbone: 25008, socks: 25080, plaintext: 25006 };
 const SOCKS = { host: SLEEP_IP, port: PORTS.socks };
 
