@@ -11,23 +11,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Topology } from '@ambient/netns';
 import { ECHO_ID, SLEEP_ID } from './support/identities.js';
 import {
-  captureDuring, completedConnections, countPackets, createFreshTopology, destroyTopologyAndDir, startCapturingZtunnel, startMeshControlPlane, startNodeApp,
-  until, waitUntilZtunnelsReady, type NsProcess,
+  captureDuring, completedConnections, countPackets, createFreshTopology, destroyTopologyAndDir, HTTP_ECHO_APP, namespaceCommands, startCapturingZtunnel,
+  startMeshControlPlane, startNodeApp, until, waitUntilZtunnelsReady, type NsProcess,
 } from './support/netns-mesh.js';
 
 const FAMILY = 'ambztcap6';
 const VIP = 'fd96::10';
 /** The resolver the workloads are told to use: no namespace has it, so only capture can answer. */
 const CLUSTER_DNS = 'fd96::53';
-const ECHO_APP = `require('http').createServer((q,s)=>{let b='';q.on('data',c=>b+=c).on('end',()=>s.end('hello from echo, got ['+b+'] from '+q.socket.remoteAddress+'\\n'))}).listen(8080,process.argv[1],()=>console.log('listening'))`;
 
 let topology: Topology;
 let dir: string;
 const ztunnels: Record<string, NsProcess> = {};
 
-const ns = (workloadOrNode: string): string => topology.layout.workloads.find((w) => w.name === workloadOrNode)?.namespace ?? topology.node(workloadOrNode).namespace;
+const { ns, curl } = namespaceCommands(() => topology);
 const ip6 = (workload: string): string => topology.workload(workload).ip6 ?? '';
-const curl = (from: string, ...args: string[]): Promise<string> => topology.exec(ns(from), ['curl', '-sS', '--max-time', '10', ...args]);
 const accessLogs = (node: string, direction: string) => completedConnections(ztunnels[node], direction);
 
 
@@ -41,7 +39,7 @@ beforeAll(async () => {
   const { stateDir } = await startMeshControlPlane(topology, dir, VIP, ['sleep', 'neighbor'], 6);
   ztunnels['node-a'] = startCapturingZtunnel(topology, 'node-a', 'cp', dir, stateDir, ['--dns-capture', 'true', '--dns-upstream', `${topology.host('cp').wireIp}:53`]);
   ztunnels['node-b'] = startCapturingZtunnel(topology, 'node-b', 'cp', dir, stateDir);
-  await startNodeApp(topology, ns('echo'), ECHO_APP, [ip6('echo')]);
+  await startNodeApp(topology, ns('echo'), HTTP_ECHO_APP, [ip6('echo')]);
   await waitUntilZtunnelsReady(ztunnels);
 }, 240_000);
 

@@ -13,23 +13,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Topology } from '@ambient/netns';
 import { ECHO_ID, SLEEP_ID } from './support/identities.js';
 import {
-  captureDuring, completedConnections, countPackets, createFreshTopology, destroyTopologyAndDir, policy, startCapturingZtunnel, startMeshControlPlane,
-  startNodeApp, until, waitUntilZtunnelsReady, writeWorkloads, type NsProcess,
+  captureDuring, completedConnections, countPackets, createFreshTopology, destroyTopologyAndDir, HTTP_ECHO_APP, namespaceCommands, policy,
+  startCapturingZtunnel, startMeshControlPlane, startNodeApp, until, waitUntilZtunnelsReady, writeWorkloads, type NsProcess,
 } from './support/netns-mesh.js';
 
 const FAMILY = 'ambztcap';
 const VIP = '10.96.0.10';
 /** The resolver the workloads are told to use: no namespace has it, so only capture can answer. */
 const CLUSTER_DNS = '10.96.0.53';
-// The app: an HTTP server that answers with the body it got and who sent it.
-const ECHO_APP = `require('http').createServer((q,s)=>{let b='';q.on('data',c=>b+=c).on('end',()=>s.end('hello from echo, got ['+b+'] from '+q.socket.remoteAddress+'\\n'))}).listen(8080,process.argv[1],()=>console.log('listening'))`;
 
 let topology: Topology;
 let dir: string;
 const ztunnels: Record<string, NsProcess> = {};
 
-const ns = (workloadOrNode: string): string => topology.layout.workloads.find((w) => w.name === workloadOrNode)?.namespace ?? topology.node(workloadOrNode).namespace;
-const curl = (from: string, ...args: string[]): Promise<string> => topology.exec(ns(from), ['curl', '-sS', '--max-time', '10', ...args]);
+const { ns, curl } = namespaceCommands(() => topology);
 const echoIp = (): string => topology.workload('echo').ip;
 const accessLogs = (node: string, direction: string) => completedConnections(ztunnels[node], direction);
 
@@ -55,7 +52,7 @@ beforeAll(async () => {
   await firstChunk(dnsmasq.stderr);
   ztunnels['node-a'] = startCapturingZtunnel(topology, 'node-a', 'cp', dir, stateDir, ['--dns-capture', 'true', '--dns-upstream', `${cpIp}:53`]);
   ztunnels['node-b'] = startCapturingZtunnel(topology, 'node-b', 'cp', dir, stateDir);
-  await startNodeApp(topology, ns('echo'), ECHO_APP, [echoIp()]);
+  await startNodeApp(topology, ns('echo'), HTTP_ECHO_APP, [echoIp()]);
   await waitUntilZtunnelsReady(ztunnels);
 }, 240_000);
 

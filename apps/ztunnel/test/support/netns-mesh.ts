@@ -16,6 +16,28 @@ const ZTUNNEL = fileURLToPath(new URL('../../bin/ztunnel.js', import.meta.url));
 const QUICKSTART = fileURLToPath(new URL('../../../../packages/mesh-config/test/fixtures/quickstart', import.meta.url));
 export const GRPC_PORT = 15012;
 
+/**
+ * An HTTP server for startNodeApp that listens on port 8080 at the address given as its argument and answers each
+ * request with the body it got and the address its caller came from (`hello from echo, got [body] from <address>`):
+ * one reply shows both that the payload went through the mesh and whose source address the server saw.
+ */
+export const HTTP_ECHO_APP = `require('http').createServer((q,s)=>{let b='';q.on('data',c=>b+=c).on('end',()=>s.end('hello from echo, got ['+b+'] from '+q.socket.remoteAddress+'\\n'))}).listen(8080,process.argv[1],()=>console.log('listening'))`;
+
+/** Commands in a topology's namespaces, named by the workload or node that lives there. */
+export interface NamespaceCommands {
+  /** The namespace of the workload of this name, or else of the node of this name. */
+  ns(workloadOrNode: string): string;
+  /** Runs curl (-sS, at most 10 s) in `from`'s namespace with these arguments; resolves with what it printed. */
+  curl(from: string, ...args: string[]): Promise<string>;
+}
+
+/** NamespaceCommands over the topology a test file creates in beforeAll: `topology` is read at each call. */
+export function namespaceCommands(topology: () => Topology): NamespaceCommands {
+  const ns = (workloadOrNode: string): string => topology().layout.workloads.find((w) => w.name === workloadOrNode)?.namespace ?? topology().node(workloadOrNode).namespace;
+  const curl = (from: string, ...args: string[]): Promise<string> => topology().exec(ns(from), ['curl', '-sS', '--max-time', '10', ...args]);
+  return { ns, curl };
+}
+
 /** A process inside a namespace whose stderr JSON lines are kept for assertions. */
 export interface NsProcess {
   readonly child: ChildProcess;
