@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Topology } from '@ambient/netns';
 import { SLEEP_ID } from './support/identities.js';
 import {
-  completedConnections, createFreshTopology, destroyTopologyAndDir, GRPC_PORT, startCapturingZtunnel, startMeshControlPlane, startNodeApp, until,
-  waitUntilZtunnelsReady, type NsProcess,
+  completedConnections, createFreshTopology, destroyTopologyAndDir, GRPC_PORT, namespaceCommands, startCapturingZtunnel, startMeshControlPlane,
+  startNodeApp, until, waitUntilZtunnelsReady, type NsProcess,
 } from './support/netns-mesh.js';
 
 const FAMILY = 'ambztds';
@@ -25,8 +25,8 @@ let topology: Topology;
 let dir: string;
 const ztunnels: Record<string, NsProcess> = {};
 
-const ns = (workloadOrNode: string): string => topology.layout.workloads.find((w) => w.name === workloadOrNode)?.namespace ?? topology.node(workloadOrNode).namespace;
-const curl = (...args: string[]): Promise<string> => topology.exec(ns('sleep'), ['curl', '-sS', '--max-time', '10', ...args]);
+const { ns, curl: curlFrom } = namespaceCommands(() => topology);
+const curl = (...args: string[]): Promise<string> => curlFrom('sleep', ...args);
 const accessLogs = (node: string, direction: string) => completedConnections(ztunnels[node], direction);
 
 /** ztunnel's LocalConfig (Istio's localhost.yaml format): both workloads with both addresses, echo's service on both VIPs. */

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Topology } from '@ambient/netns';
 import {
-  completedConnections, createFreshTopology, destroyTopologyAndDir, startCapturingZtunnel, startMeshControlPlane, startNodeApp, until, waitUntilZtunnelsReady,
-  type NsProcess,
+  completedConnections, createFreshTopology, destroyTopologyAndDir, namespaceCommands, startCapturingZtunnel, startMeshControlPlane, startNodeApp, until,
+  waitUntilZtunnelsReady, type NsProcess,
 } from './support/netns-mesh.js';
 
 const FAMILY = 'ambztka';
@@ -24,7 +24,7 @@ let topology: Topology;
 let dir: string;
 const ztunnels: Record<string, NsProcess> = {};
 
-const ns = (name: string): string => topology.layout.workloads.find((w) => w.name === name)?.namespace ?? topology.node(name).namespace;
+const { ns } = namespaceCommands(() => topology);
 
 /** Resolves with the child's stdout lines as they come. */
 function stdoutLines(child: ReturnType<Topology['spawn']>): () => string[] {
