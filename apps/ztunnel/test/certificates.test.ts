@@ -4,9 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Svid } from '@ambient/spiffe';
 import { createTestCa } from '@ambient/spiffe/testing';
 import { WorkloadCertificates } from '../src/certificates.js';
-
-const SLEEP = 'spiffe://cluster.local/ns/default/sa/sleep';
-const ECHO = 'spiffe://cluster.local/ns/default/sa/echo';
+import { ECHO_ID, SLEEP_ID } from './support/identities.js';
 
 function setup(fail = new Set<string>()) {
   const ca = createTestCa();
@@ -28,22 +26,22 @@ describe('WorkloadCertificates', () => {
   it('prefetches wanted identities and is ready once each has a certificate', async () => {
     const { certificates, asked } = setup();
     expect(certificates.allReady()).toBe(true);
-    certificates.want([SLEEP, ECHO]);
+    certificates.want([SLEEP_ID, ECHO_ID]);
     expect(certificates.allReady()).toBe(false);
     await settle();
-    expect(asked.sort()).toEqual([ECHO, SLEEP]);
+    expect(asked.sort()).toEqual([ECHO_ID, SLEEP_ID]);
     expect(certificates.allReady()).toBe(true);
-    expect(certificates.find(SLEEP)?.identity).toBe(SLEEP);
+    expect(certificates.find(SLEEP_ID)?.identity).toBe(SLEEP_ID);
     certificates.close();
   });
 
   it('forgets identities that left the node and does not fetch twice', async () => {
     const { certificates, asked } = setup();
-    certificates.want([SLEEP, ECHO]);
+    certificates.want([SLEEP_ID, ECHO_ID]);
     await settle();
-    certificates.want([SLEEP]);
-    expect(certificates.find(ECHO)).toBeUndefined();
-    expect(certificates.dump().map((d) => d.identity)).toEqual([SLEEP]);
+    certificates.want([SLEEP_ID]);
+    expect(certificates.find(ECHO_ID)).toBeUndefined();
+    expect(certificates.dump().map((d) => d.identity)).toEqual([SLEEP_ID]);
     expect(asked).toHaveLength(2);
     certificates.close();
   });
@@ -52,9 +50,9 @@ describe('WorkloadCertificates', () => {
     const { certificates, timers } = setup();
     const issued: Svid[] = [];
     certificates.onIssued((svid) => issued.push(svid));
-    certificates.want([SLEEP]);
+    certificates.want([SLEEP_ID]);
     await settle();
-    expect(issued.map((s) => s.identity)).toEqual([SLEEP]);
+    expect(issued.map((s) => s.identity)).toEqual([SLEEP_ID]);
     // The half-life refresh timer fires: a new certificate, announced.
     timers.shift()?.();
     await settle();
@@ -64,14 +62,14 @@ describe('WorkloadCertificates', () => {
   });
 
   it('dumps state, chain and roots as ztunnel does, and the failure of an unavailable one', async () => {
-    const { certificates } = setup(new Set([ECHO]));
-    certificates.want([SLEEP, ECHO]);
+    const { certificates } = setup(new Set([ECHO_ID]));
+    certificates.want([SLEEP_ID, ECHO_ID]);
     await settle();
     const [echo, sleep] = certificates.dump();
-    expect(echo).toMatchObject({ identity: ECHO, state: 'Unavailable', certChain: [], failures: 1, lastError: `CA refused ${ECHO}` });
-    expect(sleep).toMatchObject({ identity: SLEEP, state: 'Available', failures: 0 });
+    expect(echo).toMatchObject({ identity: ECHO_ID, state: 'Unavailable', certChain: [], failures: 1, lastError: `CA refused ${ECHO_ID}` });
+    expect(sleep).toMatchObject({ identity: SLEEP_ID, state: 'Available', failures: 0 });
     const leaf = new X509Certificate(Buffer.from(sleep?.certChain[0]?.pem ?? '', 'base64').toString());
-    expect(leaf.subjectAltName).toContain(SLEEP);
+    expect(leaf.subjectAltName).toContain(SLEEP_ID);
     expect(sleep?.rootCerts).toHaveLength(1);
     expect(Date.parse(sleep?.certChain[0]?.expirationTime ?? '')).toBeGreaterThan(Date.now());
     expect(certificates.allReady()).toBe(false);

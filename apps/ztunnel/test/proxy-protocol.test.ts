@@ -5,9 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { encodeProxyV2, istioProxyHeader, PP2_TYPE_PEER_IDENTITY } from '../src/proxy-protocol.js';
 import { ZtunnelError } from '../src/errors.js';
+import { SLEEP_ID } from './support/identities.js';
 
 const PARSER = fileURLToPath(new URL('./py/proxy_v2_parse.py', import.meta.url));
-const SLEEP = 'spiffe://cluster.local/ns/default/sa/sleep';
 const SIG = '0d0a0d0a000d0a515549540a';
 const hex = (s: string) => s.replace(/\s+/g, '');
 
@@ -17,8 +17,8 @@ function parse(bytes: Buffer): Record<string, unknown> {
 
 describe('golden headers', () => {
   it('IPv4 with the peer identity TLV 0xD0', () => {
-    const bytes = istioProxyHeader({ address: '10.0.0.1', port: 51000 }, { address: '10.96.0.10', port: 80 }, SLEEP);
-    const identity = Buffer.from(SLEEP).toString('hex');
+    const bytes = istioProxyHeader({ address: '10.0.0.1', port: 51000 }, { address: '10.96.0.10', port: 80 }, SLEEP_ID);
+    const identity = Buffer.from(SLEEP_ID).toString('hex');
     // version 2 + PROXY, INET + STREAM, 57 bytes = 12 of addresses + 3 + 42 of TLV
     expect(bytes.toString('hex')).toBe(hex(`${SIG} 21 11 0039  0a000001 0a60000a  c738 0050  d0 002a ${identity}`));
     expect(parse(bytes)).toEqual({
@@ -53,7 +53,7 @@ describe('golden headers', () => {
   });
 
   it('the reader rejects what is not a v2 header (it is a real check, not an echo)', () => {
-    const good = istioProxyHeader({ address: '10.0.0.1', port: 1 }, { address: '10.0.0.2', port: 2 }, SLEEP);
+    const good = istioProxyHeader({ address: '10.0.0.1', port: 1 }, { address: '10.0.0.2', port: 2 }, SLEEP_ID);
     expect(() => parse(good.subarray(0, good.length - 1))).toThrow(/truncated body/);
     const lying = Buffer.from(good);
     lying.writeUInt16BE(lying.readUInt16BE(29) + 1, 29); // the TLV claims one byte more than the body holds

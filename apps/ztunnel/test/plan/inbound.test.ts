@@ -1,10 +1,10 @@
 // planInbound and recheckInbound, one row per rule of reference §1.4 steps 3–6, with malformed requests.
 import { describe, expect, it } from 'vitest';
 import { planInbound, recheckInbound, parseIdentity, type InboundPlan, type InboundRequest } from '../../src/plan/inbound.js';
+import { SLEEP_ID } from '../support/identities.js';
 import { policy, world } from './mesh.js';
 
 const OPTIONS = { illegalPorts: [15001, 15006, 15008, 15080] };
-const SLEEP = 'spiffe://cluster.local/ns/default/sa/sleep';
 const EVIL = 'spiffe://cluster.local/ns/bad/sa/evil';
 
 function stateWithPolicies() {
@@ -21,7 +21,7 @@ function stateWithPolicies() {
 }
 
 const request = (over: Partial<InboundRequest>): InboundRequest => ({
-  dialledIp: '10.0.1.1', authority: { host: '10.0.1.1', port: 9090 }, peerIdentity: SLEEP, srcIp: '10.0.0.1', network: '', ...over,
+  dialledIp: '10.0.1.1', authority: { host: '10.0.1.1', port: 9090 }, peerIdentity: SLEEP_ID, srcIp: '10.0.0.1', network: '', ...over,
 });
 
 function summary(plan: InboundPlan): Record<string, unknown> {
