@@ -12,6 +12,7 @@ import { ConnectionRegistry, hostPort, type ConnectionDump, type OpenConnection 
 import type { ProxyContext } from '../src/context.js';
 import { WorkloadProxy } from '../src/workload-proxy.js';
 import { policy } from './plan/mesh.js';
+import { ECHO_ID, SLEEP_ID } from './support/identities.js';
 import { startEchoApp, testContext } from './support/in-process.js';
 import { roundTrip, socksConnect } from './support/socks-client.js';
 
@@ -50,8 +51,8 @@ beforeAll(async () => {
   ctx = { ...testContext(state, '', PORTS).ctx, connections: new ConnectionRegistry() };
   app = await startEchoApp(ECHO_IP, 8080);
   proxies = [
-    await WorkloadProxy.start(ctx, find('sleep'), SLEEP_IP, ca.issueSvid('spiffe://cluster.local/ns/default/sa/sleep')),
-    await WorkloadProxy.start(ctx, find('echo'), ECHO_IP, ca.issueSvid('spiffe://cluster.local/ns/default/sa/echo')),
+    await WorkloadProxy.start(ctx, find('sleep'), SLEEP_IP, ca.issueSvid(SLEEP_ID)),
+    await WorkloadProxy.start(ctx, find('echo'), ECHO_IP, ca.issueSvid(ECHO_ID)),
   ];
 });
 

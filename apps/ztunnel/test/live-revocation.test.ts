@@ -16,10 +16,11 @@ import type { Reporter, ResponseFlag } from '@ambient/telemetry';
 import { InboundTracker } from '../src/inbound-tracker.js';
 import { handshakeRevoked, LiveRevocation, REVOKED_CLOSE_REASON, revokedOutcome, type SessionEnds } from '../src/live-revocation.js';
 import { writeCrl } from './support/crl.js';
+import { ECHO_ID, SLEEP_ID } from './support/identities.js';
 
 const ca = createTestCa();
-const sleep = ca.issueSvid('spiffe://cluster.local/ns/default/sa/sleep');
-const echo = ca.issueSvid('spiffe://cluster.local/ns/default/sa/echo');
+const sleep = ca.issueSvid(SLEEP_ID);
+const echo = ca.issueSvid(ECHO_ID);
 let dir: string;
 
 beforeAll(() => {
@@ -102,8 +103,8 @@ describe('LiveRevocation', () => {
     expect(closing).toEqual([{ remoteAddress: '127.0.18.1', remotePort: 40000, localAddress: '127.0.28.1' }]);
     const logged = lines.filter((l) => l['msg'] === 'closing HBONE connection: peer certificate revoked by CRL update');
     expect(logged.map((l) => [l['direction'], l['workload'], l['peer'], l['revoked']])).toEqual([
-      ['inbound', 'echo-uid', 'spiffe://cluster.local/ns/default/sa/sleep', 'leaf'],
-      ['outbound', 'other-uid', 'spiffe://cluster.local/ns/default/sa/sleep', 'leaf'],
+      ['inbound', 'echo-uid', SLEEP_ID, 'leaf'],
+      ['outbound', 'other-uid', SLEEP_ID, 'leaf'],
     ]);
     expect(revocation.closedForRevocation(asSession(fromSleep))).toBe(true);
     expect(revocation.closedForRevocation(asSession(toEcho))).toBe(false);
@@ -163,7 +164,7 @@ describe('InboundTracker.closeFrom', () => {
     const closed: [string, string, ResponseFlag | undefined][] = [];
     const add = (name: string, srcPort: number, hbone: boolean, srcIp = '127.0.18.1'): void => {
       tracker.add({
-        request: { dialledIp: '127.0.28.1', authority: { host: '127.0.28.1', port: 8080 }, srcIp, network: '', ...(hbone ? { hbone, peerIdentity: 'spiffe://cluster.local/ns/default/sa/sleep' } : {}) },
+        request: { dialledIp: '127.0.28.1', authority: { host: '127.0.28.1', port: 8080 }, srcIp, network: '', ...(hbone ? { hbone, peerIdentity: SLEEP_ID } : {}) },
         srcPort,
         close: (reason, flag) => closed.push([name, reason, flag]),
       });

@@ -8,6 +8,7 @@ import { readZtunnelConfig } from '../src/config.js';
 import { configDump } from '../src/config-dump.js';
 import { applyBatch } from '../src/xds-sync.js';
 import { policy } from './plan/mesh.js';
+import { SLEEP_ID } from './support/identities.js';
 
 const change = (value: unknown, name: string) => ({ name, version: '1', value, aliases: [] });
 
@@ -20,7 +21,7 @@ describe('applyBatch', () => {
     const rejected = applyBatch(state, batch);
     expect([...rejected.keys()]).toEqual([nameOf(bad)]);
     expect(rejected.get(nameOf(bad))).toMatch(/address/i);
-    expect(state.findWorkloadByAddress({ network: '', ip: '127.0.10.1' })?.identity).toBe('spiffe://cluster.local/ns/default/sa/sleep');
+    expect(state.findWorkloadByAddress({ network: '', ip: '127.0.10.1' })?.identity).toBe(SLEEP_ID);
     expect(applyBatch(state, { typeUrl: addressType.typeUrl, changed: [], removed: [nameOf(good)] }).size).toBe(0);
     expect(state.findWorkloadByUid(nameOf(good))).toBeUndefined();
   });

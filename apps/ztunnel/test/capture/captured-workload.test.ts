@@ -8,6 +8,7 @@ import { WorkloadCertificates } from '../../src/certificates.js';
 import { CapturedWorkload } from '../../src/capture/captured-workload.js';
 import { ServedByAddress } from '../../src/capture/served-by-address.js';
 import { LocalWorkloads } from '../../src/local-workloads.js';
+import { SLEEP_ID } from '../support/identities.js';
 import { testContext } from '../support/in-process.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -23,7 +24,7 @@ function setup() {
   const served = new ServedByAddress<CapturedWorkload>();
   const workloads = new LocalWorkloads(ctx, certificates, CapturedWorkload.starter(served));
   cleanup.push(() => certificates.close(), () => ctx.inbound.close(), () => workloads.close(0));
-  return { ctx, state, served, workloads, svid: () => certificates.fetch('spiffe://cluster.local/ns/default/sa/sleep') };
+  return { ctx, state, served, workloads, svid: () => certificates.fetch(SLEEP_ID) };
 }
 
 async function until(what: string, check: () => boolean): Promise<void> {

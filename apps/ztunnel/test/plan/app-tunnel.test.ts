@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ApplicationTunnel_Protocol } from '@ambient/api/workload';
 import { ipBytes, meshOf, service, workload } from '@ambient/mesh-state/testing';
 import { planInbound, type InboundPlan, type InboundRequest } from '../../src/plan/inbound.js';
+import { SLEEP_ID } from '../support/identities.js';
 import { policy } from './mesh.js';
 
 const PROXY = ApplicationTunnel_Protocol.PROXY;
@@ -22,7 +23,7 @@ function tunnelMesh() {
 }
 
 const request = (over: Partial<InboundRequest>): InboundRequest => ({
-  dialledIp: '10.0.9.5', authority: { host: '10.0.9.5', port: 8080 }, peerIdentity: 'spiffe://cluster.local/ns/default/sa/sleep', srcIp: '10.0.0.1', network: '', hbone: true, ...over,
+  dialledIp: '10.0.9.5', authority: { host: '10.0.9.5', port: 8080 }, peerIdentity: SLEEP_ID, srcIp: '10.0.0.1', network: '', hbone: true, ...over,
 });
 
 function summary(plan: InboundPlan): Record<string, unknown> {

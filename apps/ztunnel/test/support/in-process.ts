@@ -11,6 +11,7 @@ import { readZtunnelConfig } from '../../src/config.js';
 import type { ProxyContext } from '../../src/context.js';
 import { InboundTracker } from '../../src/inbound-tracker.js';
 import { WorkloadProxy } from '../../src/workload-proxy.js';
+import { ECHO_ID, SLEEP_ID } from './identities.js';
 
 export interface TestPorts {
   readonly hbone: number;
@@ -78,8 +79,8 @@ export async function startSleepAndEcho(ips: { readonly sleep: string; readonly 
   const find = (name: string) => state.findWorkloadByUid(`Kubernetes//Pod/default/${name}`) as WorkloadRecord;
   const { ctx } = testContext(state, '', ports, 'node-a', flags);
   const app = await startEchoApp(ips.echo, appPort);
-  const sleep = await WorkloadProxy.start(ctx, find('sleep'), ips.sleep, ca.issueSvid('spiffe://cluster.local/ns/default/sa/sleep'));
-  const echo = await WorkloadProxy.start(ctx, find('echo'), ips.echo, ca.issueSvid('spiffe://cluster.local/ns/default/sa/echo'));
+  const sleep = await WorkloadProxy.start(ctx, find('sleep'), ips.sleep, ca.issueSvid(SLEEP_ID));
+  const echo = await WorkloadProxy.start(ctx, find('echo'), ips.echo, ca.issueSvid(ECHO_ID));
   const close = async (): Promise<void> => {
     await ctx.inbound.close();
     await echo.close(0);
