@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { writeCrl } from './support/crl.js';
+import { ECHO_ID, SLEEP_ID } from './support/identities.js';
 import { workloadEntryYaml } from './support/mesh-yaml.js';
 import { startAmbientd, startZtunnelAgainst, waitUntilReady, type Ambientd, type Running } from './support/processes.js';
 import { writeQuickstart } from './support/quickstart.js';
@@ -116,7 +117,7 @@ describe('ztunnel --crl-path', () => {
     const other = await openTunnel(OTHER_SOCKS);
     const before = await rejections('destination');
     const beforeSource = await rejections('source');
-    const closedFlag = { reporter: 'destination', response_flags: 'CERT_REVOKED', source_principal: 'spiffe://cluster.local/ns/default/sa/sleep' };
+    const closedFlag = { reporter: 'destination', response_flags: 'CERT_REVOKED', source_principal: SLEEP_ID };
     const closedBefore = await metric('istio_tcp_connections_closed_total', closedFlag);
 
     writeCrl(stateDir, [await serialOf('sleep')], crlPath);
@@ -127,11 +128,11 @@ describe('ztunnel --crl-path', () => {
     expect(await metric('istio_crl_untracked_connections_total', {})).toBe(0);
     await vi.waitFor(() => {
       const closing = ztunnel.lines().find((l) => l['msg'] === 'closing HBONE connection: peer certificate revoked by CRL update');
-      expect(closing).toMatchObject({ level: 'info', direction: 'inbound', peer: 'spiffe://cluster.local/ns/default/sa/sleep', revoked: 'leaf', reason: REVOKED });
+      expect(closing).toMatchObject({ level: 'info', direction: 'inbound', peer: SLEEP_ID, revoked: 'leaf', reason: REVOKED });
     }, { timeout: 5_000, interval: 50 });
     await vi.waitFor(() => {
       const access = ztunnel.lines().filter((l) => l['msg'] === 'connection complete' && l['error'] === REVOKED);
-      expect(access).toContainEqual(expect.objectContaining({ direction: 'inbound', 'src.identity': 'spiffe://cluster.local/ns/default/sa/sleep', 'dst.workload': 'echo' }));
+      expect(access).toContainEqual(expect.objectContaining({ direction: 'inbound', 'src.identity': SLEEP_ID, 'dst.workload': 'echo' }));
     }, { timeout: 5_000, interval: 50 });
     expect(await metric('istio_tcp_connections_closed_total', closedFlag)).toBe(closedBefore + 1);
 
@@ -158,7 +159,7 @@ describe('ztunnel --crl-path', () => {
     expect(await rejections('destination')).toBe(before.destination);
     await vi.waitFor(() => {
       const closing = ztunnel.lines().filter((l) => l['msg'] === 'closing HBONE connection: peer certificate revoked by CRL update' && l['direction'] === 'outbound');
-      expect(closing.map((l) => l['peer'])).toEqual(['spiffe://cluster.local/ns/default/sa/echo', 'spiffe://cluster.local/ns/default/sa/echo']);
+      expect(closing.map((l) => l['peer'])).toEqual([ECHO_ID, ECHO_ID]);
       const access = ztunnel.lines().filter((l) => l['msg'] === 'connection complete' && l['error'] === REVOKED && l['direction'] === 'outbound');
       expect(access.map((l) => l['src.workload']).sort()).toEqual(['other', 'sleep']);
     }, { timeout: 5_000, interval: 50 });

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ECHO_ID, SLEEP_ID } from './support/identities.js';
 import { startAmbientd, startZtunnelAgainst, type Ambientd, type Running } from './support/processes.js';
 import { writeQuickstart } from './support/quickstart.js';
 import { roundTrip, socksConnect } from './support/socks-client.js';
@@ -119,7 +120,7 @@ describe('ztunnels fed by --local-xds-path, with xDS off', () => {
     const inbound = await waitFor('the access log on node-b', () =>
       ztunnels['node-b']?.lines().find((l) => l['msg'] === 'connection complete' && l['direction'] === 'inbound'));
     expect(inbound).toMatchObject({
-      'src.identity': 'spiffe://cluster.local/ns/default/sa/sleep', 'dst.identity': 'spiffe://cluster.local/ns/default/sa/echo',
+      'src.identity': SLEEP_ID, 'dst.identity': ECHO_ID,
       'src.workload': 'sleep-local', 'dst.workload': 'echo-local', 'dst.hbone_addr': `${ECHO}:8080`,
     });
   });

@@ -7,6 +7,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SLEEP_ID } from './support/identities.js';
 import { startAmbientd, startZtunnelAgainst, waitUntilReady, type Ambientd, type Running } from './support/processes.js';
 import { roundTrip, socksConnect } from './support/socks-client.js';
 import { waitFor } from './support/wait.js';
@@ -110,7 +111,7 @@ describe('ztunnel --xds-on-demand true', () => {
     expect((await configDump('node-a')).stagedServices).toEqual({});
     const inbound = await waitFor('the destination access log', () => accessLines('node-b').find((l) => l['direction'] === 'inbound'));
     // node-b knew nothing of sleep before: the source workload in its log came from a lookup of /127.0.81.1.
-    expect(inbound).toMatchObject({ 'src.workload': 'sleep', 'dst.workload': 'echo', 'src.identity': 'spiffe://cluster.local/ns/default/sa/sleep' });
+    expect(inbound).toMatchObject({ 'src.workload': 'sleep', 'dst.workload': 'echo', 'src.identity': SLEEP_ID });
     expect(names(await configDump('node-b')).workloads).toEqual(['echo', 'sleep']);
   });
 
