@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createTopology, removeLeftovers, runPrefix, type Topology } from '@ambient/netns';
-import { capturingZtunnelArgv, startAmbientd, writeMeshConfig, type NsProcess } from '../test/support/netns-mesh.js';
+import { capturingZtunnelArgv, namespaceCommands, startAmbientd, writeMeshConfig, type NsProcess } from '../test/support/netns-mesh.js';
 import type { ClientJob } from './capture-client.js';
 
 const FAMILY = 'ambztbench';
@@ -58,7 +58,7 @@ export async function startCaptureMesh(dir: string, nodeFlags: readonly string[]
   for (const place of [...topology.layout.nodes, ...topology.layout.workloads]) await topology.exec(place.namespace, TW_REUSE);
   const pinned = process.env['BENCH_PIN'] === '1' && availableParallelism() >= 2;
   const nodeOf = (place: string): string => topology.layout.workloads.find((w) => w.name === place)?.node ?? topology.node(place).name;
-  const ns = (place: string): string => topology.layout.workloads.find((w) => w.name === place)?.namespace ?? topology.node(place).namespace;
+  const { ns } = namespaceCommands(() => topology);
   const onCore = (place: string, argv: readonly string[]): string[] => {
     if (!pinned) return [...argv];
     const core = topology.layout.nodes.findIndex((n) => n.name === nodeOf(place)) % availableParallelism();
