@@ -72,13 +72,13 @@ describe('analyze output (golden)', () => {
     const json = await run(['analyze', 'ANALYZE_WORKLOAD_NO_NODE', '-o', 'json'], {}, CASES);
     expect(json.out).toBe(
       '[\n  {\n    "code": "ANALYZE_WORKLOAD_NO_NODE",\n    "level": "Warning",\n' +
-        '    "message": "WorkloadEntry has no ambient.dev/node label: no ztunnel serves it, so connections to it fail",\n' +
+        '    "message": "WorkloadEntry has no ambient.dev/node label: no ztunnel serves it, so connections to it fail (label a workload that terminates HBONE itself networking.istio.io/tunnel: http)",\n' +
         '    "origin": "WorkloadEntry default/sleep",\n    "reference": "ANALYZE_WORKLOAD_NO_NODE/workloads.yaml:2"\n  }\n]\n',
     );
     const yaml = await run(['analyze', 'ANALYZE_WORKLOAD_NO_NODE', '-o', 'yaml'], {}, CASES);
     expect(yaml.out).toBe(
       '- code: ANALYZE_WORKLOAD_NO_NODE\n  level: Warning\n' +
-        '  message: "WorkloadEntry has no ambient.dev/node label: no ztunnel serves it, so connections to it fail"\n' +
+        '  message: "WorkloadEntry has no ambient.dev/node label: no ztunnel serves it, so connections to it fail (label a workload that terminates HBONE itself networking.istio.io/tunnel: http)"\n' +
         '  origin: WorkloadEntry default/sleep\n  reference: ANALYZE_WORKLOAD_NO_NODE/workloads.yaml:2\n',
     );
   });
@@ -90,6 +90,10 @@ describe('analyze output (golden)', () => {
       out: '✔ No validation issues found when analyzing examples/quickstart/mesh\n',
     });
     expect(await run(['analyze', 'examples/quickstart/mesh', '-o', 'json'], {}, ROOT)).toEqual({ code: 0, err: '', out: '[]\n' });
+  });
+
+  it('finds the native-service example clean: a workload labelled networking.istio.io/tunnel=http needs no node', async () => {
+    expect(await run(['analyze', 'examples/native-service/mesh', '-o', 'json'], {}, ROOT)).toEqual({ code: 0, err: '', out: '[]\n' });
   });
 
   it('analyzes single files as well as directories', async () => {

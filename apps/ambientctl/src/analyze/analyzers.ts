@@ -1,6 +1,7 @@
 // The analyzers that need the whole config (Istio's analyzers in spirit): each looks at the mesh view and returns
 // messages about objects that are valid on their own but do not do what their author meant.
 import type { Match, Policy } from '@ambient/l4-authz';
+import { TUNNEL_LABEL } from '@ambient/mesh-config';
 import { ANALYZER_CODES, type AnalysisMessage, type AnalyzerCode } from './messages.js';
 import { labelText, selects, type Located, type MeshView } from './mesh-view.js';
 
@@ -50,10 +51,20 @@ const serviceNoWorkload: Analyzer = (view) =>
     return [message('ANALYZE_SERVICE_NO_WORKLOAD', at, `workloadSelector ${labelText(selector)} selects no WorkloadEntry in namespace ${ns}: the service has no endpoints`)];
   });
 
+/**
+ * A workload no ztunnel serves, unless it terminates HBONE itself (a Node service with @ambient/hbone, say), which
+ * Istio's label networking.istio.io/tunnel=http declares.
+ */
 const workloadNoNode: Analyzer = (view) =>
   view.workloads
-    .filter((w) => w.node === undefined || w.node === '')
-    .map((w) => message('ANALYZE_WORKLOAD_NO_NODE', w, `${w.what} has no ambient.dev/node label: no ztunnel serves it, so connections to it fail`));
+    .filter((w) => (w.node === undefined || w.node === '') && w.labels[TUNNEL_LABEL] !== 'http')
+    .map((w) =>
+      message(
+        'ANALYZE_WORKLOAD_NO_NODE',
+        w,
+        `${w.what} has no ambient.dev/node label: no ztunnel serves it, so connections to it fail (label a workload that terminates HBONE itself ${TUNNEL_LABEL}: http)`,
+      ),
+    );
 
 const notInMesh: Analyzer = (view) =>
   view.workloads

@@ -11,7 +11,7 @@ export const ANALYZER_CODES = {
   ANALYZE_NAMESPACE_NOT_FOUND: { level: 'Warning', text: 'a policy names a source namespace that no Namespace object declares and no workload runs in' },
   ANALYZE_UNKNOWN_SERVICE_ACCOUNT: { level: 'Info', text: 'a policy names a service account no workload of that namespace runs as' },
   ANALYZE_SERVICE_NO_WORKLOAD: { level: 'Warning', text: "a ServiceEntry's workloadSelector selects no WorkloadEntry: the service has no endpoints" },
-  ANALYZE_WORKLOAD_NO_NODE: { level: 'Warning', text: 'a workload has no ambient.dev/node label: no ztunnel serves it' },
+  ANALYZE_WORKLOAD_NO_NODE: { level: 'Warning', text: 'a workload has no ambient.dev/node label and does not terminate HBONE itself: no ztunnel serves it' },
   ANALYZE_NOT_IN_MESH: { level: 'Warning', text: "a workload's namespace is not labelled istio.io/dataplane-mode=ambient: its traffic bypasses ztunnel" },
   ANALYZE_POLICY_NOT_ENFORCED: { level: 'Warning', text: 'ztunnel enforces part of a policy differently or not at all (HTTP attributes, targetRefs, CUSTOM/AUDIT)' },
 } as const satisfies Record<string, { level: Level; text: string }>;
