@@ -1,17 +1,14 @@
 // examples/native-service run as its README says, with real processes: `ambientctl up examples/native-service`, then
 // the example's service.ts (its own SVID, HBONE on 127.1.3.1:15008, a call to echo); sleep reaches it through
 // `exec … curl`, guest/curl is refused, and Ctrl-C stops both with nothing left behind. Fails if the example rots.
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunFile } from '../src/index.js';
-import { AMBIENTCTL, livePids, ROOT, spawnAmbientctl, spawnProcess, type Spawned } from './up-process.js';
+import { ambientctl, livePids, ROOT, spawnAmbientctl, spawnProcess, type Spawned } from './up-process.js';
 
-const exec = promisify(execFile);
 const EXAMPLE = join(ROOT, 'examples/native-service');
 const STARTUP_MS = 150_000;
 const SLEEP_ID = 'spiffe://cluster.local/ns/default/sa/sleep';
@@ -27,16 +24,6 @@ const README = {
   echoAnswer: 'native: echo answered: hello from default/echo: you are 127.1.3.1, you asked for GET /',
 };
 
-/** `ambientctl ARGS` to completion; the exit code instead of a throw. */
-async function ambientctl(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [AMBIENTCTL, ...args], { cwd, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 /**
  * The first access-log line ('connection complete') of one node's ztunnel that `match` accepts. ztunnel writes its

@@ -1,7 +1,8 @@
 // Real `ambientctl` processes for the end-to-end tests: output captured, waits on a line, exit observed, and a check
 // that every process a run file names is gone.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type { RunFile } from '../src/index.js';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -49,6 +50,17 @@ export function spawnProcess(command: string, args: readonly string[], cwd: stri
 
 export function spawnAmbientctl(args: readonly string[], cwd: string): Spawned {
   return spawnProcess(process.execPath, [AMBIENTCTL, ...args], cwd);
+}
+
+/** Runs `ambientctl args` in `cwd` to completion (at most 60 s); the exit code instead of a throw. */
+export async function ambientctl(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [AMBIENTCTL, ...args], { cwd, timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
 }
 
 /** Process ids in a run file that still exist. */

@@ -12,22 +12,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunFile } from '../src/index.js';
 import { readmeTour } from './readme-tour.js';
 import { describeNpmStart } from './start-npm.js';
-import { AMBIENTCTL, livePids, ROOT, spawnAmbientctl, type Spawned } from './up-process.js';
+import { ambientctl, livePids, ROOT, spawnAmbientctl, type Spawned } from './up-process.js';
 
 const exec = promisify(execFile);
 const QUICKSTART = join(ROOT, 'examples/quickstart');
 const STARTUP_MS = 150_000;
 
-/** Runs ambientctl to completion; the exit code instead of a throw. */
-async function ambientctl(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [AMBIENTCTL, ...args], { cwd, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 async function startMesh(cwd: string): Promise<{ up: Spawned; run: RunFile }> {
   const up = spawnAmbientctl(['up', QUICKSTART], cwd);
