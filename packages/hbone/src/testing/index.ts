@@ -1,4 +1,5 @@
-// @ambient/hbone/testing: what the data-path benchmarks of hbone and ztunnel share (measurements, a stunnel baseline).
+// @ambient/hbone/testing: what the data-path benchmarks of hbone and ztunnel share (measurements, a stunnel baseline,
+// a C HBONE relay baseline).
 export { CONNECTION_WARMUP_MS, connectionRate, echoLatency, echoOnce, freePort, idleMemoryPerConnection, iperf, openIdle, percentile, startEchoProcess, startIperfServer, tcpDial, waitForPort } from './measure.js';
 export { pacedEcho } from './paced.js';
 export type { PacedOptions, PacedResult } from './paced.js';
@@ -8,3 +9,4 @@ export { interleaved, median } from './rounds.js';
 export type { Medians } from './rounds.js';
 export { benchPath, stunnelPair, writeBenchCertificates, writeStunnelConfigs } from './stunnel.js';
 export type { BenchPath, StunnelEnds } from './stunnel.js';
+export { buildCHboneRelay, cHboneRelayArgv } from './c-hbone.js';
