@@ -12,12 +12,17 @@
 // (comma list of throughput,latency,paced,connections), BENCH_CPU_PROF=DIR (run the ztunnels under --cpu-prof),
 // BENCH_ZTUNNEL_ARGS (more ztunnel flags, space-separated: `--preserve-source false` measures without source
 // preservation), BENCH_PIN=1
-// (each node's processes on a core of their own, for latency A/B runs; see capture-mesh).
+// (each node's processes on a core of their own, for latency A/B runs; see capture-mesh), BENCH_BASELINE=c-hbone
+// (the C HBONE relay pair of @ambient/hbone/testing, nghttp2 and OpenSSL, in the baseline's place: what a native
+// HBONE data path does on this machine).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatRatioTable, type BenchRow } from '@ambient/core';
-import { CONNECTION_WARMUP_MS, cpuSecondsByName, interleaved as interleavedRounds, waitForQuietMachine, writeBenchCertificates, writeStunnelConfigs } from '@ambient/hbone/testing';
+import {
+  buildCHboneRelay, cHboneRelayArgv, CONNECTION_WARMUP_MS, cpuSecondsByName, interleaved as interleavedRounds, waitForQuietMachine, writeBenchCertificates,
+  writeStunnelConfigs,
+} from '@ambient/hbone/testing';
 import type { IperfResult, LatencyResult, PacedJobResult, RateResult } from './capture-client.js';
 import { addRule, benchRules, clientJob, startCaptureMesh, startClientJob, waitForListener } from './capture-mesh.js';
 
@@ -38,7 +43,8 @@ const PORT = {
 } as const;
 type Kind = keyof typeof PORT;
 type PathName = 'direct' | 'stunnel' | 'ztunnel';
-const LABEL: Record<PathName, string> = { direct: 'direct', stunnel: 'stunnel pair', ztunnel: 'ztunnel pair (iptables capture)' };
+const C_HBONE = process.env['BENCH_BASELINE'] === 'c-hbone';
+const LABEL: Record<PathName, string> = { direct: 'direct', stunnel: C_HBONE ? 'C HBONE pair' : 'stunnel pair', ztunnel: 'ztunnel pair (iptables capture)' };
 
 if (process.getuid?.() !== 0) {
   console.log('capture bench skipped: it builds network namespaces, veth pairs and iptables rules, which need root');
@@ -50,17 +56,20 @@ const dir = mkdtempSync(join(tmpdir(), 'ztunnel-capture-bench-'));
 // On every way out, an interrupt included (the mesh removes its namespaces on those itself).
 process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
 writeBenchCertificates(dir);
+const cHboneRelay = C_HBONE ? buildCHboneRelay(dir) : undefined;
 const mesh = await startCaptureMesh(dir, PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : [], (process.env['BENCH_ZTUNNEL_ARGS'] ?? '').split(' ').filter(Boolean));
 const { topology } = mesh;
 const echoIp = topology.workload('echo').ip;
 if (mesh.pinned) console.log('BENCH_PIN=1: node-a (sleep, clients, stunnel client, ztunnel) on core 0, node-b (echo, servers, stunnel server, ztunnel) on core 1');
 
-/** A stunnel pair for one kind of server: node-a takes sleep's connections to its port, node-b connects to echo. */
+/** The baseline pair (stunnel, or the C HBONE relay) for one kind of server: node-a takes sleep's connections to its port, node-b connects to echo. */
 async function stunnelFor(kind: Kind): Promise<number[]> {
   const [clientPort, serverPort] = kind === 'iperf' ? [15101, 15102] : [15103, 15104];
-  const files = writeStunnelConfigs(dir, { clientAccept: `0.0.0.0:${clientPort}`, serverAccept: `${topology.node('node-b').wireIp}:${serverPort}`, target: `${echoIp}:${PORT[kind].direct}` }, kind);
-  const server = mesh.spawn('node-b', ['stunnel4', files.server], { stdio: 'ignore' });
-  const client = mesh.spawn('node-a', ['stunnel4', files.client], { stdio: 'ignore' });
+  const ends = { clientAccept: `0.0.0.0:${clientPort}`, serverAccept: `${topology.node('node-b').wireIp}:${serverPort}`, target: `${echoIp}:${PORT[kind].direct}` };
+  const files = writeStunnelConfigs(dir, ends, kind);
+  const argv = cHboneRelay ? cHboneRelayArgv(cHboneRelay, ends, dir) : { server: ['stunnel4', files.server], client: ['stunnel4', files.client] };
+  const server = mesh.spawn('node-b', argv.server, { stdio: 'ignore' });
+  const client = mesh.spawn('node-a', argv.client, { stdio: 'ignore' });
   await waitForListener(mesh, 'node-b', serverPort);
   await waitForListener(mesh, 'node-a', clientPort);
   await addRule(mesh, 'node-a', benchRules.redirect(PORT[kind].stunnel, clientPort));
@@ -193,7 +202,7 @@ async function connections(pids: Record<PathName, number[]>): Promise<void> {
   await run('ztunnel', CONNECTION_WARMUP_MS);
   const m = await interleaved((path) => run(path, 2000));
   const rate = (path: PathName): number => m(path, (r) => r.rate);
-  console.log(formatRatioTable(`capture: new connections/s, each open + 1-byte echo + close, ${CONCURRENCY} in flight (stunnel: a TLS handshake each; ztunnel: CONNECT on a pooled session)${rounds}`, [
+  console.log(formatRatioTable(`capture: new connections/s, each open + 1-byte echo + close, ${CONCURRENCY} in flight (${LABEL.stunnel}: a TLS handshake each; ztunnel: CONNECT on a pooled session)${rounds}`, [
     { name: LABEL.direct, value: rate('direct'), unit: 'conn/s' },
     { name: LABEL.stunnel, value: rate('stunnel'), unit: 'conn/s' },
     { name: `${LABEL.ztunnel}${ratio(rate('ztunnel'), rate('direct'), 'direct')}`, value: rate('ztunnel'), unit: 'conn/s' },
@@ -201,16 +210,16 @@ async function connections(pids: Record<PathName, number[]>): Promise<void> {
   const row = (name: string, value: number): BenchRow => ({ name, value, unit: 'CPU-ms/conn', lowerIsBetter: true });
   const [sa, sb, za, zb] = [m('stunnel', (r) => r.cpuMs[0] ?? 0), m('stunnel', (r) => r.cpuMs[1] ?? 0), m('ztunnel', (r) => r.cpuMs[0] ?? 0), m('ztunnel', (r) => r.cpuMs[1] ?? 0)];
   console.log(formatRatioTable('capture: proxy CPU per new connection, per node (the same runs)', [
-    row('stunnel pair, node-a (client side)', sa), row('stunnel pair, node-b (server side)', sb),
+    row(`${LABEL.stunnel}, node-a (client side)`, sa), row(`${LABEL.stunnel}, node-b (server side)`, sb),
     row('ztunnel node-a (outbound)', za), row('ztunnel node-b (inbound)', zb),
-    row('stunnel pair, both nodes', sa + sb), row('ztunnel pair, both nodes', za + zb),
-  ], 'stunnel pair, both nodes'));
+    row(`${LABEL.stunnel}, both nodes`, sa + sb), row('ztunnel pair, both nodes', za + zb),
+  ], `${LABEL.stunnel}, both nodes`));
   // The measured rate is bounded by the client, the echo server and both proxies sharing 2 cores; what one node could
   // carry is a core divided by its own CPU per connection (the issue's target: 2,000 per node).
   const capacity = (name: string, ms: number): BenchRow => ({ name, value: ms > 0 ? 1000 / ms : 0, unit: 'conn/s per core' });
   console.log(formatRatioTable('capture: new connections one core could carry per node (1,000 ms ÷ CPU-ms per connection)', [
-    capacity('stunnel pair, busier node', Math.max(sa, sb)), capacity('ztunnel node-a (outbound)', za), capacity('ztunnel node-b (inbound)', zb),
-  ], 'stunnel pair, busier node'));
+    capacity(`${LABEL.stunnel}, busier node`, Math.max(sa, sb)), capacity('ztunnel node-a (outbound)', za), capacity('ztunnel node-b (inbound)', zb),
+  ], `${LABEL.stunnel}, busier node`));
 }
 
 async function main(): Promise<void> {
