@@ -66,8 +66,8 @@ if (mesh.pinned) console.log('BENCH_PIN=1: node-a (sleep, clients, stunnel clien
 async function stunnelFor(kind: Kind): Promise<number[]> {
   const [clientPort, serverPort] = kind === 'iperf' ? [15101, 15102] : [15103, 15104];
   const ends = { clientAccept: `0.0.0.0:${clientPort}`, serverAccept: `${topology.node('node-b').wireIp}:${serverPort}`, target: `${echoIp}:${PORT[kind].direct}` };
-  const files = writeStunnelConfigs(dir, ends, kind);
-  const argv = cHboneRelay ? cHboneRelayArgv(cHboneRelay, ends, dir) : { server: ['stunnel4', files.server], client: ['stunnel4', files.client] };
+  const stunnel = (files: { client: string; server: string }) => ({ server: ['stunnel4', files.server], client: ['stunnel4', files.client] });
+  const argv = cHboneRelay ? cHboneRelayArgv(cHboneRelay, ends, dir) : stunnel(writeStunnelConfigs(dir, ends, kind));
   const server = mesh.spawn('node-b', argv.server, { stdio: 'ignore' });
   const client = mesh.spawn('node-a', argv.client, { stdio: 'ignore' });
   await waitForListener(mesh, 'node-b', serverPort);
