@@ -20,8 +20,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatRatioTable, type BenchRow } from '@ambient/core';
 import {
-  buildCHboneRelay, cHboneRelayArgv, CONNECTION_WARMUP_MS, cpuSecondsByName, interleaved as interleavedRounds, waitForQuietMachine, writeBenchCertificates,
-  writeStunnelConfigs,
+  buildCHboneRelay, cHboneRelayArgv, CONNECTION_WARMUP_MS, cpuSecondsByName, interleaved as interleavedRounds, stunnelArgv, waitForQuietMachine,
+  writeBenchCertificates,
 } from '@ambient/hbone/testing';
 import type { IperfResult, LatencyResult, PacedJobResult, RateResult } from './capture-client.js';
 import { addRule, benchRules, clientJob, startCaptureMesh, startClientJob, waitForListener } from './capture-mesh.js';
@@ -63,11 +63,10 @@ const echoIp = topology.workload('echo').ip;
 if (mesh.pinned) console.log('BENCH_PIN=1: node-a (sleep, clients, stunnel client, ztunnel) on core 0, node-b (echo, servers, stunnel server, ztunnel) on core 1');
 
 /** The baseline pair (stunnel, or the C HBONE relay) for one kind of server: node-a takes sleep's connections to its port, node-b connects to echo. */
-async function stunnelFor(kind: Kind): Promise<number[]> {
+async function baselineFor(kind: Kind): Promise<number[]> {
   const [clientPort, serverPort] = kind === 'iperf' ? [15101, 15102] : [15103, 15104];
   const ends = { clientAccept: `0.0.0.0:${clientPort}`, serverAccept: `${topology.node('node-b').wireIp}:${serverPort}`, target: `${echoIp}:${PORT[kind].direct}` };
-  const stunnel = (files: { client: string; server: string }) => ({ server: ['stunnel4', files.server], client: ['stunnel4', files.client] });
-  const argv = cHboneRelay ? cHboneRelayArgv(cHboneRelay, ends, dir) : stunnel(writeStunnelConfigs(dir, ends, kind));
+  const argv = cHboneRelay ? cHboneRelayArgv(cHboneRelay, ends, dir) : stunnelArgv(dir, ends, kind);
   const server = mesh.spawn('node-b', argv.server, { stdio: 'ignore' });
   const client = mesh.spawn('node-a', argv.client, { stdio: 'ignore' });
   await waitForListener(mesh, 'node-b', serverPort);
@@ -85,8 +84,8 @@ async function setUp(): Promise<Record<Kind, Record<PathName, number[]>>> {
   await startClientJob(mesh, 'echo', { job: 'echo', host: echoIp, ports: [PORT.echo.direct, PORT.echo.ztunnel] });
   const ztunnel = [...mesh.ztunnelPids];
   return {
-    iperf: { direct: [], stunnel: await stunnelFor('iperf'), ztunnel },
-    echo: { direct: [], stunnel: await stunnelFor('echo'), ztunnel },
+    iperf: { direct: [], stunnel: await baselineFor('iperf'), ztunnel },
+    echo: { direct: [], stunnel: await baselineFor('echo'), ztunnel },
   };
 }
 

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tlsMaterialFromSvid } from '@ambient/spiffe';
 import { createTestCa, issueTestSvid } from '@ambient/spiffe/testing';
 import { HboneClient, HboneError, type TlsMaterial } from '../src/index.js';
-import { buildCHboneRelay, cHboneRelayArgv, freePort, waitForPort, writeBenchCertificates } from '../src/testing/index.js';
+import { buildCHboneRelay, cHboneRelayArgv, freePort, waitForPort, writeBenchCertificates, type Argv } from '../src/testing/index.js';
 import { roundTrip, startEcho, type EchoServer } from './helpers.js';
 import { startServer, type ServerFixture } from './server-fixture.js';
 
@@ -30,8 +30,7 @@ const material = (side: 'client' | 'server'): TlsMaterial => ({
 });
 
 /** Starts one side of a relay pair and resolves once it listens on `port`. */
-async function startSide(argv: string[], port: number): Promise<void> {
-  const [command, ...args] = argv as [string, ...string[]];
+async function startSide([command, ...args]: Argv, port: number): Promise<void> {
   const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   children.push(child);
   await waitForPort(port);

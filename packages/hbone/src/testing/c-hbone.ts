@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { StunnelEnds } from './stunnel.js';
+import type { Argv, StunnelEnds } from './stunnel.js';
 
 const SOURCE = fileURLToPath(new URL('../../native/c-hbone-relay.c', import.meta.url));
 
@@ -25,7 +25,7 @@ export function buildCHboneRelay(dir: string): string {
 }
 
 /** The command lines of a C HBONE relay pair between `ends`, with the certificates in `certDir`. */
-export function cHboneRelayArgv(binary: string, ends: StunnelEnds, certDir: string): { client: string[]; server: string[] } {
+export function cHboneRelayArgv(binary: string, ends: StunnelEnds, certDir: string): { client: Argv; server: Argv } {
   return {
     server: [binary, 'server', ends.serverAccept, ends.target, certDir],
     client: [binary, 'client', ends.clientAccept, ends.serverAccept, ends.target, certDir],

@@ -7,6 +7,6 @@ export { cpuSeconds, cpuSecondsByName, cpuTimes, rssBytes, totalRssBytes, waitFo
 export type { Dial, IdleMemory, IperfOptions, Throughput } from './measure.js';
 export { interleaved, median } from './rounds.js';
 export type { Medians } from './rounds.js';
-export { benchPath, stunnelPair, writeBenchCertificates, writeStunnelConfigs } from './stunnel.js';
-export type { BenchPath, StunnelEnds } from './stunnel.js';
+export { benchPath, stunnelArgv, stunnelPair, writeBenchCertificates, writeStunnelConfigs } from './stunnel.js';
+export type { Argv, BenchPath, StunnelEnds } from './stunnel.js';
 export { buildCHboneRelay, cHboneRelayArgv } from './c-hbone.js';

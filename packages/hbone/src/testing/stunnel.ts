@@ -60,13 +60,23 @@ export function writeStunnelConfigs(dir: string, ends: StunnelEnds, tag: string)
   };
 }
 
+/** A command line: the program, then its arguments. */
+export type Argv = readonly [string, ...string[]];
+
+/** The command lines of a stunnel pair between `ends`: writes its configuration files (writeStunnelConfigs) first. */
+export function stunnelArgv(dir: string, ends: StunnelEnds, tag: string): { client: Argv; server: Argv } {
+  const files = writeStunnelConfigs(dir, ends, tag);
+  return { server: ['stunnel4', files.server], client: ['stunnel4', files.client] };
+}
+
 /** Starts a stunnel pair on 127.0.0.1 forwarding to target, with the certificates `writeBenchCertificates` left in `dir`. */
 export async function stunnelPair(target: { host: string; port: number }, dir: string): Promise<BenchPath> {
   const entry = await freePort();
   const middle = await freePort();
-  const files = writeStunnelConfigs(dir, { clientAccept: `127.0.0.1:${entry}`, serverAccept: `127.0.0.1:${middle}`, target: `${target.host}:${target.port}` }, String(entry));
-  const server = spawn('stunnel4', [files.server], { stdio: 'ignore' });
-  const client = spawn('stunnel4', [files.client], { stdio: 'ignore' });
+  const argv = stunnelArgv(dir, { clientAccept: `127.0.0.1:${entry}`, serverAccept: `127.0.0.1:${middle}`, target: `${target.host}:${target.port}` }, String(entry));
+  const start = ([command, ...args]: Argv): ChildProcess => spawn(command, args, { stdio: 'ignore' });
+  const server = start(argv.server);
+  const client = start(argv.client);
   await waitForPort(entry);
   await waitForPort(middle);
   return benchPath('stunnel pair', entry, [client, server]);
